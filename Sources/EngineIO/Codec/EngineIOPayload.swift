@@ -1,0 +1,47 @@
+import NIOCore
+
+/// The HTTP long-polling body format of Engine.IO v4: packets joined by the record separator
+/// `0x1E`, binary messages as `b` followed by their base64 text.
+///
+/// Pure functions over `ByteBuffer`; the polling transport owns the requests around them.
+public enum EngineIOPayload {
+    /// The record separator between packets (ASCII RS).
+    public static let separator: UInt8 = 0x1E
+
+    /// Appends the payload of `packets` to `buffer`, with no intermediate strings.
+    ///
+    /// The v4 framing assumes no text packet contains `0x1E` (engine.io-protocol, "From v3 to
+    /// v4"); Socket.IO's JSON never does, since JSON escapes control characters.
+    public static func encode(_ packets: [EngineIOPacket], into buffer: inout ByteBuffer) {
+        for (index, packet) in packets.enumerated() {
+            if index > 0 { buffer.writeInteger(separator) }
+            switch packet {
+            case .binaryMessage(let bytes):
+                buffer.writeInteger(UInt8(ascii: "b"))
+                Base64.encode(bytes.readableBytesView, into: &buffer)
+            default:
+                packet.writeWebSocketText(into: &buffer)
+            }
+        }
+    }
+
+    /// Decodes a request body into its packets.
+    ///
+    /// Strict: an empty body or an empty record, an unknown type, invalid UTF-8, malformed
+    /// base64 and more than `maxPackets` packets are errors; nothing partial is returned.
+    public static func decode(_ body: ByteBuffer, maxPackets: Int) throws(EngineIODecodingError) -> [EngineIOPacket] {
+        try body.withUnsafeReadableBytes { bytes throws(EngineIODecodingError) in
+            var packets: [EngineIOPacket] = []
+            var start = 0
+            while true {
+                let end = bytes[start...].firstIndex(of: separator) ?? bytes.count
+                guard packets.count < maxPackets else { throw .tooManyPackets(limit: maxPackets) }
+                let record = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+                packets.append(try EngineIOPacket.decodeText(record, allowBase64: true, validateUTF8: true))
+                if end == bytes.count { break }
+                start = end + 1
+            }
+            return packets
+        }
+    }
+}

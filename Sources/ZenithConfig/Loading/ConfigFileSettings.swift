@@ -1,0 +1,72 @@
+/// Everything the config file itself says, read section by section; the loader adds the routes.
+///
+/// Values that failed validation are left at their defaults here; the reported errors make sure
+/// such a configuration is never used.
+struct ConfigFileSettings {
+    var routesFile: String
+    var listen: ListenConfiguration
+    var tls: TLSFiles?
+    var limits: Limits
+    var proxy: ProxySettings
+    var upstreams: [String: UpstreamConfiguration]
+    /// Every `[upstream.NAME]` written, including ones with errors.
+    var upstreamNames: Set<String>
+    var log: LogSettings
+
+    /// Sections the file may contain whose keys are modelled by later work; accepted unread.
+    static let sectionsReadElsewhere = ["realtime", "publish", "metrics", "watch"]
+
+    init(reading topLevel: inout ConfigSectionReader, configFile: String) {
+        routesFile = topLevel.read("routes", as: .string) ?? ConfigurationLoader.defaultRoutesFile
+
+        var listenSection = topLevel.section("listen")
+        listen = ListenConfiguration(reading: &listenSection)
+        listenSection.finish()
+
+        var tlsSection = topLevel.section("tls")
+        tls = tlsSection.isPresent ? TLSFiles(reading: &tlsSection, configFile: configFile) : nil
+        tlsSection.finish()
+        Self.checkListeners(listen, listenSection: listenSection, tlsSection: tlsSection)
+
+        var limitsSection = topLevel.section("limits")
+        limits = Limits(reading: &limitsSection)
+        limitsSection.finish()
+
+        var proxySection = topLevel.section("proxy")
+        proxy = ProxySettings(reading: &proxySection)
+        proxySection.finish()
+
+        var upstreamSection = topLevel.section("upstream")
+        upstreams = [:]
+        upstreamNames = []
+        for var section in upstreamSection.sectionsByName() {
+            let name = section.path.last!
+            upstreamNames.insert(name)
+            upstreams[name] = UpstreamConfiguration(reading: &section)
+            section.finish()
+        }
+
+        var logSection = topLevel.section("log")
+        log = LogSettings(reading: &logSection)
+        logSection.finish()
+
+        for name in Self.sectionsReadElsewhere {
+            topLevel.accept(name)
+        }
+    }
+
+    private static func checkListeners(
+        _ listen: ListenConfiguration, listenSection: ConfigSectionReader, tlsSection: ConfigSectionReader
+    ) {
+        // Also reported when the addresses written were invalid: the config then has no listener either.
+        if listen.http.isEmpty && listen.https.isEmpty {
+            listenSection.report("no listen address: set http or https in [listen]")
+        }
+        if !listen.https.isEmpty && !tlsSection.isPresent {
+            listenSection.report("https listeners need a [tls] section with certificate and key", at: "https")
+        }
+        if tlsSection.isPresent && listen.https.isEmpty && !listenSection.contains("https") {
+            tlsSection.report("[tls] is set but no https listener uses it", severity: .warning)
+        }
+    }
+}

@@ -1,0 +1,13 @@
+/// A configuration that passed validation, with the warnings found while reading it.
+///
+/// Returned by `ConfigurationLoader.load(configPath:)`; the caller decides where warnings go
+/// (`zenith check` prints them, `zenith run` logs them).
+public struct LoadedConfiguration: Sendable {
+    public var configuration: ZenithConfiguration
+    public var warnings: [ConfigDiagnostic]
+
+    public init(configuration: ZenithConfiguration, warnings: [ConfigDiagnostic]) {
+        self.configuration = configuration
+        self.warnings = warnings
+    }
+}

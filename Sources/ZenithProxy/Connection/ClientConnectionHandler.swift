@@ -1,0 +1,374 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import ZenithConfig
+
+/// The last handler of a client's HTTP/1.1 pipeline: routes each request head, hands the request to
+/// a `RequestResponder`, and writes that responder's response with keep-alive, body limits, read
+/// backpressure and the access log taken care of here, once, for every kind of route.
+///
+/// `HTTPServerPipelineHandler` in front of it delivers pipelined requests one at a time, so this
+/// handler only ever has one request in flight.
+final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private enum State {
+        /// Waiting for the next request head.
+        case idle
+        /// A request is being answered by this responder.
+        case responding(RequestResponder)
+        /// The connection is being closed or handed over to a tunnel; nothing more is read.
+        case closed
+    }
+
+    let loop: LoopContext
+    private(set) var context: ChannelHandlerContext!
+    private(set) var clientAddress: SocketAddress?
+    private var state = State.idle
+    private(set) var summary: RequestSummary?
+
+    /// Per request: the request's end has been received.
+    private(set) var requestComplete = false
+    /// Per request: a response head has been written.
+    private(set) var responseStarted = false
+    private var keepAlive = true
+    private var bodyLimit: Int64 = 0
+    private var bodyReceived: Int64 = 0
+
+    private var readsPaused = false
+    private var readPending = false
+    private var idleTimer: Scheduled<Void>?
+
+    init(loop: LoopContext) {
+        self.loop = loop
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive {
+            self.connectionBecameActive(context: context)
+        }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.connectionBecameActive(context: context)
+        context.fireChannelActive()
+    }
+
+    private func connectionBecameActive(context: ChannelHandlerContext) {
+        guard self.clientAddress == nil else { return }
+        self.clientAddress = context.channel.remoteAddress
+        self.armIdleTimer(self.loop.configuration.limits.headerTimeout)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.idleTimer?.cancel()
+        if case .responding(let responder) = self.state {
+            self.state = .closed
+            responder.abort()
+            self.logAccess(aborted: true)
+        }
+        self.state = .closed
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch self.unwrapInboundIn(data) {
+        case .head(let head):
+            self.requestHeadReceived(head)
+        case .body(let buffer):
+            self.requestBodyReceived(buffer)
+        case .end(let trailers):
+            self.requestComplete = true
+            if case .responding(let responder) = self.state {
+                responder.requestEnd(trailers: trailers)
+            }
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if case .responding(let responder as ReadCompletionObserver) = self.state {
+            responder.clientReadComplete()
+        }
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, case .responding(let responder) = self.state {
+            responder.clientBecameWritable()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if let parserError = error as? HTTPParserError {
+            let status: HTTPResponseStatus = parserError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
+            self.loop.logger.info(
+                "rejected malformed request",
+                metadata: ["client": "\(self.clientAddress?.ipAddress ?? "-")", "error": "\(parserError)"]
+            )
+            self.failRequest(status: status)
+        } else {
+            if case .responding(let responder) = self.state {
+                self.state = .closed
+                responder.abort()
+            }
+            self.state = .closed
+            context.close(promise: nil)
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent, case .idle = self.state {
+            self.state = .closed
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if self.readsPaused {
+            self.readPending = true
+        } else {
+            context.read()
+        }
+    }
+
+    // MARK: Request intake
+
+    private func requestHeadReceived(_ head: HTTPRequestHead) {
+        self.idleTimer?.cancel()
+        self.idleTimer = nil
+        self.requestComplete = false
+        self.responseStarted = false
+        self.bodyReceived = 0
+        self.keepAlive = head.isKeepAlive
+        self.summary = RequestSummary(
+            method: head.method, uri: head.uri, version: head.version, startedAt: .now(),
+            prefersJSON: head.headers.prefersJSONResponse
+        )
+
+        let framing: RequestFraming
+        switch RequestFraming.of(head) {
+        case .success(let value):
+            framing = value
+        case .failure(let problem):
+            self.loop.logger.info(
+                "rejected request framing",
+                metadata: ["client": "\(self.clientAddress?.ipAddress ?? "-")", "reason": "\(problem)"]
+            )
+            self.failRequest(status: .badRequest)
+            return
+        }
+
+        // llhttp stops parsing after a request that asks for an upgrade (or CONNECT), so unless the
+        // answer is a 101 the connection cannot carry another request.
+        let isUpgrade = head.headers.contains(name: "upgrade") && HopByHopHeaders(of: head.headers).requestsUpgrade
+        if isUpgrade {
+            self.keepAlive = false
+        }
+        if head.method == .CONNECT {
+            self.keepAlive = false
+            self.start(LocalResponder.errorPage(.methodNotAllowed, for: self, answerBeforeBody: true))
+            return
+        }
+
+        let configuration = self.loop.configuration
+        let path = head.uri.requestPath
+        guard let route = configuration.routes.match(host: head.headers.first(name: "host"), path: String(path)) else {
+            self.start(LocalResponder.errorPage(.notFound, for: self))
+            return
+        }
+        self.summary?.route = route
+        self.bodyLimit = route.options.bodyBytes ?? configuration.limits.bodyBytes
+        if let declared = framing.contentLength, declared > self.bodyLimit {
+            self.keepAlive = false
+            self.start(LocalResponder.errorPage(.payloadTooLarge, for: self, answerBeforeBody: true))
+            return
+        }
+        self.start(RouteDispatcher.responder(
+                for: route, head: head, framing: framing, path: path, isUpgrade: isUpgrade, client: self
+            ))
+    }
+
+    private func start(_ responder: RequestResponder) {
+        self.state = .responding(responder)
+        if let starting = responder as? StartableResponder {
+            starting.start()
+        }
+    }
+
+    private func requestBodyReceived(_ buffer: ByteBuffer) {
+        guard case .responding(let responder) = self.state else { return }
+        self.bodyReceived += Int64(buffer.readableBytes)
+        if self.bodyReceived > self.bodyLimit {
+            self.loop.logger.info(
+                "request body above limit",
+                metadata: ["client": "\(self.clientAddress?.ipAddress ?? "-")", "limit": "\(self.bodyLimit)"]
+            )
+            self.failRequest(status: .payloadTooLarge)
+            return
+        }
+        responder.requestBodyPart(buffer)
+    }
+
+    /// Ends the current request with an error status (or just closes if a response already started)
+    /// and closes the connection: used for bad framing and limits, where the rest of the byte stream
+    /// can no longer be trusted.
+    func failRequest(status: HTTPResponseStatus) {
+        if case .responding(let responder) = self.state {
+            self.state = .closed
+            responder.abort()
+        }
+        self.state = .closed
+        self.idleTimer?.cancel()
+        let context = self.context!
+        guard !self.responseStarted, context.channel.isActive else {
+            self.logAccess(aborted: true)
+            context.close(promise: nil)
+            return
+        }
+        let page = ErrorPage(status: status, prefersJSON: self.summary?.prefersJSON ?? false)
+        var head = page.head(version: .http1_1)
+        head.headers.add(name: "connection", value: "close")
+        self.summary?.status = status.code
+        self.summary?.responseBodyBytes = page.body.readableBytes
+        self.logAccess(aborted: false)
+        context.write(self.wrapOutboundOut(.head(head)), promise: nil)
+        if self.summary?.method != .HEAD {
+            context.write(self.wrapOutboundOut(.body(.byteBuffer(page.body))), promise: nil)
+        }
+        context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+            context.close(promise: nil)
+        }
+    }
+
+    // MARK: Response output, used by responders
+
+    var isWritable: Bool { self.context.channel.isWritable }
+    var allocator: ByteBufferAllocator { self.context.channel.allocator }
+    var eventLoop: EventLoop { self.context.eventLoop }
+
+    /// Writes the response head, adding `Connection: close` when this connection will not be kept.
+    func sendHead(_ head: HTTPResponseHead) {
+        var head = head
+        if head.status == .continue {
+            self.context.writeAndFlush(self.wrapOutboundOut(.head(head)), promise: nil)
+            return
+        }
+        if head.status == .switchingProtocols {
+            self.responseStarted = true
+            self.summary?.status = head.status.code
+            self.context.write(self.wrapOutboundOut(.head(head)), promise: nil)
+            return
+        }
+        self.responseStarted = true
+        self.summary?.status = head.status.code
+        head.version = .http1_1
+        let isHTTP10 = self.summary?.version == .http1_0
+        if isHTTP10 && !head.headers.contains(name: "content-length") {
+            // An HTTP/1.0 client can only find the end of an unsized body by the close.
+            self.keepAlive = false
+        }
+        if !self.keepAlive || !self.requestComplete {
+            head.headers.replaceOrAdd(name: "connection", value: "close")
+            self.keepAlive = false
+        } else if isHTTP10 {
+            head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
+        }
+        self.context.write(self.wrapOutboundOut(.head(head)), promise: nil)
+    }
+
+    func sendBody(_ data: IOData, promise: EventLoopPromise<Void>? = nil) {
+        self.summary?.responseBodyBytes += data.readableBytes
+        self.context.write(self.wrapOutboundOut(.body(data)), promise: promise)
+    }
+
+    func flush() {
+        self.context.flush()
+    }
+
+    func recordUpstreamTime(_ time: TimeAmount) {
+        self.summary?.upstreamTime = time
+    }
+
+    /// Ends the response, logs it, and either waits for the next request or closes the connection.
+    func finishResponse(trailers: HTTPHeaders? = nil) {
+        guard case .responding = self.state else { return }
+        self.logAccess(aborted: false)
+        let closeAfter = !self.keepAlive || !self.requestComplete
+        self.state = closeAfter ? .closed : .idle
+        self.summary = nil
+        self.resumeReading()
+        if closeAfter {
+            let context = self.context!
+            context.writeAndFlush(self.wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+        } else {
+            self.context.writeAndFlush(self.wrapOutboundOut(.end(trailers)), promise: nil)
+            self.armIdleTimer(self.loop.configuration.limits.keepaliveTimeout)
+        }
+    }
+
+    /// Stops reading from the client until `resumeReading`; a read already asked for is held back.
+    func pauseReading() {
+        self.readsPaused = true
+    }
+
+    func resumeReading() {
+        guard self.readsPaused else { return }
+        self.readsPaused = false
+        if self.readPending {
+            self.readPending = false
+            self.context.read()
+        }
+    }
+
+    /// Gives the connection to another protocol (after a 101 has been written): the access line is
+    /// written, and the HTTP handlers, this one included, leave the pipeline. The caller adds the
+    /// handlers of the new protocol.
+    func removeHTTPHandlers() throws {
+        self.logAccess(aborted: false)
+        self.state = .closed
+        self.idleTimer?.cancel()
+        let pipeline = self.context.pipeline.syncOperations
+        _ = pipeline.removeHandler(self)
+        _ = pipeline.removeHandler(try pipeline.handler(type: HTTPServerPipelineHandler.self))
+        _ = pipeline.removeHandler(try pipeline.handler(type: HTTPResponseEncoder.self))
+        _ = pipeline.removeHandler(try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
+    }
+
+    // MARK: Timers and logging
+
+    private func armIdleTimer(_ duration: Duration) {
+        self.idleTimer?.cancel()
+        let context = self.context!
+        self.idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(duration)) { [weak self] in
+            guard let self, case .idle = self.state else { return }
+            self.state = .closed
+            context.close(promise: nil)
+        }
+    }
+
+    private func logAccess(aborted: Bool) {
+        guard let summary = self.summary, self.loop.configuration.log.access else { return }
+        self.loop.accessLog.record(summary, client: self.clientAddress, aborted: aborted)
+    }
+}
+
+/// A responder that does its work once it owns the connection (not in its initializer, so that the
+/// connection's state already names it when it writes).
+protocol StartableResponder: RequestResponder {
+    func start()
+}
+
+/// A responder that wants to flush its writes towards an upstream once per client read batch.
+protocol ReadCompletionObserver: RequestResponder {
+    func clientReadComplete()
+}

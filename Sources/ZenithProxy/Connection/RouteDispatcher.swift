@@ -1,0 +1,42 @@
+import NIOHTTP1
+import ZenithConfig
+
+/// Picks the responder for a routed request head: the one place that maps a route action to code.
+enum RouteDispatcher {
+    static func responder(
+        for route: Route, head: HTTPRequestHead, framing: RequestFraming, path: Substring,
+        isUpgrade: Bool, client: ClientConnectionHandler
+    ) -> RequestResponder {
+        // A client that waits for 100-continue would wait forever for a local answer that is only
+        // sent once its body has been read; answer such requests at once (and close).
+        let expectsContinue = head.headers.first(name: "expect")?.equalsIgnoringASCIICase("100-continue") ?? false
+        switch route.action {
+        case .proxy(let upstream):
+            guard let pool = client.loop.pool(named: upstream) else {
+                return LocalResponder.errorPage(.badGateway, for: client)
+            }
+            return ProxyExchange(
+                client: client, pool: pool, route: route, head: head, framing: framing,
+                expectsContinue: expectsContinue, isUpgrade: isUpgrade
+            )
+        case .staticFiles(let directory):
+            return StaticFileResponder(
+                client: client, directory: directory, route: route, head: head, path: path,
+                answerBeforeBody: expectsContinue
+            )
+        case .redirect(let status, let location):
+            return LocalResponder.redirect(
+                HTTPResponseStatus(statusCode: status), to: location, for: client, answerBeforeBody: expectsContinue
+            )
+        case .respond(let status, let text):
+            return LocalResponder.text(
+                HTTPResponseStatus(statusCode: status), text, for: client, answerBeforeBody: expectsContinue
+            )
+        case .realtime:
+            guard let endpoint = client.loop.realtimeEndpoint else {
+                return LocalResponder.errorPage(.serviceUnavailable, for: client, answerBeforeBody: expectsContinue)
+            }
+            return RealtimeResponder(client: client, endpoint: endpoint, head: head, isUpgrade: isUpgrade)
+        }
+    }
+}

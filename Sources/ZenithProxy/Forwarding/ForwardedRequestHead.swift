@@ -1,0 +1,83 @@
+import NIOCore
+import NIOHTTP1
+import ZenithConfig
+
+/// Builds the head Zenith sends upstream from the head a client sent: hop-by-hop headers out,
+/// framing restated, X-Forwarded-For/-Proto/-Host and Forwarded set (a trusted proxy's values
+/// extended, anyone else's replaced), Host kept or set to the server's.
+struct ForwardedRequestHead {
+    var clientAddress: SocketAddress?
+    var clientIsTrusted: Bool
+    var scheme: String
+    var preserveHost: Bool
+    var server: HostAndPort
+
+    func make(from head: HTTPRequestHead, framing: RequestFraming, upgrade: Bool) -> HTTPRequestHead {
+        let hopByHop = HopByHopHeaders(of: head.headers)
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(head.headers.count + 5)
+        var host: String?
+        var forwardedFor: String?
+        var forwardedProto: String?
+        var forwardedHost: String?
+        var forwarded: String?
+        for (name, value) in head.headers {
+            if hopByHop.contains(name) { continue }
+            switch name.utf8.count {
+            case 4 where name.equalsIgnoringASCIICase("host"):
+                host = value
+                if !self.preserveHost { continue }
+            case 6 where name.equalsIgnoringASCIICase("expect"):
+                continue  // Zenith answers 100-continue itself.
+            case 9 where name.equalsIgnoringASCIICase("forwarded"):
+                forwarded = forwarded.map { $0 + ", " + value } ?? value
+                continue
+            case 15 where name.equalsIgnoringASCIICase("x-forwarded-for"):
+                forwardedFor = forwardedFor.map { $0 + ", " + value } ?? value
+                continue
+            case 16 where name.equalsIgnoringASCIICase("x-forwarded-host"):
+                forwardedHost = value
+                continue
+            case 17 where name.equalsIgnoringASCIICase("x-forwarded-proto"):
+                forwardedProto = value
+                continue
+            default:
+                break
+            }
+            headers.add(name: name, value: value)
+        }
+        if !self.preserveHost {
+            headers.add(name: "host", value: self.server.description)
+        }
+        if framing.chunked {
+            headers.add(name: "transfer-encoding", value: "chunked")
+        }
+        if upgrade, let protocols = head.headers.first(name: "upgrade") {
+            headers.add(name: "connection", value: "upgrade")
+            headers.add(name: "upgrade", value: protocols)
+        }
+
+        let clientIP = self.clientAddress?.ipAddress ?? "unknown"
+        let trusted = self.clientIsTrusted
+        headers.add(
+            name: "x-forwarded-for",
+            value: trusted && forwardedFor != nil ? forwardedFor! + ", " + clientIP : clientIP
+        )
+        headers.add(name: "x-forwarded-proto", value: trusted ? forwardedProto ?? self.scheme : self.scheme)
+        if let hostValue = trusted ? forwardedHost ?? host : host {
+            headers.add(name: "x-forwarded-host", value: hostValue)
+        }
+        var element = "for=" + Self.forwardedNode(clientIP) + ";proto=" + self.scheme
+        if let host {
+            element += ";host=\"" + host + "\""
+        }
+        headers.add(name: "forwarded", value: trusted && forwarded != nil ? forwarded! + ", " + element : element)
+
+        return HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: headers)
+    }
+
+    /// RFC 7239 §6: IPv6 nodes are bracketed and the whole value quoted.
+    private static func forwardedNode(_ ip: String) -> String {
+        ip.contains(":") ? "\"[" + ip + "]\"" : ip
+    }
+}

@@ -1,0 +1,25 @@
+import NIOHTTP1
+
+/// The head Zenith sends a client for a backend's response head: the same status and headers
+/// (each Set-Cookie kept as its own field) without the hop-by-hop ones, which describe the
+/// backend connection. For a 101 the Upgrade and Connection fields are the point and are kept.
+enum ForwardedResponseHead {
+    static func make(from head: HTTPResponseHead) -> HTTPResponseHead {
+        if head.status == .switchingProtocols {
+            return head
+        }
+        let hopByHop = HopByHopHeaders(of: head.headers)
+        var needsRewrite = false
+        for (name, _) in head.headers where hopByHop.contains(name) {
+            needsRewrite = true
+            break
+        }
+        guard needsRewrite else { return head }
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(head.headers.count)
+        for (name, value) in head.headers where !hopByHop.contains(name) {
+            headers.add(name: name, value: value)
+        }
+        return HTTPResponseHead(version: head.version, status: head.status, headers: headers)
+    }
+}

@@ -1,0 +1,44 @@
+import NIOHTTP1
+
+/// The hop-by-hop rules of RFC 9110 §7.6.1: headers that describe one connection and must not be
+/// passed on by a proxy, plus every header that the message's Connection header names.
+struct HopByHopHeaders {
+    /// Lowercased field names listed in the message's Connection header(s).
+    private let connectionTokens: [Substring]
+
+    init(of headers: HTTPHeaders) {
+        var tokens: [Substring] = []
+        for (name, value) in headers where name.utf8.count == 10 && name.equalsIgnoringASCIICase("connection") {
+            for token in value.split(separator: ",") {
+                let trimmed = token.trimmingHTTPWhitespace()
+                if !trimmed.isEmpty { tokens.append(Substring(trimmed.lowercased())) }
+            }
+        }
+        self.connectionTokens = tokens
+    }
+
+    /// The Connection header asked for a protocol upgrade.
+    var requestsUpgrade: Bool {
+        self.connectionTokens.contains("upgrade")
+    }
+
+    /// `name` must not cross the proxy.
+    func contains(_ name: String) -> Bool {
+        if Self.isAlwaysHopByHop(name) { return true }
+        guard !self.connectionTokens.isEmpty else { return false }
+        return self.connectionTokens.contains { name.equalsIgnoringASCIICase(String($0)) }
+    }
+
+    private static func isAlwaysHopByHop(_ name: String) -> Bool {
+        switch name.utf8.count {
+        case 2: return name.equalsIgnoringASCIICase("te")
+        case 7: return name.equalsIgnoringASCIICase("trailer") || name.equalsIgnoringASCIICase("upgrade")
+        case 10: return name.equalsIgnoringASCIICase("connection") || name.equalsIgnoringASCIICase("keep-alive")
+        case 16: return name.equalsIgnoringASCIICase("proxy-connection")
+        case 17: return name.equalsIgnoringASCIICase("transfer-encoding")
+        case 18: return name.equalsIgnoringASCIICase("proxy-authenticate")
+        case 19: return name.equalsIgnoringASCIICase("proxy-authorization")
+        default: return false
+        }
+    }
+}

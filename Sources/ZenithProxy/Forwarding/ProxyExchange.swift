@@ -1,0 +1,273 @@
+import NIOCore
+import NIOHTTP1
+import ZenithConfig
+
+/// Forwards one request to an upstream and its response back, streaming both bodies: reads from
+/// one side are held back while the other side's socket cannot take more (explicit backpressure
+/// on both directions), and nothing is buffered beyond what one read brings in.
+///
+/// Both channels live on the same event loop, so no lock is needed. A request that meets a reused
+/// connection the backend had closed is retried once on a new one when that is safe (idempotent
+/// method, no body sent). After a 101 answer to an Upgrade the two sockets become a byte tunnel.
+final class ProxyExchange: StartableResponder, ReadCompletionObserver, UpstreamConnectionDelegate {
+    private enum UpstreamState {
+        case waiting
+        case attached(UpstreamConnection)
+        case finished
+    }
+
+    private unowned let client: ClientConnectionHandler
+    private let pool: UpstreamPool
+    private let route: Route
+    private let requestHead: HTTPRequestHead
+    private let framing: RequestFraming
+    private let expectsContinue: Bool
+    private let isUpgrade: Bool
+
+    private var upstream = UpstreamState.waiting
+    private var pendingBody = CircularBuffer<ByteBuffer>()
+    private var pendingEnd: HTTPHeaders??
+    private var requestForwarded = false
+    private var bodyBytesSent = false
+    private var connectionWasReused = false
+    private var retried = false
+    private var responseHeadReceived = false
+    private var upgradeAccepted = false
+    private var upstreamKeepAlive = false
+    private var requestSentAt: NIODeadline?
+    private var responseTimer: Scheduled<Void>?
+
+    init(
+        client: ClientConnectionHandler, pool: UpstreamPool, route: Route, head: HTTPRequestHead,
+        framing: RequestFraming, expectsContinue: Bool, isUpgrade: Bool
+    ) {
+        self.client = client
+        self.pool = pool
+        self.route = route
+        self.requestHead = head
+        self.framing = framing
+        self.expectsContinue = expectsContinue
+        self.isUpgrade = isUpgrade
+    }
+
+    func start() {
+        if let connection = self.pool.leaseIdle() {
+            self.attach(connection, reused: true)
+        } else {
+            self.connectNew()
+        }
+    }
+
+    private func connectNew() {
+        self.pool.leaseNew { result in
+            guard case .waiting = self.upstream else {
+                // The client went away meanwhile: the unused connection goes back as it came.
+                if case .success(let connection) = result { self.pool.release(connection, reusable: true) }
+                return
+            }
+            switch result {
+            case .success(let connection):
+                self.attach(connection, reused: false)
+            case .failure(let error):
+                if case .busy? = error as? UpstreamPool.Failure {
+                    self.fail(.serviceUnavailable)
+                } else {
+                    self.fail(.badGateway)
+                }
+            }
+        }
+    }
+
+    private func attach(_ connection: UpstreamConnection, reused: Bool) {
+        self.upstream = .attached(connection)
+        self.connectionWasReused = reused
+        connection.delegate = self
+        let server = self.pool.configuration.servers[connection.serverIndex]
+        let configuration = self.client.loop.configuration
+        let forwarding = ForwardedRequestHead(
+            clientAddress: self.client.clientAddress,
+            clientIsTrusted: self.client.loop.trustedProxies.contains(self.client.clientAddress),
+            scheme: "http",
+            preserveHost: self.route.options.preserveHost ?? configuration.proxy.preserveHost,
+            server: server
+        )
+        connection.write(.head(forwarding.make(from: self.requestHead, framing: self.framing, upgrade: self.isUpgrade)))
+        if self.expectsContinue && !self.client.requestComplete {
+            self.client.sendHead(HTTPResponseHead(version: .http1_1, status: .continue))
+        }
+        while let part = self.pendingBody.popFirst() {
+            connection.write(.body(.byteBuffer(part)))
+            self.bodyBytesSent = true
+        }
+        if let trailers = self.pendingEnd {
+            connection.write(.end(trailers))
+            self.requestForwarded = true
+        }
+        connection.flush()
+        self.requestSentAt = .now()
+        self.armResponseTimer()
+        if connection.isWritable {
+            self.client.resumeReading()
+        } else {
+            self.client.pauseReading()
+        }
+    }
+
+    // MARK: Client → upstream
+
+    func requestBodyPart(_ buffer: ByteBuffer) {
+        switch self.upstream {
+        case .attached(let connection):
+            connection.write(.body(.byteBuffer(buffer)))
+            self.bodyBytesSent = true
+            if !connection.isWritable {
+                self.client.pauseReading()
+            }
+        case .waiting:
+            self.pendingBody.append(buffer)
+            self.client.pauseReading()
+        case .finished:
+            break
+        }
+    }
+
+    func requestEnd(trailers: HTTPHeaders?) {
+        switch self.upstream {
+        case .attached(let connection):
+            connection.write(.end(trailers))
+            connection.flush()
+            self.requestForwarded = true
+        case .waiting:
+            self.pendingEnd = .some(trailers)
+        case .finished:
+            break
+        }
+    }
+
+    func clientReadComplete() {
+        if case .attached(let connection) = self.upstream {
+            connection.flush()
+        }
+    }
+
+    func upstreamBecameWritable() {
+        self.client.resumeReading()
+    }
+
+    // MARK: Upstream → client
+
+    func upstreamResponsePart(_ part: HTTPClientResponsePart) {
+        guard case .attached(let connection) = self.upstream else { return }
+        switch part {
+        case .head(let head):
+            self.responseTimer?.cancel()
+            self.responseHeadReceived = true
+            if let sentAt = self.requestSentAt {
+                self.client.recordUpstreamTime(.now() - sentAt)
+            }
+            if head.status == .switchingProtocols {
+                guard self.isUpgrade else {
+                    self.fail(.badGateway)
+                    return
+                }
+                self.upgradeAccepted = true
+            }
+            self.upstreamKeepAlive = head.isKeepAlive
+            self.client.sendHead(ForwardedResponseHead.make(from: head))
+        case .body(let buffer):
+            self.client.sendBody(.byteBuffer(buffer))
+            if !self.client.isWritable {
+                connection.pauseReading()
+            }
+        case .end:
+            if self.upgradeAccepted {
+                self.upstream = .finished
+                // Leave the decoder's call stack before taking the pipelines apart.
+                self.client.eventLoop.assumeIsolated().execute {
+                    self.pool.detach(connection)
+                    TunnelSwitch.connect(client: self.client, upstream: connection, idleTimeout: self.responseTimeout)
+                }
+                return
+            }
+            self.upstream = .finished
+            // A backend that answered before it had the whole body cannot be reused, and neither
+            // can one answering an Upgrade it refused (it may still switch protocols later).
+            let reusable = self.upstreamKeepAlive && self.requestForwarded && !self.isUpgrade
+            self.pool.release(connection, reusable: reusable)
+            self.client.finishResponse()
+        }
+    }
+
+    func upstreamReadComplete() {
+        self.client.flush()
+    }
+
+    func clientBecameWritable() {
+        if case .attached(let connection) = self.upstream {
+            connection.resumeReading()
+        }
+    }
+
+    func upstreamClosed(error: Error?) {
+        guard case .attached = self.upstream else { return }
+        self.responseTimer?.cancel()
+        if !self.responseHeadReceived && self.mayRetry {
+            self.retried = true
+            self.upstream = .waiting
+            self.connectNew()
+            return
+        }
+        self.fail(.badGateway)
+    }
+
+    /// A reused connection that died before any answer was probably closed by the backend while
+    /// idle; sending again is safe only when the request can be repeated and nothing of its body
+    /// was consumed.
+    private var mayRetry: Bool {
+        guard self.connectionWasReused, !self.retried, !self.bodyBytesSent else { return false }
+        switch self.requestHead.method {
+        case .GET, .HEAD, .OPTIONS, .TRACE, .PUT, .DELETE: return true
+        default: return false
+        }
+    }
+
+    // MARK: Ending
+
+    func abort() {
+        self.responseTimer?.cancel()
+        if case .attached(let connection) = self.upstream {
+            connection.close()
+        }
+        self.upstream = .finished
+    }
+
+    /// How long the backend may take to start its answer; also how long a tunnel may sit idle.
+    private var responseTimeout: Duration {
+        self.route.options.timeout ?? self.pool.configuration.responseTimeout
+    }
+
+    private func armResponseTimer() {
+        self.responseTimer = self.client.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(self.responseTimeout)) {
+            [weak self] in
+            guard let self, case .attached(let connection) = self.upstream, !self.responseHeadReceived else { return }
+            connection.close()
+            self.upstream = .finished
+            self.client.loop.logger.warning(
+                "upstream response timeout",
+                metadata: ["upstream": "\(self.pool.configuration.name)", "uri": "\(self.requestHead.uri.requestPath)"]
+            )
+            self.client.failRequest(status: .gatewayTimeout)
+        }
+    }
+
+    /// The request cannot be answered by the backend: an error page if nothing was sent yet,
+    /// otherwise the client connection is cut (the only way left to signal a broken body).
+    private func fail(_ status: HTTPResponseStatus) {
+        self.responseTimer?.cancel()
+        if case .attached(let connection) = self.upstream {
+            connection.close()
+        }
+        self.upstream = .finished
+        self.client.failRequest(status: status)
+    }
+}

@@ -1,0 +1,47 @@
+extension StringProtocol {
+    /// ASCII case-insensitive equality against a lowercase literal, without allocating.
+    func equalsIgnoringASCIICase(_ lowercase: String) -> Bool {
+        var lhs = self.utf8.makeIterator()
+        var rhs = lowercase.utf8.makeIterator()
+        while true {
+            switch (lhs.next(), rhs.next()) {
+            case (nil, nil):
+                return true
+            case (let a?, let b?):
+                let folded = (a >= UInt8(ascii: "A") && a <= UInt8(ascii: "Z")) ? a | 0x20 : a
+                if folded != b { return false }
+            default:
+                return false
+            }
+        }
+    }
+
+    /// The value without leading and trailing spaces and tabs (RFC 9110 OWS).
+    func trimmingHTTPWhitespace() -> SubSequence {
+        var start = self.startIndex
+        var end = self.endIndex
+        while start < end, self[start] == " " || self[start] == "\t" { start = self.index(after: start) }
+        while end > start {
+            let before = self.index(before: end)
+            guard self[before] == " " || self[before] == "\t" else { break }
+            end = before
+        }
+        return self[start..<end]
+    }
+}
+
+extension String {
+    /// The path part of a request target (`/a/b?x=1` → `/a/b`); an absolute-form target
+    /// (`http://host/a`) yields its path too.
+    var requestPath: Substring {
+        var target = self[...]
+        if !target.hasPrefix("/"), let scheme = target.range(of: "://") {
+            let afterAuthority = target[scheme.upperBound...]
+            target = afterAuthority.firstIndex(of: "/").map { afterAuthority[$0...] } ?? "/"
+        }
+        if let query = target.firstIndex(where: { $0 == "?" || $0 == "#" }) {
+            return target[..<query]
+        }
+        return target
+    }
+}

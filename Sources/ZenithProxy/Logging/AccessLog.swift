@@ -1,0 +1,64 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// Writes one line per answered request: client, method, path with secret-looking query values
+/// masked, status, body bytes, total and upstream time, and the route's file:line.
+/// Cookies and Authorization are never part of the line because headers never are.
+struct AccessLog {
+    let logger: Logger
+
+    func record(_ summary: RequestSummary, client: SocketAddress?, aborted: Bool) {
+        let elapsed = NIODeadline.now() - summary.startedAt
+        var line = client?.ipAddress ?? "-"
+        line += " \""
+        line += summary.method.rawValue
+        line += " "
+        line += Self.maskingSecrets(in: summary.uri)
+        line += summary.version == .http1_0 ? " HTTP/1.0\" " : " HTTP/1.1\" "
+        line += summary.status == 0 ? "-" : String(summary.status)
+        line += " "
+        line += String(summary.responseBodyBytes)
+        line += " rt="
+        line += Self.seconds(elapsed)
+        line += " urt="
+        line += summary.upstreamTime.map(Self.seconds) ?? "-"
+        line += " route="
+        line += summary.route.map { "\($0.file):\($0.line)" } ?? "-"
+        if aborted {
+            line += " aborted"
+        }
+        self.logger.info("\(line)")
+    }
+
+    private static func seconds(_ amount: TimeAmount) -> String {
+        let millis = amount.nanoseconds / 1_000_000
+        let fraction = millis % 1000
+        return "\(millis / 1000)." + (fraction < 10 ? "00" : fraction < 100 ? "0" : "") + String(fraction)
+    }
+
+    /// Query parameter names that commonly carry credentials; their values are written as `***`.
+    private static let secretNameFragments = ["token", "pass", "secret", "key", "auth", "sig", "session", "cred"]
+
+    static func maskingSecrets(in uri: String) -> String {
+        guard let questionMark = uri.firstIndex(of: "?") else { return uri }
+        var result = String(uri[...questionMark])
+        var first = true
+        for pair in uri[uri.index(after: questionMark)...].split(separator: "&", omittingEmptySubsequences: false) {
+            if !first { result += "&" }
+            first = false
+            guard let equals = pair.firstIndex(of: "=") else {
+                result += pair
+                continue
+            }
+            let name = pair[..<equals].lowercased()
+            if Self.secretNameFragments.contains(where: { name.contains($0) }) {
+                result += pair[...equals]
+                result += "***"
+            } else {
+                result += pair
+            }
+        }
+        return result
+    }
+}

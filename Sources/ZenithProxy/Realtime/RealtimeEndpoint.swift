@@ -1,0 +1,49 @@
+import NIOCore
+import NIOHTTP1
+
+/// What a `realtime` route hands its requests to: the realtime engine, wired in by the `zenith`
+/// executable. The proxy knows the engine only through this protocol.
+public protocol RealtimeEndpoint: Sendable {
+    /// Largest request body the endpoint accepts (Engine.IO `maxPayload`); above it → 413.
+    var maxRequestBodyBytes: Int { get }
+
+    /// Answers a plain HTTP request (an Engine.IO poll, a script of Zenith's). The future may
+    /// complete on any event loop and much later (a long poll).
+    func respond(to request: RealtimeRequest) -> EventLoopFuture<RealtimeResponse>
+
+    /// Decides on a WebSocket upgrade request.
+    func upgrade(_ request: RealtimeRequest) -> EventLoopFuture<RealtimeUpgradeDecision>
+}
+
+/// A complete request to a realtime route (bodies are small and bounded by the endpoint).
+public struct RealtimeRequest: Sendable {
+    public var head: HTTPRequestHead
+    public var body: ByteBuffer
+    public var clientAddress: SocketAddress?
+    /// The client connection's event loop.
+    public var eventLoop: EventLoop
+    /// Completes when the client connection closes, so a long poll can notice a vanished client.
+    public var connectionClosed: EventLoopFuture<Void>
+}
+
+/// A response from the realtime endpoint.
+public struct RealtimeResponse: Sendable {
+    public var status: HTTPResponseStatus
+    public var headers: HTTPHeaders
+    public var body: ByteBuffer
+
+    public init(status: HTTPResponseStatus, headers: HTTPHeaders, body: ByteBuffer) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// The realtime endpoint's answer to an Upgrade request.
+public enum RealtimeUpgradeDecision: Sendable {
+    /// Answer with this response; the connection closes after it.
+    case refuse(RealtimeResponse)
+    /// Send 101 with these headers, take the HTTP handlers out of the pipeline, then let
+    /// `install` add the WebSocket handlers (on the channel's event loop).
+    case accept(headers: HTTPHeaders, install: @Sendable (Channel) throws -> Void)
+}

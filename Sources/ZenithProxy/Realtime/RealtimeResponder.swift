@@ -1,0 +1,91 @@
+import NIOCore
+import NIOHTTP1
+
+/// Serves a `realtime` route: collects the (small, bounded) request body, asks the realtime
+/// endpoint, and writes its answer; for an accepted WebSocket upgrade it sends the 101 and gives
+/// the connection to the endpoint's WebSocket handlers.
+final class RealtimeResponder: RequestResponder {
+    private unowned let client: ClientConnectionHandler
+    private let endpoint: RealtimeEndpoint
+    private let head: HTTPRequestHead
+    private let isUpgrade: Bool
+    private var body: ByteBuffer
+    private var aborted = false
+
+    init(client: ClientConnectionHandler, endpoint: RealtimeEndpoint, head: HTTPRequestHead, isUpgrade: Bool) {
+        self.client = client
+        self.endpoint = endpoint
+        self.head = head
+        self.isUpgrade = isUpgrade
+        self.body = client.allocator.buffer(capacity: 0)
+    }
+
+    func requestBodyPart(_ buffer: ByteBuffer) {
+        var buffer = buffer
+        guard self.body.readableBytes + buffer.readableBytes <= self.endpoint.maxRequestBodyBytes else {
+            self.client.failRequest(status: .payloadTooLarge)
+            return
+        }
+        self.body.writeBuffer(&buffer)
+    }
+
+    func requestEnd(trailers: HTTPHeaders?) {
+        let request = RealtimeRequest(
+            head: self.head, body: self.body, clientAddress: self.client.clientAddress,
+            eventLoop: self.client.eventLoop, connectionClosed: self.client.context.channel.closeFuture
+        )
+        let loop = self.client.eventLoop
+        if self.isUpgrade {
+            self.endpoint.upgrade(request).hop(to: loop).assumeIsolated().whenComplete { result in
+                guard !self.aborted else { return }
+                switch result {
+                case .success(.accept(let headers, let install)):
+                    self.acceptUpgrade(headers: headers, install: install)
+                case .success(.refuse(let response)):
+                    self.send(response)
+                case .failure:
+                    self.client.failRequest(status: .internalServerError)
+                }
+            }
+        } else {
+            self.endpoint.respond(to: request).hop(to: loop).assumeIsolated().whenComplete { result in
+                guard !self.aborted else { return }
+                switch result {
+                case .success(let response):
+                    self.send(response)
+                case .failure:
+                    self.client.failRequest(status: .internalServerError)
+                }
+            }
+        }
+    }
+
+    func clientBecameWritable() {}
+
+    func abort() {
+        self.aborted = true
+    }
+
+    private func send(_ response: RealtimeResponse) {
+        var headers = response.headers
+        headers.replaceOrAdd(name: "content-length", value: String(response.body.readableBytes))
+        self.client.sendHead(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers))
+        if self.head.method != .HEAD && response.body.readableBytes > 0 {
+            self.client.sendBody(.byteBuffer(response.body))
+        }
+        self.client.finishResponse()
+    }
+
+    private func acceptUpgrade(headers: HTTPHeaders, install: @Sendable (Channel) throws -> Void) {
+        let channel = self.client.context.channel
+        self.client.sendHead(HTTPResponseHead(version: .http1_1, status: .switchingProtocols, headers: headers))
+        self.client.flush()
+        do {
+            try self.client.removeHTTPHandlers()
+            try install(channel)
+        } catch {
+            self.client.loop.logger.warning("could not set up WebSocket", metadata: ["error": "\(error)"])
+            channel.close(promise: nil)
+        }
+    }
+}

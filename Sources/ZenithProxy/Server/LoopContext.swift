@@ -1,0 +1,67 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ZenithConfig
+
+/// Everything the connections of one event loop share: the configuration in force, the upstream
+/// pools and the access log. One per event loop and only touched on that loop, so the hot path
+/// takes no lock; a reload replaces `configuration` and the pools by running on each loop.
+final class LoopContext {
+    let eventLoop: EventLoop
+    let logger: Logger
+    let accessLog: AccessLog
+    let fileIO: NonBlockingFileIO
+    /// Where `realtime` routes go; nil answers them 503.
+    let realtimeEndpoint: RealtimeEndpoint?
+    /// How many event loops share the upstreams' connection budgets.
+    let loopCount: Int
+    private(set) var configuration: ZenithConfiguration
+    private(set) var trustedProxies: TrustedProxies
+    private var pools: [String: UpstreamPool] = [:]
+
+    init(
+        eventLoop: EventLoop, configuration: ZenithConfiguration, loopCount: Int, fileIO: NonBlockingFileIO,
+        logger: Logger, accessLog: AccessLog, realtimeEndpoint: RealtimeEndpoint?
+    ) {
+        self.realtimeEndpoint = realtimeEndpoint
+        self.eventLoop = eventLoop
+        self.configuration = configuration
+        self.trustedProxies = TrustedProxies(configuration.proxy.trustedProxies)
+        self.loopCount = loopCount
+        self.fileIO = fileIO
+        self.logger = logger
+        self.accessLog = accessLog
+        self.makePools()
+    }
+
+    func pool(named name: String) -> UpstreamPool? {
+        self.pools[name]
+    }
+
+    /// Puts a new configuration in force for requests that start from now on. Pools whose settings
+    /// did not change are kept with their connections; the others drain as their requests finish.
+    func apply(_ configuration: ZenithConfiguration) {
+        self.eventLoop.assertInEventLoop()
+        self.configuration = configuration
+        self.trustedProxies = TrustedProxies(configuration.proxy.trustedProxies)
+        self.makePools()
+    }
+
+    private func makePools() {
+        var pools: [String: UpstreamPool] = [:]
+        for (name, upstream) in self.configuration.upstreams {
+            if let existing = self.pools[name], existing.configuration == upstream {
+                pools[name] = existing
+            } else {
+                self.pools[name]?.retire()
+                pools[name] = UpstreamPool(
+                    configuration: upstream, eventLoop: self.eventLoop, loopCount: self.loopCount, logger: self.logger
+                )
+            }
+        }
+        for (name, pool) in self.pools where pools[name] == nil {
+            pool.retire()
+        }
+        self.pools = pools
+    }
+}

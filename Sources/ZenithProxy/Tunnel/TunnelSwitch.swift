@@ -1,0 +1,42 @@
+import NIOCore
+import NIOHTTP1
+
+/// Turns a client connection and an upstream connection that just agreed on a protocol switch
+/// (the backend's 101 has been relayed) into a byte tunnel: the HTTP handlers leave both
+/// pipelines and a matched pair of `TunnelHandler`s takes their place.
+enum TunnelSwitch {
+    /// - Parameter idleTimeout: the tunnel closes after this long without a byte in either direction.
+    static func connect(client: ClientConnectionHandler, upstream: UpstreamConnection, idleTimeout: Duration) {
+        guard let upstreamChannel = upstream.channel else {
+            client.failRequest(status: .badGateway)
+            return
+        }
+        let clientChannel = client.context.channel
+        let (clientEnd, upstreamEnd) = TunnelHandler.matchedPair()
+        do {
+            try client.removeHTTPHandlers()
+            let clientPipeline = clientChannel.pipeline.syncOperations
+            try clientPipeline.addHandler(IdleStateHandler(allTimeout: TimeAmount(idleTimeout)))
+            try clientPipeline.addHandler(clientEnd)
+            try clientChannel.syncOptions?.setOption(.allowRemoteHalfClosure, value: true)
+
+            let upstreamPipeline = upstreamChannel.pipeline.syncOperations
+            _ = upstreamPipeline.removeHandler(upstream)
+            _ = upstreamPipeline.removeHandler(try upstreamPipeline.handler(type: HTTPRequestEncoder.self))
+            try upstreamPipeline.addHandler(upstreamEnd)
+            try upstreamChannel.syncOptions?.setOption(.allowRemoteHalfClosure, value: true)
+            // Removing the decoder last hands the bytes it holds beyond the 101 to the tunnel.
+            _ = upstreamPipeline.removeHandler(
+                try upstreamPipeline.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self)
+            )
+        } catch {
+            client.loop.logger.warning("could not set up tunnel", metadata: ["error": "\(error)"])
+            clientChannel.close(promise: nil)
+            upstreamChannel.close(promise: nil)
+            return
+        }
+        clientChannel.flush()
+        clientChannel.read()
+        upstreamChannel.read()
+    }
+}

@@ -1,0 +1,19 @@
+import ArgumentParser
+import ZenithConfig
+
+/// `zenith check`: parse and validate config and routes, print the resolved routes, like `nginx -t`.
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate the config and routes files and print the resolved routes."
+    )
+
+    @Option(name: .long, help: "Path of the config file.")
+    var config: String = "/etc/zenith/zenith.toml"
+
+    func run() throws {
+        let loaded = try ConfigurationFile.load(self.config)
+        print(loaded.configuration.routes.render(), terminator: "")
+        print("\(self.config): configuration is valid")
+    }
+}

@@ -1,0 +1,67 @@
+import ArgumentParser
+import Dispatch
+import Logging
+import NIOCore
+import NIOPosix
+import ZenithConfig
+import ZenithProxy
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `zenith run`: serve until SIGTERM or SIGINT; SIGHUP reloads config and routes.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Serve with the given config file."
+    )
+
+    @Option(name: .long, help: "Path of the config file.")
+    var config: String = "/etc/zenith/zenith.toml"
+
+    func run() async throws {
+        let loaded = try ConfigurationFile.load(self.config)
+        let logLevel = Logger.Level(rawValue: loaded.configuration.log.level) ?? .info
+        let logQueue = LogLineQueue()
+        LoggingSystem.bootstrap { label in
+            QueuedLogHandler(label: label, queue: logQueue, logLevel: logLevel)
+        }
+        let logger = Logger(label: "zenith")
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let server: ProxyServer
+        do {
+            server = try await ProxyServer.start(configuration: loaded.configuration, group: group, logger: logger)
+        } catch {
+            logger.critical("could not start", metadata: ["error": "\(error)"])
+            try? await group.shutdownGracefully()
+            throw ExitCode(ExitStatus.runtimeFailure)
+        }
+
+        for await signal in SignalStream.watching([SIGHUP, SIGTERM, SIGINT]) {
+            if signal == SIGHUP {
+                await self.reload(server, logger: logger)
+                continue
+            }
+            logger.info("stopping", metadata: ["signal": "\(signal)"])
+            break
+        }
+        await server.shutdown()
+        try? await group.shutdownGracefully()
+    }
+
+    private func reload(_ server: ProxyServer, logger: Logger) async {
+        do {
+            let loaded = try ConfigurationLoader.load(configPath: self.config)
+            try await server.reload(loaded.configuration)
+            logger.info("reloaded", metadata: ["config": "\(self.config)"])
+        } catch let error as ConfigurationError {
+            logger.error(
+                "reload refused, keeping the running configuration",
+                metadata: ["errors": "\(error.diagnostics.map(\.description).joined(separator: "; "))"]
+            )
+        } catch {
+            logger.error("reload failed", metadata: ["error": "\(error)"])
+        }
+    }
+}

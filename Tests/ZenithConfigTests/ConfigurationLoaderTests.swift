@@ -1,0 +1,240 @@
+import Testing
+@testable import ZenithConfig
+
+@Suite("The config file")
+struct ConfigurationLoaderTests {
+    /// The messages reported for the config file, as `line: message`.
+    func errors(_ config: String, routes: String? = "* / proxy 127.0.0.1:8080\n") throws -> [String] {
+        let fixture = try ConfigFixture(config: config, routes: routes)
+        return fixture.diagnostics().map { "\($0.line): \($0.message)" }
+    }
+
+    @Test("a config with only a listener gets every default")
+    func defaults() throws {
+        let configuration = try ConfigFixture(config: minimalConfig).load().configuration
+        #expect(configuration.listen == ListenConfiguration(http: [HostAndPort(host: "127.0.0.1", port: 8000)], https: []))
+        #expect(configuration.tls == nil)
+        #expect(configuration.limits == Limits(headerBytes: 65536, bodyBytes: 100 << 20, headerTimeout: .seconds(10), keepaliveTimeout: .seconds(75)))
+        #expect(configuration.proxy == ProxySettings(trustedProxies: [], preserveHost: true))
+        #expect(configuration.log == LogSettings(level: "info", access: true))
+        #expect(Array(configuration.upstreams.keys) == ["127.0.0.1:8080"])
+    }
+
+    @Test("every documented key is read")
+    func everyKey() throws {
+        let fixture = try ConfigFixture(config: "", routes: "* / proxy app\n")
+        try fixture.write("cert.pem", "x")
+        try fixture.write("key.pem", "x")
+        try fixture.write("my-routes", "* / proxy app\n")
+        try fixture.write("zenith.toml", """
+            routes = "my-routes"
+            [listen]
+            http = ["0.0.0.0:80", "[::]:8080"]
+            https = ["0.0.0.0:443"]
+            [tls]
+            certificate = "cert.pem"
+            key = "\(fixture.directory)/key.pem"
+            [limits]
+            header_bytes = "32KiB"
+            body_bytes = 1000000
+            header_timeout = "5s"
+            keepalive_timeout = 30
+            [proxy]
+            trusted_proxies = ["10.0.0.0/8", "::1"]
+            preserve_host = false
+            [upstream.app]
+            servers = ["app1:8000", "app2:8000"]
+            max_connections = 8
+            connect_timeout = "250ms"
+            response_timeout = "2m"
+            idle_timeout = "1h"
+            fail_timeout = "1d"
+            [log]
+            level = "debug"
+            access = false
+            """)
+        let configuration = try fixture.load().configuration
+        #expect(configuration.listen.http == [HostAndPort(host: "0.0.0.0", port: 80), HostAndPort(host: "::", port: 8080)])
+        #expect(configuration.listen.https == [HostAndPort(host: "0.0.0.0", port: 443)])
+        #expect(configuration.tls == TLSFiles(certificate: fixture.directory + "/cert.pem", key: fixture.directory + "/key.pem"))
+        #expect(configuration.limits == Limits(headerBytes: 32768, bodyBytes: 1_000_000, headerTimeout: .seconds(5), keepaliveTimeout: .seconds(30)))
+        #expect(configuration.proxy == ProxySettings(trustedProxies: ["10.0.0.0/8", "::1"], preserveHost: false))
+        #expect(configuration.upstreams["app"] == UpstreamConfiguration(
+            name: "app", servers: [HostAndPort(host: "app1", port: 8000), HostAndPort(host: "app2", port: 8000)],
+            maxConnections: 8, connectTimeout: .milliseconds(250), responseTimeout: .seconds(120),
+            idleTimeout: .seconds(3600), failTimeout: .seconds(86400)))
+        #expect(configuration.log == LogSettings(level: "debug", access: false))
+        #expect(configuration.routes.routes.first?.file == fixture.directory + "/my-routes")
+    }
+
+    @Test("an unknown key in [limits] is an error on its line")
+    func unknownKeyInSection() throws {
+        #expect(try errors(minimalConfig + "[limits]\nbody_bytes = \"1MiB\"\nbody_size = 5\n") == [
+            "5: unknown key 'body_size' in [limits]"
+        ])
+    }
+
+    @Test("unknown top-level keys and sections are errors on their lines")
+    func unknownTopLevel() throws {
+        #expect(try errors("rootes = \"x\"\n" + minimalConfig + "[lmits]\nheader_bytes = 1\n") == [
+            "1: unknown key 'rootes' in the top level",
+            "4: unknown section [lmits]",
+        ])
+    }
+
+    @Test("the realtime, publish, metrics and watch sections are accepted unread")
+    func sectionsReadElsewhere() throws {
+        let config = minimalConfig + """
+            [realtime]
+            ping_interval = "25s"
+            [realtime.auth]
+            upstream = "horizon"
+            headers = { "X-Requested-With" = "XMLHttpRequest" }
+            [publish]
+            listen = "127.0.0.1:9180"
+            [metrics]
+            listen = "127.0.0.1:9181"
+            [[watch]]
+            name = "servers"
+            """
+        #expect(try ConfigFixture(config: config).load().warnings.isEmpty)
+    }
+
+    @Test("a value of the wrong type is an error on its line", arguments: [
+        ("[limits]\nheader_bytes = true", "invalid value for 'header_bytes' in [limits]: expected a size from 1KiB to 1MiB, as bytes or a string such as \"64KiB\", found true"),
+        ("[limits]\nbody_bytes = \"lots\"", "invalid value for 'body_bytes' in [limits]: expected a size as bytes or a string such as \"64KiB\", found \"lots\""),
+        ("[limits]\nheader_timeout = \"0s\"", "invalid value for 'header_timeout' in [limits]: expected a duration greater than zero, such as \"30s\", found \"0s\""),
+        ("[proxy]\npreserve_host = \"yes\"", "invalid value for 'preserve_host' in [proxy]: expected true or false, found \"yes\""),
+        ("[proxy]\ntrusted_proxies = [\"10.0.0.0/40\"]", "invalid value for 'trusted_proxies' in [proxy]: expected an array of IP addresses or CIDR blocks such as \"10.0.0.0/8\", found \"10.0.0.0/40\""),
+        ("[log]\nlevel = \"verbose\"", "invalid value for 'level' in [log]: expected one of trace, debug, info, notice, warning, error, critical, found \"verbose\""),
+        ("[log]\naccess = 1", "invalid value for 'access' in [log]: expected true or false, found 1"),
+        ("routes = 5", "invalid value for 'routes' in the top level: expected a string, found 5"),
+    ])
+    func wrongType(config: String, message: String) throws {
+        let lines = config.split(separator: "\n").count
+        #expect(try errors(config + "\n" + minimalConfig) == ["\(lines): \(message)"])
+    }
+
+    @Test("header_bytes outside 1KiB to 1MiB is refused")
+    func headerBytesRange() throws {
+        #expect(try errors(minimalConfig + "[limits]\nheader_bytes = 512\n").count == 1)
+        #expect(try errors(minimalConfig + "[limits]\nheader_bytes = \"2MiB\"\n").count == 1)
+    }
+
+    @Test("upstream settings are validated on their lines")
+    func upstreamErrors() throws {
+        #expect(try errors(minimalConfig + """
+            [upstream.a]
+            servers = []
+            [upstream.b]
+            servers = ["localhost"]
+            max_connections = 0
+            [upstream.c]
+            connect_timeout = "3s"
+            """) == [
+                "4: invalid value for 'servers' in [upstream.a]: expected a non-empty array of \"host:port\" strings (IPv6 as \"[::1]:8080\"), found an array",
+                "6: invalid value for 'servers' in [upstream.b]: expected a non-empty array of \"host:port\" strings (IPv6 as \"[::1]:8080\"), found \"localhost\"",
+                "7: invalid value for 'max_connections' in [upstream.b]: expected an integer from 1 to 10000, found 0",
+                "8: missing 'servers' in [upstream.c]",
+            ])
+    }
+
+    @Test("an upstream with errors is not also reported as unknown by the routes")
+    func brokenUpstreamIsKnown() throws {
+        let diagnostics = try ConfigFixture(config: minimalConfig + "[upstream.app]\nservers = 5\n", routes: "* / proxy app\n").diagnostics()
+        #expect(diagnostics.map(\.line) == [4])
+    }
+
+    @Test("an upstream name that could not be written in the routes file is refused")
+    func upstreamName() throws {
+        #expect(try errors(minimalConfig + "[upstream.\"a b\"]\nservers = [\"x:1\"]\n") == [
+            "3: upstream name 'a b' may contain only letters, digits, '-', '_' and '.'"
+        ])
+    }
+
+    @Test("a config without any listen address is refused")
+    func noListener() throws {
+        #expect(try errors("[log]\nlevel = \"info\"\n") == ["0: no listen address: set http or https in [listen]"])
+        #expect(try errors("[listen]\nhttp = []\n") == ["1: no listen address: set http or https in [listen]"])
+    }
+
+    @Test("listen addresses must be host:port")
+    func badListenAddress() throws {
+        #expect(try errors("[listen]\nhttp = [\"0.0.0.0\"]\n") == [
+            "1: no listen address: set http or https in [listen]",
+            "2: invalid value for 'http' in [listen]: expected an array of \"host:port\" strings (IPv6 as \"[::1]:8080\"), found \"0.0.0.0\"",
+        ])
+    }
+
+    @Test("https listeners without [tls] are refused on the https line")
+    func httpsWithoutTLS() throws {
+        #expect(try errors("[listen]\nhttp = [\"0.0.0.0:80\"]\nhttps = [\"0.0.0.0:443\"]\n") == [
+            "3: https listeners need a [tls] section with certificate and key"
+        ])
+    }
+
+    @Test("tls files must be given and exist")
+    func tlsFiles() throws {
+        let fixture = try ConfigFixture(config: """
+            [listen]
+            https = ["0.0.0.0:443"]
+            [tls]
+            certificate = "missing.pem"
+            """)
+        #expect(fixture.diagnostics().map { "\($0.line): \($0.message)" } == [
+            "3: missing 'key' in [tls]",
+            "4: certificate file '\(fixture.directory)/missing.pem' does not exist or is not a file",
+        ])
+    }
+
+    @Test("[tls] without an https listener is a warning")
+    func unusedTLS() throws {
+        let fixture = try ConfigFixture(config: minimalConfig + "[tls]\ncertificate = \"c.pem\"\nkey = \"c.pem\"\n")
+        try fixture.write("c.pem", "x")
+        let warnings = try fixture.load().warnings
+        #expect(warnings.map(\.description) == ["\(fixture.configPath):3: warning: [tls] is set but no https listener uses it"])
+    }
+
+    @Test("a TOML syntax error is reported on the line TOMLKit names")
+    func syntaxError() throws {
+        let diagnostics = try ConfigFixture(config: minimalConfig + "[limits]\nheader_bytes = = 3\n").diagnostics()
+        #expect(diagnostics.count == 1)
+        #expect(diagnostics.first?.line == 4)
+        #expect(diagnostics.first?.message.hasPrefix("TOML syntax error: ") == true)
+    }
+
+    @Test("a missing config file is a single diagnostic")
+    func missingConfig() {
+        let path = "/nonexistent/zenith.toml"
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.load(configPath: path) }
+        do {
+            _ = try ConfigurationLoader.load(configPath: path)
+        } catch {
+            #expect(error.diagnostics.map(\.description) == ["/nonexistent/zenith.toml: error: cannot read: no such file"])
+        }
+    }
+
+    @Test("a missing routes file is an error on the routes line")
+    func missingRoutes() throws {
+        let fixture = try ConfigFixture(config: "routes = \"nope\"\n" + minimalConfig)
+        #expect(fixture.diagnostics().map(\.description) == [
+            "\(fixture.configPath):1: error: cannot read routes file '\(fixture.directory)/nope': no such file"
+        ])
+        let withDefault = try ConfigFixture(config: minimalConfig, routes: nil)
+        #expect(withDefault.diagnostics().map(\.description) == [
+            "\(withDefault.configPath): error: cannot read routes file '\(withDefault.directory)/routes': no such file"
+        ])
+    }
+
+    @Test("errors of the config file and the routes file are reported together")
+    func bothFiles() throws {
+        let fixture = try ConfigFixture(config: minimalConfig + "[log]\nlevel = 3\n", routes: "* / proxy nowhere\n")
+        #expect(fixture.diagnostics().map { "\($0.file == fixture.configPath ? "config" : "routes"):\($0.line)" } == ["config:4", "routes:1"])
+    }
+
+    @Test("a diagnostic prints as file:line: severity: message")
+    func diagnosticDescription() {
+        #expect(ConfigDiagnostic(file: "conf/routes", line: 3, message: "unknown action 'x'").description == "conf/routes:3: error: unknown action 'x'")
+        #expect(ConfigDiagnostic(file: "a.toml", line: 0, message: "m", severity: .warning).description == "a.toml: warning: m")
+    }
+}

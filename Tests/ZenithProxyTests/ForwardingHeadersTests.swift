@@ -1,0 +1,97 @@
+import NIOCore
+import NIOHTTP1
+import Testing
+import ZenithConfig
+
+@testable import ZenithProxy
+
+@Suite("headers forwarded to the backend and back")
+struct ForwardingHeadersTests {
+    private let client = try! SocketAddress(ipAddress: "192.0.2.7", port: 5555)
+
+    private func forward(
+        _ headers: [(String, String)], trusted: Bool = false, preserveHost: Bool = true,
+        framing: RequestFraming = .init(contentLength: nil, chunked: false), upgrade: Bool = false
+    ) -> HTTPHeaders {
+        let maker = ForwardedRequestHead(
+            clientAddress: self.client, clientIsTrusted: trusted, scheme: "http", preserveHost: preserveHost,
+            server: HostAndPort(host: "127.0.0.1", port: 8080)
+        )
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/x", headers: HTTPHeaders(headers))
+        return maker.make(from: head, framing: framing, upgrade: upgrade).headers
+    }
+
+    @Test("hop-by-hop headers and the ones Connection names are removed")
+    func hopByHop() {
+        let sent = forward([
+            ("Host", "dash"), ("Connection", "keep-alive, X-Foo"), ("X-Foo", "1"), ("Keep-Alive", "timeout=5"),
+            ("TE", "trailers"), ("Trailer", "x"), ("Upgrade", "h2c"), ("Proxy-Connection", "keep-alive"),
+            ("Proxy-Authorization", "Basic abc"), ("Expect", "100-continue"), ("Cookie", "sessionid=1"),
+        ])
+        for name in ["connection", "x-foo", "keep-alive", "te", "trailer", "upgrade", "proxy-connection", "proxy-authorization", "expect"] {
+            #expect(!sent.contains(name: name), "\(name) was forwarded")
+        }
+        #expect(sent["cookie"] == ["sessionid=1"])
+    }
+
+    @Test("an untrusted client's forwarding headers are replaced")
+    func untrustedForwarding() {
+        let sent = forward([("Host", "dash:8000"), ("X-Forwarded-For", "6.6.6.6"), ("X-Forwarded-Proto", "https"), ("Forwarded", "for=6.6.6.6")])
+        #expect(sent["x-forwarded-for"] == ["192.0.2.7"])
+        #expect(sent["x-forwarded-proto"] == ["http"])
+        #expect(sent["x-forwarded-host"] == ["dash:8000"])
+        #expect(sent["forwarded"] == ["for=192.0.2.7;proto=http;host=\"dash:8000\""])
+        #expect(sent["host"] == ["dash:8000"])
+    }
+
+    @Test("a trusted proxy's forwarding headers are extended")
+    func trustedForwarding() {
+        let sent = forward([("Host", "dash"), ("X-Forwarded-For", "203.0.113.9"), ("X-Forwarded-Proto", "https"), ("X-Forwarded-Host", "public.example"), ("Forwarded", "for=203.0.113.9")], trusted: true)
+        #expect(sent["x-forwarded-for"] == ["203.0.113.9, 192.0.2.7"])
+        #expect(sent["x-forwarded-proto"] == ["https"])
+        #expect(sent["x-forwarded-host"] == ["public.example"])
+        #expect(sent["forwarded"] == ["for=203.0.113.9, for=192.0.2.7;proto=http;host=\"dash\""])
+    }
+
+    @Test("Host is replaced by the server's when preserve_host is off")
+    func hostRewrite() {
+        #expect(forward([("Host", "dash")], preserveHost: false)["host"] == ["127.0.0.1:8080"])
+    }
+
+    @Test("a chunked request body is restated as chunked")
+    func chunkedRestated() {
+        let sent = forward([("Host", "dash"), ("Transfer-Encoding", "chunked")], framing: .init(contentLength: nil, chunked: true))
+        #expect(sent["transfer-encoding"] == ["chunked"])
+    }
+
+    @Test("an upgrade request keeps Upgrade and Connection: upgrade")
+    func upgradeKept() {
+        let sent = forward([("Host", "dash"), ("Connection", "Upgrade"), ("Upgrade", "websocket")], upgrade: true)
+        #expect(sent["upgrade"] == ["websocket"])
+        #expect(sent["connection"] == ["upgrade"])
+    }
+
+    @Test("response hop-by-hop headers are removed and Set-Cookie fields stay apart")
+    func responseHeaders() {
+        let head = HTTPResponseHead(version: .http1_1, status: .ok, headers: HTTPHeaders([
+            ("Set-Cookie", "a=1; Expires=Wed, 21 Oct 2030 07:28:00 GMT"), ("Set-Cookie", "b=2"),
+            ("Connection", "close, X-Internal"), ("X-Internal", "1"), ("Keep-Alive", "5"), ("Transfer-Encoding", "chunked"),
+        ]))
+        let sent = ForwardedResponseHead.make(from: head).headers
+        #expect(sent["set-cookie"] == ["a=1; Expires=Wed, 21 Oct 2030 07:28:00 GMT", "b=2"])
+        for name in ["connection", "x-internal", "keep-alive", "transfer-encoding"] {
+            #expect(!sent.contains(name: name))
+        }
+    }
+
+    @Test("trusted proxies match single addresses and CIDR blocks of both families")
+    func trustedProxies() throws {
+        let trusted = TrustedProxies(["127.0.0.2", "10.0.0.0/8", "fd00::/8"])
+        #expect(trusted.contains(try SocketAddress(ipAddress: "127.0.0.2", port: 1)))
+        #expect(!trusted.contains(try SocketAddress(ipAddress: "127.0.0.1", port: 1)))
+        #expect(trusted.contains(try SocketAddress(ipAddress: "10.200.3.4", port: 1)))
+        #expect(!trusted.contains(try SocketAddress(ipAddress: "11.0.0.1", port: 1)))
+        #expect(trusted.contains(try SocketAddress(ipAddress: "fd12::1", port: 1)))
+        #expect(!trusted.contains(try SocketAddress(ipAddress: "fe80::1", port: 1)))
+    }
+}
