@@ -77,6 +77,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // After a response that closes the connection, requests pipelined behind it (which
+        // HTTPServerPipelineHandler releases once that response ended) are not served.
+        if case .closed = self.state { return }
         switch self.unwrapInboundIn(data) {
         case .head(let head):
             self.requestHeadReceived(head)
@@ -168,10 +171,13 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
         // llhttp stops parsing after a request that asks for an upgrade (or CONNECT), so unless the
         // answer is a 101 the connection cannot carry another request.
-        let isUpgrade = head.headers.contains(name: "upgrade") && HopByHopHeaders(of: head.headers).requestsUpgrade
-        if isUpgrade {
+        let upgradeProtocol = HopByHopHeaders(of: head.headers).requestsUpgrade ? head.headers.first(name: "upgrade") : nil
+        if upgradeProtocol != nil {
             self.keepAlive = false
         }
+        // Only WebSocket may switch protocols: an `h2c` upgrade reaching the backend would let the
+        // client talk to it past Zenith's routes and limits.
+        let isUpgrade = upgradeProtocol?.trimmingHTTPWhitespace().equalsIgnoringASCIICase("websocket") ?? false
         if head.method == .CONNECT {
             self.keepAlive = false
             self.start(LocalResponder.errorPage(.methodNotAllowed, for: self, answerBeforeBody: true))
@@ -269,10 +275,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
         self.responseStarted = true
         self.summary?.status = head.status.code
-        head.version = .http1_1
         let isHTTP10 = self.summary?.version == .http1_0
+        // The encoder frames an unsized body as chunked for HTTP/1.1 only; an HTTP/1.0 client
+        // gets the bare body and finds its end by the close.
+        head.version = isHTTP10 ? .http1_0 : .http1_1
         if isHTTP10 && !head.headers.contains(name: "content-length") {
-            // An HTTP/1.0 client can only find the end of an unsized body by the close.
             self.keepAlive = false
         }
         if !self.keepAlive || !self.requestComplete {

@@ -103,7 +103,12 @@ final class ProxyExchange: StartableResponder, ReadCompletionObserver, UpstreamC
             connection.write(.end(trailers))
             self.requestForwarded = true
         }
-        connection.flush()
+        // Flushed when the client's read batch ends (`clientReadComplete`), or now if the batch is
+        // long over: a framing error later in the same batch then aborts before a byte of this
+        // request leaves.
+        if self.client.requestComplete || !self.pendingBody.isEmpty || !self.connectionWasReused {
+            connection.flush()
+        }
         self.requestSentAt = .now()
         self.armResponseTimer()
         if connection.isWritable {
@@ -135,7 +140,6 @@ final class ProxyExchange: StartableResponder, ReadCompletionObserver, UpstreamC
         switch self.upstream {
         case .attached(let connection):
             connection.write(.end(trailers))
-            connection.flush()
             self.requestForwarded = true
         case .waiting:
             self.pendingEnd = .some(trailers)

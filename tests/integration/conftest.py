@@ -1,0 +1,147 @@
+"""Session fixtures: Apache+mod_wsgi+Django dashboard, WebSocket echo backend, static files, zenith."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+import harness
+from harness import ApacheDashboard, WebSocketEcho, base_config, start_zenith
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "big: 2 GiB transfers; run only with ZENITH_BIG=1")
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("ZENITH_BIG") == "1":
+        return
+    skip = pytest.mark.skip(reason="2 GiB test: set ZENITH_BIG=1 to run")
+    for item in items:
+        if "big" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def apache():
+    a = ApacheDashboard()
+    try:
+        a.start()
+        yield a
+    finally:
+        a.cleanup()
+
+
+@pytest.fixture(scope="session")
+def ws_backend():
+    w = WebSocketEcho()
+    try:
+        w.start()
+        yield w
+    finally:
+        w.cleanup()
+
+
+SECRET_TEXT = "TOP-SECRET-" + uuid.uuid4().hex
+PNG_1x1 = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c6360000002000154a24f5d0000000049454e44ae426082")
+
+
+@pytest.fixture(scope="session")
+def static_root():
+    """root/static is served; root/secret.txt sits next to it and must never be reachable."""
+    root = Path(tempfile.mkdtemp(prefix="zenith-static-"))
+    static = root / "static"
+    (static / "sub").mkdir(parents=True)
+    (static / "style.css").write_text("body { color: #123456; }\n")
+    (static / "app.js").write_text("console.log('zenith static');\n")
+    (static / "index.html").write_text("<!DOCTYPE html><html><body>static index</body></html>\n")
+    (static / "data.json").write_text('{"static": true}\n')
+    (static / "icon.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>\n')
+    (static / "logo.png").write_bytes(PNG_1x1)
+    (static / "big.bin").write_bytes(b"".join(harness.pattern.generate(100 * 1024)))
+    (static / "with space.txt").write_text("space in name\n")
+    (static / "sub" / "inner.txt").write_text("inner file\n")
+    (root / "secret.txt").write_text(SECRET_TEXT + "\n")
+    (root / "static-private").mkdir()
+    (root / "static-private" / "key.txt").write_text(SECRET_TEXT + "\n")
+    os.chmod(root, 0o755)
+    try:
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def default_routes(static_dir: Path) -> str:
+    return f"""\
+# host  path-prefix               action    target                      options
+*       /static/                  static    {static_dir}                max_age=1d
+*       /go/                      redirect  301 https://example.org/
+*       /hello/                   respond   200 hi there
+*       /forbidden/               respond   403
+*       /ws/                      proxy     wsecho
+*       /dashboard/echo/limited/  proxy     dashboard                   body_bytes=1024
+*       /                         proxy     dashboard
+"""
+
+
+class _ZenithHolder:
+    """One shared zenith for the common config; restarted if a test made it die."""
+
+    def __init__(self, factory):
+        self.factory = factory
+        self.z = None
+        self.error = None
+
+    def get(self):
+        if self.error is not None:  # do not wait for a broken start once per test
+            raise RuntimeError(f"shared zenith could not start:\n{self.error}")
+        if self.z is None or not self.z.alive():
+            if self.z is not None:
+                self.z.stop()
+            try:
+                self.z = self.factory()
+            except Exception as e:
+                self.error = str(e)
+                raise
+        return self.z
+
+
+@pytest.fixture(scope="session")
+def _shared_zenith(apache, ws_backend, static_root):
+    holder = _ZenithHolder(lambda: start_zenith(base_config(apache, ws_backend),
+                                                default_routes(static_root / "static")))
+    try:
+        yield holder
+    finally:
+        if holder.z is not None:
+            holder.z.stop()
+
+
+@pytest.fixture
+def zenith(_shared_zenith):
+    """The shared zenith (default config and routes). Fails the test if zenith died during it."""
+    z = _shared_zenith.get()
+    yield z
+    if not z.alive():
+        pytest.fail(f"zenith exited with {z.proc.returncode} during the test\n--- stderr\n{z.stderr_text()[-4000:]}")
+
+
+@pytest.fixture
+def zenith_factory():
+    """start_zenith(config, routes) for tests that need their own config; all stopped afterwards."""
+    started = []
+
+    def factory(config, routes_text, **kw):
+        z = start_zenith(config, routes_text, **kw)
+        started.append(z)
+        return z
+
+    yield factory
+    for z in started:
+        z.stop()
