@@ -5,6 +5,13 @@ import NIOCore
 import NIOPosix
 import ZenithConfig
 import ZenithProxy
+import ZenithRealtime
+
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 
 #if canImport(Glibc)
 import Glibc
@@ -28,10 +35,25 @@ struct RunCommand: AsyncParsableCommand {
             QueuedLogHandler(label: label, queue: logQueue, logLevel: logLevel)
         }
         let logger = Logger(label: "zenith")
+        let configuration = loaded.configuration
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let server: ProxyServer
+        let publishServer: PublishServer?
         do {
-            server = try await ProxyServer.start(configuration: loaded.configuration, group: group, logger: logger)
+            let engine = try await RealtimeEngine.make(
+                settings: configuration.realtime, eventLoops: Array(group.makeIterator()), logger: logger
+            )
+            server = try await ProxyServer.start(
+                configuration: configuration, group: group, logger: logger, realtimeEndpoint: engine
+            )
+            if let publish = configuration.publish {
+                publishServer = try await PublishServer.start(
+                    settings: publish, tokenFileContents: try String(contentsOfFile: publish.tokenFile, encoding: .utf8),
+                    engine: engine, namespaces: configuration.realtime.namespaces, group: group, logger: logger
+                )
+            } else {
+                publishServer = nil
+            }
         } catch {
             logger.critical("could not start", metadata: ["error": "\(error)"])
             try? await group.shutdownGracefully()
@@ -46,6 +68,7 @@ struct RunCommand: AsyncParsableCommand {
             logger.info("stopping", metadata: ["signal": "\(signal)"])
             break
         }
+        await publishServer?.close()
         await server.shutdown()
         try? await group.shutdownGracefully()
     }

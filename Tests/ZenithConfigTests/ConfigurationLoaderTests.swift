@@ -82,9 +82,11 @@ struct ConfigurationLoaderTests {
         ])
     }
 
-    @Test("the realtime, publish, metrics and watch sections are accepted unread")
+    @Test("[realtime.auth], [metrics] and [[watch]] are accepted unread")
     func sectionsReadElsewhere() throws {
-        let config = minimalConfig + """
+        let fixture = try ConfigFixture(config: "")
+        try fixture.write("token", "secret\n")
+        try fixture.write("zenith.toml", minimalConfig + """
             [realtime]
             ping_interval = "25s"
             [realtime.auth]
@@ -92,12 +94,46 @@ struct ConfigurationLoaderTests {
             headers = { "X-Requested-With" = "XMLHttpRequest" }
             [publish]
             listen = "127.0.0.1:9180"
+            token_file = "token"
             [metrics]
             listen = "127.0.0.1:9181"
             [[watch]]
             name = "servers"
-            """
-        #expect(try ConfigFixture(config: config).load().warnings.isEmpty)
+            """)
+        #expect(try fixture.load().warnings.isEmpty)
+    }
+
+    @Test("[realtime] keys are read, with defaults for the rest")
+    func realtimeSettings() throws {
+        let configuration = try ConfigFixture(config: minimalConfig + """
+            [realtime]
+            ping_interval = "300ms"
+            max_payload = "64KiB"
+            allowed_origins = ["https://dash.example.org", "*.example.net"]
+            namespaces = ["/", "/custom"]
+            """).load().configuration
+        #expect(configuration.realtime.pingInterval == .milliseconds(300))
+        #expect(configuration.realtime.pingTimeout == .seconds(20))
+        #expect(configuration.realtime.maxPayload == 65536)
+        #expect(configuration.realtime.allowedOrigins == ["https://dash.example.org", "*.example.net"])
+        #expect(configuration.realtime.namespaces == ["/", "/custom"])
+        #expect(configuration.publish == nil)
+    }
+
+    @Test("a namespace or origin written wrong is an error on its line")
+    func realtimeErrors() throws {
+        #expect(try errors(minimalConfig + "[realtime]\nnamespaces = [\"chat\"]\nallowed_origins = [\"dash.example.org\"]\n") == [
+            "4: namespace 'chat' must start with '/'",
+            "5: origin 'dash.example.org' must be scheme://host[:port] or *.domain",
+        ])
+    }
+
+    @Test("[publish] needs a listen address and an existing token file")
+    func publishErrors() throws {
+        #expect(try errors(minimalConfig + "[publish]\nlisten = \"127.0.0.1:9180\"\n") == [
+            "3: missing 'token_file' in [publish]"
+        ])
+        #expect(try errors(minimalConfig + "[publish]\nlisten = \"127.0.0.1:9180\"\ntoken_file = \"nope\"\n").first?.hasPrefix("5: token_file") == true)
     }
 
     @Test("a value of the wrong type is an error on its line", arguments: [

@@ -26,9 +26,13 @@ extension EngineIOPacket {
     /// polling-only `b` (base64) prefix are errors.
     public static func decode(webSocketText text: String) throws(EngineIODecodingError) -> EngineIOPacket {
         var text = text
-        return try text.withUTF8 { bytes throws(EngineIODecodingError) in
-            try EngineIOPacket.decodeText(UnsafeRawBufferPointer(bytes), allowBase64: false, validateUTF8: false)
+        // withUTF8 only rethrows untyped errors, so the typed error travels in a Result.
+        let result = text.withUTF8 { bytes in
+            Result { () throws(EngineIODecodingError) in
+                try EngineIOPacket.decodeText(UnsafeRawBufferPointer(bytes), allowBase64: false, validateUTF8: false)
+            }
         }
+        return try result.get()
     }
 
     /// Decodes a WebSocket binary frame: always a binary message, whatever its bytes.

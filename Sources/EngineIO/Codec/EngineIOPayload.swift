@@ -30,7 +30,17 @@ public enum EngineIOPayload {
     /// Strict: an empty body or an empty record, an unknown type, invalid UTF-8, malformed
     /// base64 and more than `maxPackets` packets are errors; nothing partial is returned.
     public static func decode(_ body: ByteBuffer, maxPackets: Int) throws(EngineIODecodingError) -> [EngineIOPacket] {
-        try body.withUnsafeReadableBytes { bytes throws(EngineIODecodingError) in
+        // withUnsafeReadableBytes only rethrows untyped errors, so the typed error travels in a Result.
+        let result = body.withUnsafeReadableBytes { bytes in
+            Result { () throws(EngineIODecodingError) in try decodeRecords(bytes, maxPackets: maxPackets) }
+        }
+        return try result.get()
+    }
+
+    private static func decodeRecords(
+        _ bytes: UnsafeRawBufferPointer,
+        maxPackets: Int
+    ) throws(EngineIODecodingError) -> [EngineIOPacket] {
             var packets: [EngineIOPacket] = []
             var start = 0
             while true {
@@ -42,6 +52,5 @@ public enum EngineIOPayload {
                 start = end + 1
             }
             return packets
-        }
     }
 }

@@ -12,9 +12,11 @@ struct ConfigFileSettings {
     /// Every `[upstream.NAME]` written, including ones with errors.
     var upstreamNames: Set<String>
     var log: LogSettings
+    var realtime: RealtimeSettings
+    var publish: PublishSettings?
 
     /// Sections the file may contain whose keys are modelled by later work; accepted unread.
-    static let sectionsReadElsewhere = ["realtime", "publish", "metrics", "watch"]
+    static let sectionsReadElsewhere = ["metrics", "watch"]
 
     init(reading topLevel: inout ConfigSectionReader, configFile: String) {
         routesFile = topLevel.read("routes", as: .string) ?? ConfigurationLoader.defaultRoutesFile
@@ -49,6 +51,16 @@ struct ConfigFileSettings {
         var logSection = topLevel.section("log")
         log = LogSettings(reading: &logSection)
         logSection.finish()
+
+        var realtimeSection = topLevel.section("realtime")
+        realtime = RealtimeSettings(reading: &realtimeSection)
+        // `[realtime.auth]` is modelled with session-cookie authentication.
+        realtimeSection.accept("auth")
+        realtimeSection.finish()
+
+        var publishSection = topLevel.section("publish")
+        publish = publishSection.isPresent ? PublishSettings(reading: &publishSection, configFile: configFile) : nil
+        publishSection.finish()
 
         for name in Self.sectionsReadElsewhere {
             topLevel.accept(name)

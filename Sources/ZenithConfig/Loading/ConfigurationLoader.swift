@@ -45,7 +45,8 @@ public enum ConfigurationLoader {
         }
         let configuration = ZenithConfiguration(
             sourcePath: configPath, listen: settings.listen, tls: settings.tls, limits: settings.limits,
-            proxy: settings.proxy, upstreams: upstreams, log: settings.log, routes: RouteTable(routes: routes.routes))
+            proxy: settings.proxy, upstreams: upstreams, log: settings.log, realtime: settings.realtime,
+            publish: settings.publish, routes: RouteTable(routes: routes.routes))
         return LoadedConfiguration(configuration: configuration, warnings: diagnostics)
     }
 

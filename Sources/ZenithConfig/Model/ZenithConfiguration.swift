@@ -13,11 +13,15 @@ public struct ZenithConfiguration: Sendable {
     /// upstream of that name with default settings.
     public var upstreams: [String: UpstreamConfiguration]
     public var log: LogSettings
+    public var realtime: RealtimeSettings
+    /// The publish API, when configured.
+    public var publish: PublishSettings?
     public var routes: RouteTable
 
     public init(
         sourcePath: String, listen: ListenConfiguration, tls: TLSFiles?, limits: Limits,
-        proxy: ProxySettings, upstreams: [String: UpstreamConfiguration], log: LogSettings, routes: RouteTable
+        proxy: ProxySettings, upstreams: [String: UpstreamConfiguration], log: LogSettings,
+        realtime: RealtimeSettings, publish: PublishSettings?, routes: RouteTable
     ) {
         self.sourcePath = sourcePath
         self.listen = listen
@@ -26,6 +30,8 @@ public struct ZenithConfiguration: Sendable {
         self.proxy = proxy
         self.upstreams = upstreams
         self.log = log
+        self.realtime = realtime
+        self.publish = publish
         self.routes = routes
     }
 }

@@ -19,6 +19,9 @@ public protocol RealtimeEndpoint: Sendable {
 public struct RealtimeRequest: Sendable {
     public var head: HTTPRequestHead
     public var body: ByteBuffer
+    /// The body was longer than `maxRequestBodyBytes`; `body` holds only its start, and the
+    /// connection closes after the answer.
+    public var bodyExceededLimit: Bool
     public var clientAddress: SocketAddress?
     /// The client connection's event loop.
     public var eventLoop: EventLoop

@@ -10,6 +10,8 @@ final class RealtimeResponder: RequestResponder {
     private let head: HTTPRequestHead
     private let isUpgrade: Bool
     private var body: ByteBuffer
+    private var bodyExceededLimit = false
+    private var asked = false
     private var aborted = false
 
     init(client: ClientConnectionHandler, endpoint: RealtimeEndpoint, head: HTTPRequestHead, isUpgrade: Bool) {
@@ -21,18 +23,29 @@ final class RealtimeResponder: RequestResponder {
     }
 
     func requestBodyPart(_ buffer: ByteBuffer) {
+        guard !self.asked else { return }
         var buffer = buffer
         guard self.body.readableBytes + buffer.readableBytes <= self.endpoint.maxRequestBodyBytes else {
-            self.client.failRequest(status: .payloadTooLarge)
+            // The endpoint answers (and, for Engine.IO, closes the session); the rest of the body
+            // is not read, so the connection closes after the answer.
+            self.bodyExceededLimit = true
+            self.ask()
             return
         }
         self.body.writeBuffer(&buffer)
     }
 
     func requestEnd(trailers: HTTPHeaders?) {
+        self.ask()
+    }
+
+    private func ask() {
+        guard !self.asked else { return }
+        self.asked = true
         let request = RealtimeRequest(
-            head: self.head, body: self.body, clientAddress: self.client.clientAddress,
-            eventLoop: self.client.eventLoop, connectionClosed: self.client.context.channel.closeFuture
+            head: self.head, body: self.body, bodyExceededLimit: self.bodyExceededLimit,
+            clientAddress: self.client.clientAddress, eventLoop: self.client.eventLoop,
+            connectionClosed: self.client.context.channel.closeFuture
         )
         let loop = self.client.eventLoop
         if self.isUpgrade {

@@ -1,0 +1,193 @@
+import NIOCore
+import NIOHTTP1
+import NIOWebSocket
+
+/// An Engine.IO v4 server: answers handshakes, polls and POSTs, accepts WebSocket upgrades, and
+/// keeps each session on the event loop whose index its sid carries, so that finding a session
+/// takes no lock and a session's state is touched by one thread.
+///
+/// The HTTP side (listener, routing, body limits) belongs to the caller; `onConnection` is called
+/// on a new session's loop before any of its packets is delivered, to set its delegate.
+public final class EngineIOServer: Sendable {
+    public let configuration: EngineIOConfiguration
+    public let statistics: EngineIOStatistics
+    private let loops: [EventLoop]
+    private let registries: [NIOLoopBound<EngineIOSessionRegistry>]
+    private let onConnection: @Sendable (EngineIOSocket) -> Void
+
+    private init(
+        configuration: EngineIOConfiguration, statistics: EngineIOStatistics, loops: [EventLoop],
+        registries: [NIOLoopBound<EngineIOSessionRegistry>], onConnection: @escaping @Sendable (EngineIOSocket) -> Void
+    ) {
+        self.configuration = configuration
+        self.statistics = statistics
+        self.loops = loops
+        self.registries = registries
+        self.onConnection = onConnection
+    }
+
+    /// Makes a server whose sessions live on `eventLoops` (at most 64).
+    public static func make(
+        configuration: EngineIOConfiguration, eventLoops: [EventLoop],
+        onConnection: @escaping @Sendable (EngineIOSocket) -> Void
+    ) async throws -> EngineIOServer {
+        precondition(eventLoops.count <= EngineIOSessionID.loopIndexRange.count, "too many event loops")
+        let statistics = EngineIOStatistics()
+        var registries: [NIOLoopBound<EngineIOSessionRegistry>] = []
+        for (index, loop) in eventLoops.enumerated() {
+            registries.append(
+                try await loop.submit {
+                    NIOLoopBound(EngineIOSessionRegistry(loopIndex: index, statistics: statistics), eventLoop: loop)
+                }.get()
+            )
+        }
+        return EngineIOServer(
+            configuration: configuration, statistics: statistics, loops: eventLoops, registries: registries,
+            onConnection: onConnection
+        )
+    }
+
+    // MARK: HTTP
+
+    /// Answers a non-upgrade request (handshake, poll, POST, CORS preflight). Call it on the event
+    /// loop of the request's connection; the future may complete much later (long poll).
+    public func respond(to request: EngineIOHTTPRequest, on eventLoop: EventLoop) -> EventLoopFuture<EngineIOHTTPResponse> {
+        let origin = request.head.headers.first(name: "origin")
+        let cors = self.corsHeaders(origin: origin)
+        guard self.configuration.origins.allows(origin) else {
+            return eventLoop.makeSucceededFuture(EngineIOServerError.forbidden.response(headers: cors))
+        }
+        if request.head.method == .OPTIONS {
+            var headers = cors
+            headers.add(name: "access-control-allow-methods", value: "GET, POST, OPTIONS")
+            headers.add(name: "access-control-allow-headers", value: "content-type")
+            headers.add(name: "access-control-max-age", value: "86400")
+            return eventLoop.makeSucceededFuture(EngineIOHTTPResponse(status: .noContent, headers: headers, body: ByteBuffer()))
+        }
+        let intent: EngineIOHandshakeQuery.Intent
+        do {
+            intent = try EngineIOHandshakeQuery(uri: request.head.uri)
+                .validate(method: request.head.method.rawValue, isWebSocketUpgrade: false)
+        } catch {
+            return eventLoop.makeSucceededFuture(error.response(headers: cors))
+        }
+        switch intent {
+        case .handshake:
+            let (session, registry) = self.openSession(for: request, on: eventLoop)
+            var headers = cors
+            headers.add(name: "content-type", value: "text/plain; charset=UTF-8")
+            var body = ByteBuffer()
+            session.openPacket.writePolling(into: &body)
+            registry.add(session)
+            session.start(over: nil)
+            self.onConnection(session)
+            return eventLoop.makeSucceededFuture(EngineIOHTTPResponse(status: .ok, headers: headers, body: body))
+        case .session(let sid, _):
+            guard let index = EngineIOSessionID.loopIndex(of: sid), index < self.registries.count else {
+                return eventLoop.makeSucceededFuture(EngineIOServerError.sessionIDUnknown.response(headers: cors))
+            }
+            let registry = self.registries[index]
+            return registry.eventLoop.flatSubmit {
+                guard let session = registry.value.session(id: sid) else {
+                    return registry.eventLoop.makeSucceededFuture(EngineIOServerError.sessionIDUnknown.response(headers: cors))
+                }
+                switch request.head.method {
+                case .GET:
+                    return session.poll(request, headers: cors)
+                case .POST:
+                    return registry.eventLoop.makeSucceededFuture(session.post(request, headers: cors))
+                default:
+                    return registry.eventLoop.makeSucceededFuture(EngineIOServerError.badRequest.response(headers: cors))
+                }
+            }
+        }
+    }
+
+    /// Decides on a WebSocket upgrade request. Call it on the event loop of the request's
+    /// connection; the accepted channel must belong to that loop.
+    public func upgrade(_ request: EngineIOHTTPRequest, on eventLoop: EventLoop) -> EventLoopFuture<EngineIOUpgradeDecision> {
+        guard self.configuration.origins.allows(request.head.headers.first(name: "origin")) else {
+            return eventLoop.makeSucceededFuture(.refuse(EngineIOServerError.forbidden.response(headers: [:])))
+        }
+        let intent: EngineIOHandshakeQuery.Intent
+        do {
+            intent = try EngineIOHandshakeQuery(uri: request.head.uri)
+                .validate(method: request.head.method.rawValue, isWebSocketUpgrade: true)
+        } catch {
+            return eventLoop.makeSucceededFuture(.refuse(error.response(headers: [:])))
+        }
+        guard let acceptHeaders = WebSocketHandshake.acceptHeaders(for: request.head) else {
+            return eventLoop.makeSucceededFuture(.refuse(EngineIOServerError.badRequest.response(headers: [:])))
+        }
+        let maxPayload = self.configuration.maxPayload
+        switch intent {
+        case .handshake:
+            let install: @Sendable (Channel) throws -> Void = { channel in
+                let transport = WebSocketTransport(channel: channel, sessionLoop: channel.eventLoop) { transport in
+                    let (session, registry) = self.openSession(for: request, on: channel.eventLoop)
+                    registry.add(session)
+                    session.start(over: transport)
+                    self.onConnection(session)
+                }
+                try WebSocketHandshake.installHandlers(on: channel, maxPayload: maxPayload, transport: transport)
+            }
+            return eventLoop.makeSucceededFuture(.accept(headers: acceptHeaders, install: install))
+        case .session(let sid, _):
+            guard let index = EngineIOSessionID.loopIndex(of: sid), index < self.registries.count else {
+                return eventLoop.makeSucceededFuture(.refuse(EngineIOServerError.sessionIDUnknown.response(headers: [:])))
+            }
+            let registry = self.registries[index]
+            return registry.eventLoop.submit { () -> Bool in
+                guard let session = registry.value.session(id: sid) else { return false }
+                return session.transportName == "polling"
+            }.map { exists -> EngineIOUpgradeDecision in
+                guard exists else {
+                    return .refuse(EngineIOServerError.sessionIDUnknown.response(headers: [:]))
+                }
+                let install: @Sendable (Channel) throws -> Void = { channel in
+                    let transport = WebSocketTransport(channel: channel, sessionLoop: registry.eventLoop, onActive: nil)
+                    try WebSocketHandshake.installHandlers(on: channel, maxPayload: maxPayload, transport: transport)
+                    let handOver = LoopHandOver(transport)
+                    registry.eventLoop.execute {
+                        guard let session = registry.value.session(id: sid) else {
+                            handOver.value.close()
+                            return
+                        }
+                        session.beginUpgrade(handOver.value)
+                    }
+                }
+                return .accept(headers: acceptHeaders, install: install)
+            }
+        }
+    }
+
+    /// Closes every session with a close packet (for a drain).
+    public func closeAllSessions() async {
+        for registry in self.registries {
+            try? await registry.eventLoop.submit { registry.value.closeAll() }.get()
+        }
+    }
+
+    // MARK: Helpers
+
+    private func openSession(for request: EngineIOHTTPRequest, on eventLoop: EventLoop) -> (EngineIOSocket, EngineIOSessionRegistry) {
+        let index = self.loops.firstIndex { $0 === eventLoop } ?? 0
+        let registry = self.registries[index].value
+        let session = EngineIOSocket(
+            id: EngineIOSessionID.make(loopIndex: index), eventLoop: eventLoop, handshake: request,
+            configuration: self.configuration, registry: registry
+        )
+        return (session, registry)
+    }
+
+    /// CORS for polling: only allowed origins are named, with credentials (cookies) allowed.
+    private func corsHeaders(origin: String?) -> HTTPHeaders {
+        var headers = HTTPHeaders()
+        if let origin, self.configuration.origins.allows(origin) {
+            headers.add(name: "access-control-allow-origin", value: origin)
+            headers.add(name: "access-control-allow-credentials", value: "true")
+            headers.add(name: "vary", value: "Origin")
+        }
+        return headers
+    }
+}

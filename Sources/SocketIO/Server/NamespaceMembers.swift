@@ -1,0 +1,58 @@
+import EngineIO
+
+/// The sockets of one namespace on one event loop, and the rooms they are in: what a broadcast
+/// walks. Membership tests and changes are O(1). Confined to its loop.
+final class NamespaceMembers {
+    private(set) var sockets: [ObjectIdentifier: SocketIOSocket] = [:]
+    private var rooms: [String: [ObjectIdentifier: SocketIOSocket]] = [:]
+
+    func addSocket(_ socket: SocketIOSocket) {
+        self.sockets[ObjectIdentifier(socket)] = socket
+    }
+
+    func removeSocket(_ socket: SocketIOSocket) {
+        self.sockets.removeValue(forKey: ObjectIdentifier(socket))
+    }
+
+    func add(_ socket: SocketIOSocket, to room: String) {
+        self.rooms[room, default: [:]][ObjectIdentifier(socket)] = socket
+    }
+
+    func remove(_ socket: SocketIOSocket, from room: String) {
+        guard var members = self.rooms[room] else { return }
+        members.removeValue(forKey: ObjectIdentifier(socket))
+        self.rooms[room] = members.isEmpty ? nil : members
+    }
+
+    var roomCount: Int { self.rooms.count }
+
+    /// Sends `frames` to the sockets in any of `rooms` (every socket when empty) that are in none
+    /// of `except`; returns how many sockets got them.
+    func deliver(_ frames: [EngineIOFrame], to rooms: [String], except: [String]) -> Int {
+        let excluded = Set(except.flatMap { self.rooms[$0].map { Array($0.keys) } ?? [] })
+        var delivered = 0
+        func send(to socket: SocketIOSocket) {
+            for frame in frames {
+                socket.client.engine.send(frame)
+            }
+            delivered += 1
+        }
+        if rooms.isEmpty {
+            for (key, socket) in self.sockets where !excluded.contains(key) {
+                send(to: socket)
+            }
+        } else if rooms.count == 1 {
+            for (key, socket) in self.rooms[rooms[0]] ?? [:] where !excluded.contains(key) {
+                send(to: socket)
+            }
+        } else {
+            var seen = excluded
+            for room in rooms {
+                for (key, socket) in self.rooms[room] ?? [:] where seen.insert(key).inserted {
+                    send(to: socket)
+                }
+            }
+        }
+        return delivered
+    }
+}

@@ -1,0 +1,140 @@
+import EngineIO
+import NIOCore
+
+/// The Socket.IO side of one Engine.IO session: decodes its packets (reassembling binary
+/// attachments), connects it to namespaces through their handlers, and routes events and
+/// acknowledgements to the namespace sockets. Confined to the session's event loop.
+public final class SocketIOClient: EngineIOSocketDelegate {
+    let engine: EngineIOSocket
+    private let loopState: SocketIOLoopState
+    private let namespaces: [String: SocketIONamespaceHandler]
+    private let configuration: SocketIOConfiguration
+    private var sockets: [String: SocketIOSocket] = [:]
+    private var connecting: Set<String> = []
+    private var assembler: SocketIOBinaryAssembler
+    private var connectTimer: Scheduled<Void>?
+
+    init(
+        engine: EngineIOSocket, loopState: SocketIOLoopState, namespaces: [String: SocketIONamespaceHandler],
+        configuration: SocketIOConfiguration
+    ) {
+        self.engine = engine
+        self.loopState = loopState
+        self.namespaces = namespaces
+        self.configuration = configuration
+        self.assembler = SocketIOBinaryAssembler(
+            limits: .init(maxAttachments: configuration.maxAttachments, maxTotalBytes: configuration.maxAttachmentBytes)
+        )
+        self.connectTimer = engine.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(configuration.connectTimeout)) {
+            [weak self] in
+            guard let self, self.sockets.isEmpty else { return }
+            self.engine.close()
+        }
+    }
+
+    // MARK: EngineIOSocketDelegate
+
+    public func engineIOSocket(_ socket: EngineIOSocket, didReceiveText text: String) {
+        do {
+            let packet = try SocketIOPacket.decode(text, maxAttachments: self.configuration.maxAttachments)
+            if let complete = try self.assembler.receive(packet) {
+                self.dispatch(complete)
+            }
+        } catch {
+            self.protocolViolation("\(error)")
+        }
+    }
+
+    public func engineIOSocket(_ socket: EngineIOSocket, didReceiveBinary data: ByteBuffer) {
+        do {
+            if let complete = try self.assembler.receive(attachment: data) {
+                self.dispatch(complete)
+            }
+        } catch {
+            self.protocolViolation("\(error)")
+        }
+    }
+
+    public func engineIOSocketDidClose(_ socket: EngineIOSocket, reason: String) {
+        self.connectTimer?.cancel()
+        for (_, namespaceSocket) in self.sockets {
+            self.socketLeft(namespaceSocket, reason: reason)
+        }
+    }
+
+    // MARK: Packets
+
+    private func dispatch(_ packet: SocketIOPacket) {
+        switch packet.type {
+        case .connect:
+            self.connect(namespace: packet.namespace, auth: packet.data)
+        case .disconnect:
+            if let socket = self.sockets[packet.namespace] {
+                self.socketLeft(socket, reason: "client namespace disconnect")
+            }
+        case .event, .binaryEvent:
+            guard let socket = self.sockets[packet.namespace], let handler = self.namespaces[packet.namespace],
+                case .array(let values)? = packet.data, case .string(let event)? = values.first
+            else { return }
+            let ack = packet.id.map { SocketIOAcknowledgement(socket: socket, id: $0) }
+            handler.received(socket, event: event, arguments: Array(values.dropFirst()), ack: ack)
+        case .ack, .binaryAck:
+            guard let socket = self.sockets[packet.namespace], let id = packet.id, case .array(let values)? = packet.data
+            else { return }
+            socket.acknowledgementReceived(id: id, arguments: values)
+        case .connectError:
+            self.protocolViolation("CONNECT_ERROR sent by a client")
+        }
+    }
+
+    private func connect(namespace: String, auth: JSONValue?) {
+        guard let handler = self.namespaces[namespace] else {
+            self.engine.send(contentsOf: SocketIOPacket.connectError(namespace: namespace, message: "Invalid namespace"))
+            return
+        }
+        guard self.sockets[namespace] == nil, self.connecting.insert(namespace).inserted else { return }
+        let members = self.loopState.members(of: namespace)
+        let socket = SocketIOSocket(
+            id: EngineIOSessionID.make(loopIndex: 0), namespace: namespace, client: self, members: members,
+            configuration: self.configuration
+        )
+        handler.authorize(socket, auth: auth).hop(to: self.engine.eventLoop).assumeIsolated().whenComplete { result in
+            self.connecting.remove(namespace)
+            guard !self.engine.isClosed else { return }
+            switch result {
+            case .success(nil):
+                self.connectTimer?.cancel()
+                self.sockets[namespace] = socket
+                members.addSocket(socket)
+                socket.join(socket.id)
+                socket.send(.connect(namespace: namespace, data: ["sid": .string(socket.id)]))
+                handler.connected(socket)
+            case .success(let refusal?):
+                socket.send(SocketIOPacket(type: .connectError, namespace: namespace, data: .object(refusal)))
+            case .failure:
+                socket.send(.connectError(namespace: namespace, message: "Internal error"))
+            }
+        }
+    }
+
+    /// Takes a socket out of its namespace and tells the namespace handler why.
+    func socketLeft(_ socket: SocketIOSocket, reason: String) {
+        guard self.sockets[socket.namespace] === socket else { return }
+        self.sockets.removeValue(forKey: socket.namespace)
+        socket.tearDown()
+        self.namespaces[socket.namespace]?.disconnected(socket, reason: reason)
+    }
+
+    private func protocolViolation(_ reason: String) {
+        self.loopState.logProtocolViolation(reason, session: self.engine.id)
+        self.engine.close()
+    }
+}
+
+extension EngineIOSocket {
+    func send(contentsOf packet: SocketIOPacket) {
+        for frame in packet.engineIOFrames() {
+            self.send(frame)
+        }
+    }
+}

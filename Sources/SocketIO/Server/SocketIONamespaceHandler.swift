@@ -1,0 +1,35 @@
+import NIOCore
+
+/// What a namespace does with its sockets: the application side of the Socket.IO server
+/// (Zenith's realtime policy, the conformance echo, the demo). Every method runs on the socket's
+/// event loop.
+public protocol SocketIONamespaceHandler: Sendable {
+    /// Decides on a CONNECT. Succeed with nil to accept, or with the CONNECT_ERROR payload
+    /// (`{"message": ...}`) to refuse. May take its time (an auth probe).
+    func authorize(_ socket: SocketIOSocket, auth: JSONValue?) -> EventLoopFuture<JSONObject?>
+    /// The socket is connected (its CONNECT has been answered).
+    func connected(_ socket: SocketIOSocket)
+    /// The client emitted an event; `ack` is set when it asked for an acknowledgement.
+    func received(_ socket: SocketIOSocket, event: String, arguments: [JSONValue], ack: SocketIOAcknowledgement?)
+    /// The socket left the namespace; `reason` as in the Socket.IO API ("client namespace
+    /// disconnect", "transport close", "ping timeout", "server namespace disconnect", ...).
+    func disconnected(_ socket: SocketIOSocket, reason: String)
+}
+
+/// Answers one event's acknowledgement request, at most once.
+public final class SocketIOAcknowledgement {
+    private weak var socket: SocketIOSocket?
+    private let id: Int
+    private var sent = false
+
+    init(socket: SocketIOSocket, id: Int) {
+        self.socket = socket
+        self.id = id
+    }
+
+    public func send(_ arguments: [JSONValue]) {
+        guard !self.sent, let socket = self.socket else { return }
+        self.sent = true
+        socket.send(.ack(id: self.id, arguments, namespace: socket.namespace))
+    }
+}

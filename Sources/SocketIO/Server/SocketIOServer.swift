@@ -1,0 +1,54 @@
+import EngineIO
+import Logging
+import NIOCore
+
+/// A Socket.IO v5 server on an Engine.IO server: configured namespaces with their handlers,
+/// rooms kept per event loop, and broadcasts that encode a packet once and hand the same bytes
+/// to every recipient on every loop.
+public final class SocketIOServer: Sendable {
+    public let engine: EngineIOServer
+    public let configuration: SocketIOConfiguration
+    private let loopStates: [NIOLoopBound<SocketIOLoopState>]
+
+    private init(engine: EngineIOServer, configuration: SocketIOConfiguration, loopStates: [NIOLoopBound<SocketIOLoopState>]) {
+        self.engine = engine
+        self.configuration = configuration
+        self.loopStates = loopStates
+    }
+
+    public static func make(
+        configuration: SocketIOConfiguration, engineConfiguration: EngineIOConfiguration,
+        namespaces: [String: SocketIONamespaceHandler], eventLoops: [EventLoop], logger: Logger
+    ) async throws -> SocketIOServer {
+        var loopStates: [NIOLoopBound<SocketIOLoopState>] = []
+        for loop in eventLoops {
+            loopStates.append(try await loop.submit { NIOLoopBound(SocketIOLoopState(logger: logger), eventLoop: loop) }.get())
+        }
+        let states = loopStates
+        let engine = try await EngineIOServer.make(configuration: engineConfiguration, eventLoops: eventLoops) { session in
+            guard let state = states.first(where: { $0.eventLoop === session.eventLoop }) else {
+                session.close()
+                return
+            }
+            session.delegate = SocketIOClient(
+                engine: session, loopState: state.value, namespaces: namespaces, configuration: configuration
+            )
+        }
+        return SocketIOServer(engine: engine, configuration: configuration, loopStates: loopStates)
+    }
+
+    /// Sends an event to the matching sockets on every event loop; the future carries how many
+    /// sockets it was handed to.
+    public func broadcast(_ broadcast: SocketIOBroadcast) -> EventLoopFuture<Int> {
+        let frames = SocketIOPacket.event(broadcast.event, broadcast.arguments, namespace: broadcast.namespace)
+            .engineIOFrames()
+        let counts = self.loopStates.map { state in
+            state.eventLoop.submit {
+                state.value.existingMembers(of: broadcast.namespace)?
+                    .deliver(frames, to: broadcast.rooms, except: broadcast.except) ?? 0
+            }
+        }
+        let first = self.loopStates[0].eventLoop
+        return EventLoopFuture.reduce(0, counts, on: first, +)
+    }
+}

@@ -1,0 +1,106 @@
+import EngineIO
+import NIOCore
+
+/// A client's connection to one namespace: its id, its rooms, and the acknowledgements it awaits.
+/// Confined to its Engine.IO session's event loop.
+public final class SocketIOSocket {
+    /// The Socket.IO id (not the Engine.IO sid), also the name of the socket's own room.
+    public let id: String
+    public let namespace: String
+    public private(set) var rooms: Set<String> = []
+    /// Attached by the namespace handler (identity, subscriptions); never sent to the client.
+    public var userInfo: [String: any Sendable] = [:]
+    public private(set) var isConnected = true
+
+    unowned let client: SocketIOClient
+    private let members: NamespaceMembers
+    private let configuration: SocketIOConfiguration
+    private var nextAckID = 0
+    private var pendingAcks: [Int: (callback: ([JSONValue]?) -> Void, timer: Scheduled<Void>)] = [:]
+
+    init(id: String, namespace: String, client: SocketIOClient, members: NamespaceMembers, configuration: SocketIOConfiguration) {
+        self.id = id
+        self.namespace = namespace
+        self.client = client
+        self.members = members
+        self.configuration = configuration
+    }
+
+    public var eventLoop: EventLoop { self.client.engine.eventLoop }
+    /// The request that opened the Engine.IO session (cookies, origin, client address).
+    public var handshake: EngineIOHTTPRequest { self.client.engine.handshake }
+
+    /// Emits an event to this socket. With `ack`, the client's acknowledgement (or nil after the
+    /// ack timeout) is passed to it.
+    public func emit(_ event: String, _ arguments: [JSONValue], ack: (([JSONValue]?) -> Void)? = nil) {
+        guard self.isConnected else {
+            ack?(nil)
+            return
+        }
+        var id: Int?
+        if let ack {
+            let ackID = self.nextAckID
+            self.nextAckID += 1
+            id = ackID
+            let timer = self.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(self.configuration.ackTimeout)) {
+                [weak self] in
+                guard let self, let pending = self.pendingAcks.removeValue(forKey: ackID) else { return }
+                pending.callback(nil)
+            }
+            self.pendingAcks[ackID] = (ack, timer)
+        }
+        self.send(.event(event, arguments, namespace: self.namespace, id: id))
+    }
+
+    /// Joins a room; false when the socket is at its room limit.
+    @discardableResult
+    public func join(_ room: String) -> Bool {
+        guard !self.rooms.contains(room) else { return true }
+        guard self.rooms.count < self.configuration.maxRoomsPerSocket else { return false }
+        self.rooms.insert(room)
+        self.members.add(self, to: room)
+        return true
+    }
+
+    public func leave(_ room: String) {
+        guard self.rooms.remove(room) != nil else { return }
+        self.members.remove(self, from: room)
+    }
+
+    /// Disconnects the socket from its namespace (the client is told).
+    public func disconnect() {
+        guard self.isConnected else { return }
+        self.send(.disconnect(namespace: self.namespace))
+        self.client.socketLeft(self, reason: "server namespace disconnect")
+    }
+
+    // MARK: Internal
+
+    func send(_ packet: SocketIOPacket) {
+        for frame in packet.engineIOFrames() {
+            self.client.engine.send(frame)
+        }
+    }
+
+    func acknowledgementReceived(id: Int, arguments: [JSONValue]) {
+        guard let pending = self.pendingAcks.removeValue(forKey: id) else { return }
+        pending.timer.cancel()
+        pending.callback(arguments)
+    }
+
+    /// Leaves every room and fails the acknowledgements still awaited.
+    func tearDown() {
+        self.isConnected = false
+        for room in self.rooms {
+            self.members.remove(self, from: room)
+        }
+        self.rooms.removeAll()
+        self.members.removeSocket(self)
+        let pending = self.pendingAcks
+        self.pendingAcks.removeAll()
+        for (_, entry) in pending {
+            entry.timer.cancel()
+            entry.callback(nil)
+        }
+    }
+}

@@ -1,0 +1,47 @@
+extension RealtimeSettings {
+    static let defaults = RealtimeSettings(
+        pingInterval: .seconds(25), pingTimeout: .seconds(20), maxPayload: 1_000_000, connectTimeout: .seconds(45),
+        allowedOrigins: nil, allowMissingOrigin: false, namespaces: ["/"], maxRoomsPerSocket: 64,
+        maxQueuedPackets: 1024
+    )
+
+    /// Reads `[realtime]`; each key not written keeps its default.
+    init(reading section: inout ConfigSectionReader) {
+        let defaults = Self.defaults
+        self.init(
+            pingInterval: section.read("ping_interval", as: .positiveDuration) ?? defaults.pingInterval,
+            pingTimeout: section.read("ping_timeout", as: .positiveDuration) ?? defaults.pingTimeout,
+            maxPayload: section.read("max_payload", as: .size(1024...(64 << 20))).map { Int($0) } ?? defaults.maxPayload,
+            connectTimeout: section.read("connect_timeout", as: .positiveDuration) ?? defaults.connectTimeout,
+            allowedOrigins: section.read("allowed_origins", as: .list(of: .string)),
+            allowMissingOrigin: section.read("allow_missing_origin", as: .bool) ?? defaults.allowMissingOrigin,
+            namespaces: section.read("namespaces", as: .list(of: .string, nonEmpty: true)) ?? defaults.namespaces,
+            maxRoomsPerSocket: section.read("max_rooms_per_socket", as: .integer(1...10_000)) ?? defaults.maxRoomsPerSocket,
+            maxQueuedPackets: section.read("max_queued_packets", as: .integer(16...1_000_000)) ?? defaults.maxQueuedPackets
+        )
+        for namespace in self.namespaces where !namespace.hasPrefix("/") {
+            section.report("namespace '\(namespace)' must start with '/'", at: "namespaces")
+        }
+        for origin in self.allowedOrigins ?? [] where !(origin.hasPrefix("*.") || origin.contains("://")) {
+            section.report(
+                "origin '\(origin)' must be scheme://host[:port] or *.domain", at: "allowed_origins"
+            )
+        }
+    }
+}
+
+extension PublishSettings {
+    /// Reads `[publish]`: `listen` and `token_file` are required.
+    init?(reading section: inout ConfigSectionReader, configFile: String) {
+        let listen = section.readRequired("listen", as: .hostAndPort(allowingPortZero: true))
+        let tokenFile = section.readRequired("token_file", as: .string).map {
+            ConfigPath.resolve($0, relativeTo: configFile)
+        }
+        let maxBodyBytes = section.read("max_body_bytes", as: .size(1...(64 << 20))).map { Int($0) } ?? 1 << 20
+        guard let listen, let tokenFile else { return nil }
+        if FileKind(atPath: tokenFile) != .file {
+            section.report("token_file '\(tokenFile)' is not a readable file", at: "token_file")
+        }
+        self.init(listen: listen, tokenFile: tokenFile, maxBodyBytes: maxBodyBytes)
+    }
+}

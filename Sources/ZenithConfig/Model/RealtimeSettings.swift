@@ -1,0 +1,50 @@
+/// `[realtime]`: the Engine.IO / Socket.IO engine behind `realtime` routes.
+public struct RealtimeSettings: Sendable, Hashable {
+    public var pingInterval: Duration
+    public var pingTimeout: Duration
+    /// Largest Engine.IO payload (HTTP body or WebSocket message) in bytes; above it 413 and close.
+    public var maxPayload: Int
+    /// A client that joins no namespace within this time is disconnected.
+    public var connectTimeout: Duration
+    /// Exact origins and `*.domain` patterns allowed on handshakes; nil accepts any origin
+    /// (development only: `zenith check` warns).
+    public var allowedOrigins: [String]?
+    /// Accept handshakes without an Origin header (non-browser clients such as python-socketio).
+    public var allowMissingOrigin: Bool
+    /// The namespaces clients may connect to.
+    public var namespaces: [String]
+    public var maxRoomsPerSocket: Int
+    /// Frames queued for one client before it is disconnected as a slow consumer.
+    public var maxQueuedPackets: Int
+
+    public init(
+        pingInterval: Duration, pingTimeout: Duration, maxPayload: Int, connectTimeout: Duration,
+        allowedOrigins: [String]?, allowMissingOrigin: Bool, namespaces: [String], maxRoomsPerSocket: Int,
+        maxQueuedPackets: Int
+    ) {
+        self.pingInterval = pingInterval
+        self.pingTimeout = pingTimeout
+        self.maxPayload = maxPayload
+        self.connectTimeout = connectTimeout
+        self.allowedOrigins = allowedOrigins
+        self.allowMissingOrigin = allowMissingOrigin
+        self.namespaces = namespaces
+        self.maxRoomsPerSocket = maxRoomsPerSocket
+        self.maxQueuedPackets = maxQueuedPackets
+    }
+}
+
+/// `[publish]`: the HTTP API through which backends publish events to rooms.
+public struct PublishSettings: Sendable, Hashable {
+    public var listen: HostAndPort
+    /// File holding the bearer token (read at start and on reload, never logged).
+    public var tokenFile: String
+    /// Largest accepted publish body.
+    public var maxBodyBytes: Int
+
+    public init(listen: HostAndPort, tokenFile: String, maxBodyBytes: Int) {
+        self.listen = listen
+        self.tokenFile = tokenFile
+        self.maxBodyBytes = maxBodyBytes
+    }
+}

@@ -1,0 +1,76 @@
+import EngineIO
+import Logging
+import NIOCore
+import SocketIO
+import ZenithConfig
+import ZenithProxy
+
+/// Zenith's realtime engine: the Socket.IO server behind `realtime` routes, configured from
+/// `[realtime]`, and the target of the publish API and the event sources.
+public final class RealtimeEngine: RealtimeEndpoint {
+    public let socketIO: SocketIOServer
+
+    private init(socketIO: SocketIOServer) {
+        self.socketIO = socketIO
+    }
+
+    /// Builds the engine on `eventLoops` (the proxy's), with one namespace handler for every
+    /// configured namespace.
+    public static func make(
+        settings: RealtimeSettings, eventLoops: [EventLoop], logger: Logger,
+        handler: SocketIONamespaceHandler = RoomSubscriptionHandler()
+    ) async throws -> RealtimeEngine {
+        let engineConfiguration = EngineIOConfiguration(
+            pingInterval: settings.pingInterval, pingTimeout: settings.pingTimeout, maxPayload: settings.maxPayload,
+            maxQueuedPackets: settings.maxQueuedPackets,
+            origins: settings.allowedOrigins.map { .list($0, allowMissing: settings.allowMissingOrigin) } ?? .any
+        )
+        let socketConfiguration = SocketIOConfiguration(
+            connectTimeout: settings.connectTimeout, maxRoomsPerSocket: settings.maxRoomsPerSocket
+        )
+        var namespaces: [String: SocketIONamespaceHandler] = [:]
+        for namespace in settings.namespaces {
+            namespaces[namespace] = handler
+        }
+        let server = try await SocketIOServer.make(
+            configuration: socketConfiguration, engineConfiguration: engineConfiguration, namespaces: namespaces,
+            eventLoops: eventLoops, logger: logger
+        )
+        return RealtimeEngine(socketIO: server)
+    }
+
+    /// Sends one event to the matching sockets of every event loop; carries the recipient count.
+    public func publish(_ broadcast: SocketIOBroadcast) -> EventLoopFuture<Int> {
+        self.socketIO.broadcast(broadcast)
+    }
+
+    // MARK: RealtimeEndpoint
+
+    public var maxRequestBodyBytes: Int { self.socketIO.engine.configuration.maxPayload }
+
+    public func respond(to request: RealtimeRequest) -> EventLoopFuture<RealtimeResponse> {
+        self.socketIO.engine.respond(to: EngineIOHTTPRequest(request), on: request.eventLoop).map { response in
+            RealtimeResponse(status: response.status, headers: response.headers, body: response.body)
+        }
+    }
+
+    public func upgrade(_ request: RealtimeRequest) -> EventLoopFuture<RealtimeUpgradeDecision> {
+        self.socketIO.engine.upgrade(EngineIOHTTPRequest(request), on: request.eventLoop).map { decision in
+            switch decision {
+            case .accept(let headers, let install):
+                return .accept(headers: headers, install: install)
+            case .refuse(let response):
+                return .refuse(RealtimeResponse(status: response.status, headers: response.headers, body: response.body))
+            }
+        }
+    }
+}
+
+extension EngineIOHTTPRequest {
+    init(_ request: RealtimeRequest) {
+        self.init(
+            head: request.head, body: request.body, bodyExceededLimit: request.bodyExceededLimit,
+            remoteAddress: request.clientAddress, connectionClosed: request.connectionClosed
+        )
+    }
+}

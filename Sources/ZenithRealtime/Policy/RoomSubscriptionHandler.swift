@@ -1,0 +1,43 @@
+import NIOCore
+import SocketIO
+
+/// The namespace behaviour of anonymous realtime clients (no `[realtime.auth]`): every CONNECT
+/// is accepted, and a client may `subscribe` to and `unsubscribe` from rooms by name, with an
+/// acknowledgement `{"ok":true}` or `{"ok":false,"error":...}`.
+public struct RoomSubscriptionHandler: SocketIONamespaceHandler {
+    public init() {}
+
+    public func authorize(_ socket: SocketIOSocket, auth: JSONValue?) -> EventLoopFuture<JSONObject?> {
+        socket.eventLoop.makeSucceededFuture(nil)
+    }
+
+    public func connected(_ socket: SocketIOSocket) {}
+
+    public func received(_ socket: SocketIOSocket, event: String, arguments: [JSONValue], ack: SocketIOAcknowledgement?) {
+        switch event {
+        case "subscribe":
+            guard case .string(let room)? = arguments.first, !room.isEmpty, room.utf8.count <= 256 else {
+                ack?.send([Self.failure("bad room")])
+                return
+            }
+            ack?.send([socket.join(room) ? Self.success : Self.failure("too many rooms")])
+        case "unsubscribe":
+            guard case .string(let room)? = arguments.first, room != socket.id else {
+                ack?.send([Self.failure("bad room")])
+                return
+            }
+            socket.leave(room)
+            ack?.send([Self.success])
+        default:
+            break
+        }
+    }
+
+    public func disconnected(_ socket: SocketIOSocket, reason: String) {}
+
+    static let success: JSONValue = .object(["ok": .bool(true)])
+
+    static func failure(_ error: String) -> JSONValue {
+        .object(["ok": .bool(false), "error": .string(error)])
+    }
+}

@@ -1,0 +1,77 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import SocketIO
+
+/// Serves `POST /publish` on the publish listener: checks the bearer token, validates the body,
+/// broadcasts, and answers 202 with the number of local recipients.
+final class PublishHandler: ChannelInboundHandler {
+    typealias InboundIn = NIOHTTPServerRequestFull
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let engine: RealtimeEngine
+    private let token: BearerToken
+    private let namespaces: Set<String>
+    private let logger: Logger
+
+    init(engine: RealtimeEngine, token: BearerToken, namespaces: Set<String>, logger: Logger) {
+        self.engine = engine
+        self.token = token
+        self.namespaces = namespaces
+        self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let request = self.unwrapInboundIn(data)
+        let keepAlive = request.head.isKeepAlive
+        guard request.head.uri.split(separator: "?").first == "/publish" else {
+            self.answer(context, .notFound, #"{"error":"not found"}"#, keepAlive: keepAlive)
+            return
+        }
+        guard request.head.method == .POST else {
+            self.answer(context, .methodNotAllowed, #"{"error":"use POST"}"#, keepAlive: keepAlive, extra: [("allow", "POST")])
+            return
+        }
+        guard self.token.matches(authorization: request.head.headers.first(name: "authorization")) else {
+            self.logger.notice("publish refused: missing or wrong bearer token", metadata: ["client": "\(context.remoteAddress?.ipAddress ?? "-")"])
+            self.answer(context, .unauthorized, #"{"error":"unauthorized"}"#, keepAlive: keepAlive, extra: [("www-authenticate", "Bearer")])
+            return
+        }
+        let parsed: (broadcasts: [SocketIOBroadcast], isBatch: Bool)
+        do {
+            parsed = try PublishRequest.parse(request.body ?? ByteBuffer(), namespaces: self.namespaces)
+        } catch {
+            let message = JSONValue.object(["error": .string(error.message)]).jsonText
+            self.answer(context, .badRequest, message, keepAlive: keepAlive)
+            return
+        }
+        let counts = parsed.broadcasts.map { self.engine.publish($0) }
+        EventLoopFuture.whenAllSucceed(counts, on: context.eventLoop).assumeIsolated().whenComplete { result in
+            switch result {
+            case .success(let recipients):
+                let value: JSONValue = parsed.isBatch
+                    ? .array(recipients.map { .int(Int64($0)) }) : .int(Int64(recipients[0]))
+                self.answer(context, .accepted, JSONValue.object(["recipients": value]).jsonText, keepAlive: keepAlive)
+            case .failure:
+                self.answer(context, .internalServerError, #"{"error":"publish failed"}"#, keepAlive: keepAlive)
+            }
+        }
+    }
+
+    private func answer(
+        _ context: ChannelHandlerContext, _ status: HTTPResponseStatus, _ json: String, keepAlive: Bool,
+        extra: [(String, String)] = []
+    ) {
+        let body = ByteBuffer(string: json)
+        var headers = HTTPHeaders(extra)
+        headers.add(name: "content-type", value: "application/json")
+        headers.add(name: "content-length", value: String(body.readableBytes))
+        if !keepAlive { headers.add(name: "connection", value: "close") }
+        context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+        let written = context.writeAndFlush(self.wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import NIOCore
+import SocketIO
+
+/// The body of `POST /publish`, validated: one event object or a JSON array of them, each
+/// `{"namespace":"/","rooms":[...],"except":[...],"event":"name","data":<any JSON>}`.
+enum PublishRequest {
+    /// Why a body was refused (the 400 answer's message).
+    struct Invalid: Error {
+        var message: String
+    }
+
+    /// Events in one batch at most.
+    static let maxBatch = 1000
+
+    /// The broadcasts a body asks for, and whether it was a batch (which is answered with a list).
+    static func parse(_ body: ByteBuffer, namespaces: Set<String>) throws(Invalid) -> (broadcasts: [SocketIOBroadcast], isBatch: Bool) {
+        let json: JSONValue
+        do {
+            json = try JSONValue(parsing: body)
+        } catch {
+            throw Invalid(message: "body is not valid JSON: \(error)")
+        }
+        switch json {
+        case .array(let items):
+            guard !items.isEmpty else { throw Invalid(message: "empty batch") }
+            guard items.count <= Self.maxBatch else { throw Invalid(message: "more than \(Self.maxBatch) events in a batch") }
+            var broadcasts: [SocketIOBroadcast] = []
+            for (index, item) in items.enumerated() {
+                do {
+                    broadcasts.append(try Self.broadcast(from: item, namespaces: namespaces))
+                } catch {
+                    throw Invalid(message: "event \(index): \(error.message)")
+                }
+            }
+            return (broadcasts, true)
+        default:
+            return ([try Self.broadcast(from: json, namespaces: namespaces)], false)
+        }
+    }
+
+    private static func broadcast(from value: JSONValue, namespaces: Set<String>) throws(Invalid) -> SocketIOBroadcast {
+        guard case .object(let object) = value else { throw Invalid(message: "an event must be a JSON object") }
+        for key in object.keys where !["namespace", "rooms", "except", "event", "data"].contains(key) {
+            throw Invalid(message: "unknown field '\(key)'")
+        }
+        let namespace: String
+        switch object["namespace"] {
+        case nil: namespace = "/"
+        case .string(let value)?: namespace = value
+        default: throw Invalid(message: "'namespace' must be a string")
+        }
+        guard namespaces.contains(namespace) else { throw Invalid(message: "unknown namespace '\(namespace)'") }
+        guard case .string(let event)? = object["event"], !event.isEmpty else {
+            throw Invalid(message: "'event' is required and must be a non-empty string")
+        }
+        guard !SocketIOPacket.isReservedEventName(event) else {
+            throw Invalid(message: "'\(event)' is a reserved event name")
+        }
+        return SocketIOBroadcast(
+            namespace: namespace, rooms: try Self.rooms(object["rooms"], field: "rooms"),
+            except: try Self.rooms(object["except"], field: "except"), event: event,
+            arguments: object["data"].map { [$0] } ?? []
+        )
+    }
+
+    private static func rooms(_ value: JSONValue?, field: String) throws(Invalid) -> [String] {
+        guard let value, !value.isNull else { return [] }
+        guard case .array(let items) = value else { throw Invalid(message: "'\(field)' must be a list of room names") }
+        var rooms: [String] = []
+        for item in items {
+            guard case .string(let room) = item, !room.isEmpty else {
+                throw Invalid(message: "'\(field)' must be a list of non-empty strings")
+            }
+            rooms.append(room)
+        }
+        return rooms
+    }
+}
