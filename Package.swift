@@ -54,6 +54,7 @@ let package = Package(
             name: "ZenithRealtime",
             dependencies: [
                 "SocketIO", "EngineIO", "ZenithProxy", "ZenithConfig",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -65,7 +66,7 @@ let package = Package(
             dependencies: [
                 "ZenithConfig",
                 "ZenithProxy",
-                "ZenithRealtime",
+                "ZenithRealtime", "SocketIO", "EngineIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -23,10 +23,3 @@ enum ConfigurationFile {
         }
     }
 }
-
-func printToStandardError(_ line: String) {
-    var text = line + "\n"
-    text.withUTF8 { bytes in
-        _ = write(STDERR_FILENO, bytes.baseAddress, bytes.count)
-    }
-}

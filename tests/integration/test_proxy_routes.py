@@ -58,9 +58,11 @@ def test_most_specific_rule_wins(apache, zenith_factory):
     assert st == 200 and json.loads(b) == {"authenticated": False, "username": None}
 
 
-def test_realtime_route_not_yet_available_503(apache, zenith_factory):
+def test_realtime_route_served_by_the_engine_not_the_backend(apache, zenith_factory):
     z = zenith_factory(base_config(apache), ROUTES)
     r = http_request(z.port, "GET", "/socket.io/?EIO=4&transport=polling")
-    assert r.status == 503
+    assert r.status == 200
+    assert r.text.startswith('0{"sid":')
+    assert not apache.log_lines_with("/socket.io/")
     # the dashboard is unaffected
     assert http_request(z.port, "GET", "/dashboard/whoami").status == 200

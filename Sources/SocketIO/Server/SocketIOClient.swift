@@ -95,7 +95,8 @@ public final class SocketIOClient: EngineIOSocketDelegate {
         guard self.sockets[namespace] == nil, self.connecting.insert(namespace).inserted else { return }
         let members = self.loopState.members(of: namespace)
         let socket = SocketIOSocket(
-            id: EngineIOSessionID.make(loopIndex: 0), namespace: namespace, client: self, members: members,
+            id: EngineIOSessionID.make(loopIndex: 0), namespace: namespace, auth: auth?.objectValue ?? JSONObject(),
+            client: self, members: members,
             configuration: self.configuration
         )
         handler.authorize(socket, auth: auth).hop(to: self.engine.eventLoop).assumeIsolated().whenComplete { result in

@@ -7,6 +7,8 @@ public final class SocketIOSocket {
     /// The Socket.IO id (not the Engine.IO sid), also the name of the socket's own room.
     public let id: String
     public let namespace: String
+    /// The auth object of the client's CONNECT (`{}` when it sent none).
+    public let auth: JSONObject
     public private(set) var rooms: Set<String> = []
     /// Attached by the namespace handler (identity, subscriptions); never sent to the client.
     public var userInfo: [String: any Sendable] = [:]
@@ -18,9 +20,13 @@ public final class SocketIOSocket {
     private var nextAckID = 0
     private var pendingAcks: [Int: (callback: ([JSONValue]?) -> Void, timer: Scheduled<Void>)] = [:]
 
-    init(id: String, namespace: String, client: SocketIOClient, members: NamespaceMembers, configuration: SocketIOConfiguration) {
+    init(
+        id: String, namespace: String, auth: JSONObject, client: SocketIOClient, members: NamespaceMembers,
+        configuration: SocketIOConfiguration
+    ) {
         self.id = id
         self.namespace = namespace
+        self.auth = auth
         self.client = client
         self.members = members
         self.configuration = configuration

@@ -48,29 +48,15 @@ public final class RealtimeEngine: RealtimeEndpoint {
 
     public var maxRequestBodyBytes: Int { self.socketIO.engine.configuration.maxPayload }
 
+    /// Engine.IO requests, and Zenith's own scripts below the realtime path.
     public func respond(to request: RealtimeRequest) -> EventLoopFuture<RealtimeResponse> {
-        self.socketIO.engine.respond(to: EngineIOHTTPRequest(request), on: request.eventLoop).map { response in
-            RealtimeResponse(status: response.status, headers: response.headers, body: response.body)
+        if let script = ClientScripts.response(for: request.head) {
+            return request.eventLoop.makeSucceededFuture(script)
         }
+        return EngineIOEndpoint(engine: self.socketIO.engine).respond(to: request)
     }
 
     public func upgrade(_ request: RealtimeRequest) -> EventLoopFuture<RealtimeUpgradeDecision> {
-        self.socketIO.engine.upgrade(EngineIOHTTPRequest(request), on: request.eventLoop).map { decision in
-            switch decision {
-            case .accept(let headers, let install):
-                return .accept(headers: headers, install: install)
-            case .refuse(let response):
-                return .refuse(RealtimeResponse(status: response.status, headers: response.headers, body: response.body))
-            }
-        }
-    }
-}
-
-extension EngineIOHTTPRequest {
-    init(_ request: RealtimeRequest) {
-        self.init(
-            head: request.head, body: request.body, bodyExceededLimit: request.bodyExceededLimit,
-            remoteAddress: request.clientAddress, connectionClosed: request.connectionClosed
-        )
+        EngineIOEndpoint(engine: self.socketIO.engine).upgrade(request)
     }
 }

@@ -1,0 +1,114 @@
+import ArgumentParser
+import EngineIO
+import Logging
+import NIOCore
+import NIOPosix
+import SocketIO
+import ZenithProxy
+import ZenithRealtime
+
+/// `zenith conformance`: the reference-server behaviour that the official Engine.IO and
+/// Socket.IO protocol test suites expect, so that they can be run against Zenith.
+struct ConformanceCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "conformance",
+        abstract: "Serve the reference behaviour of the official Engine.IO / Socket.IO test suites."
+    )
+
+    @Option(name: .long, help: "Port to listen on (127.0.0.1).")
+    var port: Int = 3000
+
+    func run() async throws {
+        let logger = Logger(label: "zenith")
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let loops = Array(group.makeIterator())
+        // The settings the suites' reference servers use.
+        let engineConfiguration = EngineIOConfiguration(
+            pingInterval: .milliseconds(300), pingTimeout: .milliseconds(200), maxPayload: 1_000_000, origins: .any
+        )
+        let socketIO = try await SocketIOServer.make(
+            configuration: SocketIOConfiguration(connectTimeout: .milliseconds(1000)),
+            engineConfiguration: engineConfiguration,
+            namespaces: ["/": ConformanceEchoNamespace(), "/custom": ConformanceAuthNamespace()],
+            eventLoops: loops, logger: logger
+        )
+        let rawEngine = try await EngineIOServer.make(configuration: engineConfiguration, eventLoops: loops) { session in
+            session.delegate = EngineIOEcho()
+        }
+        let endpoint = PathDispatchingEndpoint(routes: [
+            ("/engine.io/", EngineIOEndpoint(engine: rawEngine)),
+            ("/socket.io/", EngineIOEndpoint(engine: socketIO.engine)),
+        ])
+        let files = try TemporaryConfiguration(
+            config: """
+                [listen]
+                http = ["127.0.0.1:\(self.port)"]
+                [log]
+                access = false
+                """,
+            routes: """
+                *  /engine.io/  realtime
+                *  /socket.io/  realtime
+                *  /            respond 404
+                """
+        )
+        let configuration = try ConfigurationFile.load(files.configPath).configuration
+        let server = try await ProxyServer.start(
+            configuration: configuration, group: group, logger: logger, realtimeEndpoint: endpoint
+        )
+        printLine("zenith conformance server on http://127.0.0.1:\(self.port) (/socket.io/ and /engine.io/)")
+        for await _ in SignalStream.watching([SIGTERM, SIGINT]) { break }
+        await server.shutdown()
+        try? await group.shutdownGracefully()
+    }
+}
+
+/// The Engine.IO suite's server: every message is sent back as it came.
+final class EngineIOEcho: EngineIOSocketDelegate {
+    func engineIOSocket(_ socket: EngineIOSocket, didReceiveText text: String) {
+        socket.send(.message(text))
+    }
+
+    func engineIOSocket(_ socket: EngineIOSocket, didReceiveBinary data: ByteBuffer) {
+        socket.send(.binary(data))
+    }
+
+    func engineIOSocketDidClose(_ socket: EngineIOSocket, reason: String) {}
+}
+
+/// The Socket.IO suite's main namespace: echoes the auth object on connect, `message` back as
+/// `message-back`, and acknowledges `message-with-ack` with its arguments.
+struct ConformanceEchoNamespace: SocketIONamespaceHandler {
+    func authorize(_ socket: SocketIOSocket, auth: JSONValue?) -> EventLoopFuture<JSONObject?> {
+        socket.eventLoop.makeSucceededFuture(nil)
+    }
+
+    func connected(_ socket: SocketIOSocket) {
+        socket.emit("auth", [.object(socket.auth)])
+    }
+
+    func received(_ socket: SocketIOSocket, event: String, arguments: [JSONValue], ack: SocketIOAcknowledgement?) {
+        switch event {
+        case "message": socket.emit("message-back", arguments)
+        case "message-with-ack": ack?.send(arguments)
+        default: break
+        }
+    }
+
+    func disconnected(_ socket: SocketIOSocket, reason: String) {}
+}
+
+/// The Socket.IO suite's `/custom` namespace: echoes the auth object on connect.
+struct ConformanceAuthNamespace: SocketIONamespaceHandler {
+    func authorize(_ socket: SocketIOSocket, auth: JSONValue?) -> EventLoopFuture<JSONObject?> {
+        socket.eventLoop.makeSucceededFuture(nil)
+    }
+
+    func connected(_ socket: SocketIOSocket) {
+        socket.emit("auth", [.object(socket.auth)])
+    }
+
+    func received(_ socket: SocketIOSocket, event: String, arguments: [JSONValue], ack: SocketIOAcknowledgement?) {}
+
+    func disconnected(_ socket: SocketIOSocket, reason: String) {}
+}
