@@ -35,8 +35,14 @@ struct RunCommand: AsyncParsableCommand {
             QueuedLogHandler(label: label, queue: logQueue, logLevel: logLevel)
         }
         let logger = Logger(label: "zenith")
-        let configuration = loaded.configuration
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        try await withEventLoopGroup { group in
+            try await self.serve(loaded.configuration, group: group, logger: logger)
+        }
+    }
+
+    /// Starts every listener, then serves until SIGTERM or SIGINT, reloading on SIGHUP.
+    private func serve(_ configuration: ZenithConfiguration, group: MultiThreadedEventLoopGroup, logger: Logger) async throws {
+        let signals = SignalStream.watching([SIGHUP, SIGTERM, SIGINT])
         let server: ProxyServer
         let publishServer: PublishServer?
         do {
@@ -56,11 +62,10 @@ struct RunCommand: AsyncParsableCommand {
             }
         } catch {
             logger.critical("could not start", metadata: ["error": "\(error)"])
-            try? await group.shutdownGracefully()
             throw ExitCode(ExitStatus.runtimeFailure)
         }
 
-        for await signal in SignalStream.watching([SIGHUP, SIGTERM, SIGINT]) {
+        for await signal in signals {
             if signal == SIGHUP {
                 await self.reload(server, logger: logger)
                 continue
@@ -70,7 +75,6 @@ struct RunCommand: AsyncParsableCommand {
         }
         await publishServer?.close()
         await server.shutdown()
-        try? await group.shutdownGracefully()
     }
 
     private func reload(_ server: ProxyServer, logger: Logger) async {

@@ -109,6 +109,9 @@ public final class ProxyServer: Sendable {
         let promise = self.group.next().makePromise(of: Void.self)
         self.quiescing.initiateShutdown(promise: promise)
         try? await promise.futureResult.get()
+        for listener in self.listeners {
+            try? await listener.closeFuture.get()
+        }
     }
 }
 

@@ -20,46 +20,47 @@ struct ConformanceCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = Logger(label: "zenith")
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
-        let loops = Array(group.makeIterator())
-        // The settings the suites' reference servers use.
-        let engineConfiguration = EngineIOConfiguration(
-            pingInterval: .milliseconds(300), pingTimeout: .milliseconds(200), maxPayload: 1_000_000, origins: .any
-        )
-        let socketIO = try await SocketIOServer.make(
-            configuration: SocketIOConfiguration(connectTimeout: .milliseconds(1000)),
-            engineConfiguration: engineConfiguration,
-            namespaces: ["/": ConformanceEchoNamespace(), "/custom": ConformanceAuthNamespace()],
-            eventLoops: loops, logger: logger
-        )
-        let rawEngine = try await EngineIOServer.make(configuration: engineConfiguration, eventLoops: loops) { session in
-            session.delegate = EngineIOEcho()
+        let signals = SignalStream.watching([SIGTERM, SIGINT])
+        try await withEventLoopGroup { group in
+            let loops = Array(group.makeIterator())
+            // The settings the suites' reference servers use.
+            let engineConfiguration = EngineIOConfiguration(
+                pingInterval: .milliseconds(300), pingTimeout: .milliseconds(200), maxPayload: 1_000_000, origins: .any
+            )
+            let socketIO = try await SocketIOServer.make(
+                configuration: SocketIOConfiguration(connectTimeout: .milliseconds(1000)),
+                engineConfiguration: engineConfiguration,
+                namespaces: ["/": ConformanceEchoNamespace(), "/custom": ConformanceAuthNamespace()],
+                eventLoops: loops, logger: logger
+            )
+            let rawEngine = try await EngineIOServer.make(configuration: engineConfiguration, eventLoops: loops) { session in
+                session.delegate = EngineIOEcho()
+            }
+            let endpoint = PathDispatchingEndpoint(routes: [
+                ("/engine.io/", EngineIOEndpoint(engine: rawEngine)),
+                ("/socket.io/", EngineIOEndpoint(engine: socketIO.engine)),
+            ])
+            let files = try TemporaryConfiguration(
+                config: """
+                    [listen]
+                    http = ["127.0.0.1:\(self.port)"]
+                    [log]
+                    access = false
+                    """,
+                routes: """
+                    *  /engine.io/  realtime
+                    *  /socket.io/  realtime
+                    *  /            respond 404
+                    """
+            )
+            let configuration = try ConfigurationFile.load(files.configPath).configuration
+            let server = try await ProxyServer.start(
+                configuration: configuration, group: group, logger: logger, realtimeEndpoint: endpoint
+            )
+            printLine("zenith conformance server on http://127.0.0.1:\(self.port) (/socket.io/ and /engine.io/)")
+            for await _ in signals { break }
+            await server.shutdown()
         }
-        let endpoint = PathDispatchingEndpoint(routes: [
-            ("/engine.io/", EngineIOEndpoint(engine: rawEngine)),
-            ("/socket.io/", EngineIOEndpoint(engine: socketIO.engine)),
-        ])
-        let files = try TemporaryConfiguration(
-            config: """
-                [listen]
-                http = ["127.0.0.1:\(self.port)"]
-                [log]
-                access = false
-                """,
-            routes: """
-                *  /engine.io/  realtime
-                *  /socket.io/  realtime
-                *  /            respond 404
-                """
-        )
-        let configuration = try ConfigurationFile.load(files.configPath).configuration
-        let server = try await ProxyServer.start(
-            configuration: configuration, group: group, logger: logger, realtimeEndpoint: endpoint
-        )
-        printLine("zenith conformance server on http://127.0.0.1:\(self.port) (/socket.io/ and /engine.io/)")
-        for await _ in SignalStream.watching([SIGTERM, SIGINT]) { break }
-        await server.shutdown()
-        try? await group.shutdownGracefully()
     }
 }
 

@@ -25,43 +25,44 @@ struct DemoCommand: AsyncParsableCommand {
         let logQueue = LogLineQueue()
         LoggingSystem.bootstrap { label in QueuedLogHandler(label: label, queue: logQueue, logLevel: .notice) }
         let logger = Logger(label: "zenith")
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
-        let backend = try await DemoBackend.start(group: group)
-        let files = try TemporaryConfiguration(
-            config: """
-                [listen]
-                http = ["127.0.0.1:\(self.port)"]
-                [upstream.demo]
-                servers = ["127.0.0.1:\(backend.port)"]
-                [log]
-                access = false
-                """,
-            routes: """
-                *  /socket.io/  realtime
-                *  /            proxy  demo
-                """
-        )
-        let configuration = try ConfigurationFile.load(files.configPath).configuration
-        let ticker = DemoTicker()
-        let engine = try await RealtimeEngine.make(
-            settings: configuration.realtime, eventLoops: Array(group.makeIterator()), logger: logger,
-            handler: DemoNamespace(ticker: ticker)
-        )
-        ticker.start(engine: engine, on: group.next())
-        let server: ProxyServer
-        do {
-            server = try await ProxyServer.start(
-                configuration: configuration, group: group, logger: logger, realtimeEndpoint: engine
+        let signals = SignalStream.watching([SIGTERM, SIGINT])
+        try await withEventLoopGroup { group in
+            let backend = try await DemoBackend.start(group: group)
+            let files = try TemporaryConfiguration(
+                config: """
+                    [listen]
+                    http = ["127.0.0.1:\(self.port)"]
+                    [upstream.demo]
+                    servers = ["127.0.0.1:\(backend.port)"]
+                    [log]
+                    access = false
+                    """,
+                routes: """
+                    *  /socket.io/  realtime
+                    *  /            proxy  demo
+                    """
             )
-        } catch {
-            printToStandardError("zenith demo: cannot listen on 127.0.0.1:\(self.port): \(error)")
-            throw ExitCode(ExitStatus.runtimeFailure)
+            let configuration = try ConfigurationFile.load(files.configPath).configuration
+            let ticker = DemoTicker()
+            let engine = try await RealtimeEngine.make(
+                settings: configuration.realtime, eventLoops: Array(group.makeIterator()), logger: logger,
+                handler: DemoNamespace(ticker: ticker)
+            )
+            ticker.start(engine: engine, on: group.next())
+            let server: ProxyServer
+            do {
+                server = try await ProxyServer.start(
+                    configuration: configuration, group: group, logger: logger, realtimeEndpoint: engine
+                )
+            } catch {
+                printToStandardError("zenith demo: cannot listen on 127.0.0.1:\(self.port): \(error)")
+                throw ExitCode(ExitStatus.runtimeFailure)
+            }
+            printLine("Zenith demo: open http://127.0.0.1:\(self.port)/ (Ctrl-C to stop)")
+            for await _ in signals { break }
+            ticker.stop()
+            await server.shutdown()
+            await backend.close()
         }
-        printLine("Zenith demo: open http://127.0.0.1:\(self.port)/ (Ctrl-C to stop)")
-        for await _ in SignalStream.watching([SIGTERM, SIGINT]) { break }
-        ticker.stop()
-        await server.shutdown()
-        await backend.close()
-        try? await group.shutdownGracefully()
     }
 }
