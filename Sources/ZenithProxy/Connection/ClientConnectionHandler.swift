@@ -39,7 +39,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     private var readsPaused = false
     private var readPending = false
-    private var idleTimer: Scheduled<Void>?
+    /// Header timeout for a new connection, keep-alive timeout between requests.
+    private var idleDeadline: LazyDeadline?
 
     init(loop: LoopContext) {
         self.loop = loop
@@ -49,6 +50,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.idleDeadline = LazyDeadline(eventLoop: context.eventLoop) { [weak self] in
+            guard let self, case .idle = self.state else { return }
+            self.state = .closed
+            self.context.close(promise: nil)
+        }
         if context.channel.isActive {
             self.connectionBecameActive(context: context)
         }
@@ -66,7 +72,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.idleTimer?.cancel()
+        self.idleDeadline?.cancel()
         if case .responding(let responder) = self.state {
             self.state = .closed
             responder.abort()
@@ -145,8 +151,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     // MARK: Request intake
 
     private func requestHeadReceived(_ head: HTTPRequestHead) {
-        self.idleTimer?.cancel()
-        self.idleTimer = nil
+        self.idleDeadline?.disarm()
         self.requestComplete = false
         self.responseStarted = false
         self.bodyReceived = 0
@@ -232,7 +237,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             responder.abort()
         }
         self.state = .closed
-        self.idleTimer?.cancel()
+        self.idleDeadline?.cancel()
         let context = self.context!
         guard !self.responseStarted, context.channel.isActive else {
             self.logAccess(aborted: true)
@@ -343,7 +348,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     func removeHTTPHandlers() throws {
         self.logAccess(aborted: false)
         self.state = .closed
-        self.idleTimer?.cancel()
+        self.idleDeadline?.cancel()
         let pipeline = self.context.pipeline.syncOperations
         _ = pipeline.removeHandler(self)
         _ = pipeline.removeHandler(try pipeline.handler(type: HTTPServerPipelineHandler.self))
@@ -354,13 +359,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     // MARK: Timers and logging
 
     private func armIdleTimer(_ duration: Duration) {
-        self.idleTimer?.cancel()
-        let context = self.context!
-        self.idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(duration)) { [weak self] in
-            guard let self, case .idle = self.state else { return }
-            self.state = .closed
-            context.close(promise: nil)
-        }
+        self.idleDeadline?.arm(TimeAmount(duration))
     }
 
     private func logAccess(aborted: Bool) {

@@ -35,7 +35,6 @@ final class ProxyExchange: StartableResponder, ReadCompletionObserver, UpstreamC
     private var upgradeAccepted = false
     private var upstreamKeepAlive = false
     private var requestSentAt: NIODeadline?
-    private var responseTimer: Scheduled<Void>?
 
     init(
         client: ClientConnectionHandler, pool: UpstreamPool, route: Route, head: HTTPRequestHead,
@@ -110,7 +109,7 @@ final class ProxyExchange: StartableResponder, ReadCompletionObserver, UpstreamC
             connection.flush()
         }
         self.requestSentAt = .now()
-        self.armResponseTimer()
+        connection.responseDeadline?.arm(TimeAmount(self.responseTimeout))
         if connection.isWritable {
             self.client.resumeReading()
         } else {
@@ -164,7 +163,7 @@ final class ProxyExchange: StartableResponder, ReadCompletionObserver, UpstreamC
         guard case .attached(let connection) = self.upstream else { return }
         switch part {
         case .head(let head):
-            self.responseTimer?.cancel()
+            connection.responseDeadline?.disarm()
             self.responseHeadReceived = true
             if let sentAt = self.requestSentAt {
                 self.client.recordUpstreamTime(.now() - sentAt)
@@ -214,7 +213,6 @@ final class ProxyExchange: StartableResponder, ReadCompletionObserver, UpstreamC
 
     func upstreamClosed(error: Error?) {
         guard case .attached = self.upstream else { return }
-        self.responseTimer?.cancel()
         if !self.responseHeadReceived && self.mayRetry {
             self.retried = true
             self.upstream = .waiting
@@ -238,7 +236,6 @@ final class ProxyExchange: StartableResponder, ReadCompletionObserver, UpstreamC
     // MARK: Ending
 
     func abort() {
-        self.responseTimer?.cancel()
         if case .attached(let connection) = self.upstream {
             connection.close()
         }
@@ -250,24 +247,20 @@ final class ProxyExchange: StartableResponder, ReadCompletionObserver, UpstreamC
         self.route.options.timeout ?? self.pool.configuration.responseTimeout
     }
 
-    private func armResponseTimer() {
-        self.responseTimer = self.client.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(self.responseTimeout)) {
-            [weak self] in
-            guard let self, case .attached(let connection) = self.upstream, !self.responseHeadReceived else { return }
-            connection.close()
-            self.upstream = .finished
-            self.client.loop.logger.warning(
-                "upstream response timeout",
-                metadata: ["upstream": "\(self.pool.configuration.name)", "uri": "\(self.requestHead.uri.requestPath)"]
-            )
-            self.client.failRequest(status: .gatewayTimeout)
-        }
+    func upstreamTimedOut() {
+        guard case .attached(let connection) = self.upstream, !self.responseHeadReceived else { return }
+        connection.close()
+        self.upstream = .finished
+        self.client.loop.logger.warning(
+            "upstream response timeout",
+            metadata: ["upstream": "\(self.pool.configuration.name)", "uri": "\(self.requestHead.uri.requestPath)"]
+        )
+        self.client.failRequest(status: .gatewayTimeout)
     }
 
     /// The request cannot be answered by the backend: an error page if nothing was sent yet,
     /// otherwise the client connection is cut (the only way left to signal a broken body).
     private func fail(_ status: HTTPResponseStatus) {
-        self.responseTimer?.cancel()
         if case .attached(let connection) = self.upstream {
             connection.close()
         }

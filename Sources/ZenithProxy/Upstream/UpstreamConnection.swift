@@ -9,6 +9,8 @@ protocol UpstreamConnectionDelegate: AnyObject {
     func upstreamBecameWritable()
     /// The connection closed or failed while this delegate was using it.
     func upstreamClosed(error: Error?)
+    /// The response deadline (`responseDeadline`) passed.
+    func upstreamTimedOut()
 }
 
 /// One keep-alive HTTP/1.1 connection to a backend server, and the last handler of its pipeline.
@@ -28,7 +30,10 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     private var readsPaused = false
     private var readPending = false
     private var closeError: Error?
-    var idleTimer: Scheduled<Void>?
+    /// Armed while the connection waits in the pool; closes it when the pool's idle timeout passes.
+    private(set) var idleDeadline: LazyDeadline?
+    /// Armed by an exchange while it waits for a response head.
+    private(set) var responseDeadline: LazyDeadline?
 
     init(serverIndex: Int) {
         self.serverIndex = serverIndex
@@ -40,6 +45,13 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.idleDeadline = LazyDeadline(eventLoop: context.eventLoop) { [weak self] in
+            guard let self, self.delegate == nil else { return }
+            self.close()
+        }
+        self.responseDeadline = LazyDeadline(eventLoop: context.eventLoop) { [weak self] in
+            self?.delegate?.upstreamTimedOut()
+        }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -73,7 +85,8 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.idleTimer?.cancel()
+        self.idleDeadline?.cancel()
+        self.responseDeadline?.cancel()
         if let delegate = self.delegate {
             self.delegate = nil
             delegate.upstreamClosed(error: self.closeError)

@@ -40,7 +40,7 @@ final class UpstreamPool {
     /// The most recently used idle connection, if any: its socket is the likeliest to be alive.
     func leaseIdle() -> UpstreamConnection? {
         while let connection = self.idle.popLast() {
-            connection.idleTimer?.cancel()
+            connection.idleDeadline?.disarm()
             if connection.isActive {
                 return connection
             }
@@ -94,9 +94,7 @@ final class UpstreamPool {
             waiter.callback(.success(connection))
             return
         }
-        connection.idleTimer = self.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(self.configuration.idleTimeout)) {
-            [weak connection] in connection?.close()
-        }
+        connection.idleDeadline?.arm(TimeAmount(self.configuration.idleTimeout))
         self.idle.append(connection)
     }
 
