@@ -14,7 +14,7 @@ struct ForwardingHeadersTests {
         framing: RequestFraming = .init(contentLength: nil, chunked: false), upgrade: Bool = false
     ) -> HTTPHeaders {
         let maker = ForwardedRequestHead(
-            clientAddress: self.client, clientIsTrusted: trusted, scheme: "http", preserveHost: preserveHost,
+            clientIP: self.client.ipAddress!, clientIsTrusted: trusted, scheme: "http", preserveHost: preserveHost,
             server: HostAndPort(host: "127.0.0.1", port: 8080)
         )
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/x", headers: HTTPHeaders(headers))

@@ -26,6 +26,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     let loop: LoopContext
     private(set) var context: ChannelHandlerContext!
     private(set) var clientAddress: SocketAddress?
+    /// The client's IP as text, made once per connection (forwarding headers, logs).
+    private(set) lazy var clientIP: String = self.clientAddress?.ipAddress ?? "unknown"
     private var state = State.idle
     private(set) var summary: RequestSummary?
 
@@ -118,7 +120,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             let status: HTTPResponseStatus = parserError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
             self.loop.logger.info(
                 "rejected malformed request",
-                metadata: ["client": "\(self.clientAddress?.ipAddress ?? "-")", "error": "\(parserError)"]
+                metadata: ["client": "\(self.clientIP)", "error": "\(parserError)"]
             )
             self.failRequest(status: status)
         } else {
@@ -158,7 +160,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         self.keepAlive = head.isKeepAlive
         self.summary = RequestSummary(
             method: head.method, uri: head.uri, version: head.version, startedAt: .now(),
-            prefersJSON: head.headers.prefersJSONResponse
+            accept: head.headers.first(name: "accept")
         )
 
         let framing: RequestFraming
@@ -168,7 +170,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         case .failure(let problem):
             self.loop.logger.info(
                 "rejected request framing",
-                metadata: ["client": "\(self.clientAddress?.ipAddress ?? "-")", "reason": "\(problem)"]
+                metadata: ["client": "\(self.clientIP)", "reason": "\(problem)"]
             )
             self.failRequest(status: .badRequest)
             return
@@ -176,7 +178,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
         // llhttp stops parsing after a request that asks for an upgrade (or CONNECT), so unless the
         // answer is a 101 the connection cannot carry another request.
-        let upgradeProtocol = HopByHopHeaders(of: head.headers).requestsUpgrade ? head.headers.first(name: "upgrade") : nil
+        let upgradeProtocol = head.headers.first(name: "upgrade").flatMap {
+            HopByHopHeaders(of: head.headers).requestsUpgrade ? $0 : nil
+        }
         if upgradeProtocol != nil {
             self.keepAlive = false
         }
@@ -189,14 +193,14 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             return
         }
 
-        let configuration = self.loop.configuration
         let path = head.uri.requestPath
-        guard let route = configuration.routes.match(host: head.headers.first(name: "host"), path: String(path)) else {
+        guard let route = self.loop.configuration.routes.match(host: head.headers.first(name: "host"), path: String(path))
+        else {
             self.start(LocalResponder.errorPage(.notFound, for: self))
             return
         }
         self.summary?.route = route
-        self.bodyLimit = route.options.bodyBytes ?? configuration.limits.bodyBytes
+        self.bodyLimit = route.options.bodyBytes ?? self.loop.configuration.limits.bodyBytes
         if let declared = framing.contentLength, declared > self.bodyLimit {
             self.keepAlive = false
             self.start(LocalResponder.errorPage(.payloadTooLarge, for: self, answerBeforeBody: true))
@@ -220,7 +224,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         if self.bodyReceived > self.bodyLimit {
             self.loop.logger.info(
                 "request body above limit",
-                metadata: ["client": "\(self.clientAddress?.ipAddress ?? "-")", "limit": "\(self.bodyLimit)"]
+                metadata: ["client": "\(self.clientIP)", "limit": "\(self.bodyLimit)"]
             )
             self.failRequest(status: .payloadTooLarge)
             return

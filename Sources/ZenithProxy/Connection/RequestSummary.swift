@@ -16,6 +16,12 @@ struct RequestSummary {
     var responseBodyBytes: Int = 0
     /// Time from sending the request upstream until its response head arrived, if it was proxied.
     var upstreamTime: TimeAmount? = nil
+    /// The request's Accept header, read only when Zenith writes an error page.
+    var accept: String?
+
     /// The client wants a JSON error page rather than HTML.
-    var prefersJSON: Bool
+    var prefersJSON: Bool {
+        guard let accept = self.accept else { return false }
+        return accept.contains("application/json") && !accept.contains("text/html")
+    }
 }

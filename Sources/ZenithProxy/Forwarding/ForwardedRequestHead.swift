@@ -6,7 +6,7 @@ import ZenithConfig
 /// framing restated, X-Forwarded-For/-Proto/-Host and Forwarded set (a trusted proxy's values
 /// extended, anyone else's replaced), Host kept or set to the server's.
 struct ForwardedRequestHead {
-    var clientAddress: SocketAddress?
+    var clientIP: String
     var clientIsTrusted: Bool
     var scheme: String
     var preserveHost: Bool
@@ -57,7 +57,7 @@ struct ForwardedRequestHead {
             headers.add(name: "upgrade", value: protocols)
         }
 
-        let clientIP = self.clientAddress?.ipAddress ?? "unknown"
+        let clientIP = self.clientIP
         let trusted = self.clientIsTrusted
         headers.add(
             name: "x-forwarded-for",

@@ -82,12 +82,11 @@ final class ProxyExchange: StartableResponder, ReadCompletionObserver, UpstreamC
         self.connectionWasReused = reused
         connection.delegate = self
         let server = self.pool.configuration.servers[connection.serverIndex]
-        let configuration = self.client.loop.configuration
         let forwarding = ForwardedRequestHead(
-            clientAddress: self.client.clientAddress,
+            clientIP: self.client.clientIP,
             clientIsTrusted: self.client.loop.trustedProxies.contains(self.client.clientAddress),
             scheme: "http",
-            preserveHost: self.route.options.preserveHost ?? configuration.proxy.preserveHost,
+            preserveHost: self.route.options.preserveHost ?? self.client.loop.configuration.proxy.preserveHost,
             server: server
         )
         connection.write(.head(forwarding.make(from: self.requestHead, framing: self.framing, upgrade: self.isUpgrade)))

@@ -10,6 +10,7 @@ enum DemoPage {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>Zenith demo</title>
+        <link rel="icon" href="data:,">
         <style>
           :root { --fg: #1d2433; --muted: #667085; --line: #e4e7ec; --ok: #067647; --ok-bg: #dcfae6; --bad: #b42318; --bad-bg: #fee4e2; --accent: #3538cd; }
           * { box-sizing: border-box; }
