@@ -13,7 +13,7 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let loaded = try ConfigurationFile.load(self.config)
-        print(loaded.configuration.routes.render(), terminator: "")
+        print(loaded.configuration.routes.render())
         print("\(self.config): configuration is valid")
     }
 }

@@ -45,8 +45,9 @@ struct RunCommand: AsyncParsableCommand {
         let signals = SignalStream.watching([SIGHUP, SIGTERM, SIGINT])
         let server: ProxyServer
         let publishServer: PublishServer?
+        let engine: RealtimeEngine
         do {
-            let engine = try await RealtimeEngine.make(
+            engine = try await RealtimeEngine.make(
                 settings: configuration.realtime, eventLoops: Array(group.makeIterator()), logger: logger
             )
             server = try await ProxyServer.start(
@@ -74,6 +75,7 @@ struct RunCommand: AsyncParsableCommand {
             break
         }
         await publishServer?.close()
+        await engine.dropAllSessions()
         await server.shutdown()
     }
 

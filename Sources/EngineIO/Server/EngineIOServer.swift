@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOHTTP1
 import NIOWebSocket
@@ -11,14 +12,17 @@ import NIOWebSocket
 public final class EngineIOServer: Sendable {
     public let configuration: EngineIOConfiguration
     public let statistics: EngineIOStatistics
+    private let logger: Logger
     private let loops: [EventLoop]
     private let registries: [NIOLoopBound<EngineIOSessionRegistry>]
     private let onConnection: @Sendable (EngineIOSocket) -> Void
 
     private init(
         configuration: EngineIOConfiguration, statistics: EngineIOStatistics, loops: [EventLoop],
-        registries: [NIOLoopBound<EngineIOSessionRegistry>], onConnection: @escaping @Sendable (EngineIOSocket) -> Void
+        registries: [NIOLoopBound<EngineIOSessionRegistry>], logger: Logger,
+        onConnection: @escaping @Sendable (EngineIOSocket) -> Void
     ) {
+        self.logger = logger
         self.configuration = configuration
         self.statistics = statistics
         self.loops = loops
@@ -28,7 +32,7 @@ public final class EngineIOServer: Sendable {
 
     /// Makes a server whose sessions live on `eventLoops` (at most 64).
     public static func make(
-        configuration: EngineIOConfiguration, eventLoops: [EventLoop],
+        configuration: EngineIOConfiguration, eventLoops: [EventLoop], logger: Logger = Logger(label: "zenith.realtime"),
         onConnection: @escaping @Sendable (EngineIOSocket) -> Void
     ) async throws -> EngineIOServer {
         precondition(eventLoops.count <= EngineIOSessionID.loopIndexRange.count, "too many event loops")
@@ -43,7 +47,7 @@ public final class EngineIOServer: Sendable {
         }
         return EngineIOServer(
             configuration: configuration, statistics: statistics, loops: eventLoops, registries: registries,
-            onConnection: onConnection
+            logger: logger, onConnection: onConnection
         )
     }
 
@@ -55,6 +59,7 @@ public final class EngineIOServer: Sendable {
         let origin = request.head.headers.first(name: "origin")
         let cors = self.corsHeaders(origin: origin)
         guard self.configuration.origins.allows(origin) else {
+            self.logRefusedOrigin(origin, request: request)
             return eventLoop.makeSucceededFuture(EngineIOServerError.forbidden.response(headers: cors))
         }
         if request.head.method == .OPTIONS {
@@ -106,7 +111,9 @@ public final class EngineIOServer: Sendable {
     /// Decides on a WebSocket upgrade request. Call it on the event loop of the request's
     /// connection; the accepted channel must belong to that loop.
     public func upgrade(_ request: EngineIOHTTPRequest, on eventLoop: EventLoop) -> EventLoopFuture<EngineIOUpgradeDecision> {
-        guard self.configuration.origins.allows(request.head.headers.first(name: "origin")) else {
+        let origin = request.head.headers.first(name: "origin")
+        guard self.configuration.origins.allows(origin) else {
+            self.logRefusedOrigin(origin, request: request)
             return eventLoop.makeSucceededFuture(.refuse(EngineIOServerError.forbidden.response(headers: [:])))
         }
         let intent: EngineIOHandshakeQuery.Intent
@@ -161,14 +168,23 @@ public final class EngineIOServer: Sendable {
         }
     }
 
-    /// Closes every session with a close packet (for a drain).
-    public func closeAllSessions() async {
+    /// Drops every session so that its client reconnects (for a drain or restart).
+    public func dropAllSessions() async {
         for registry in self.registries {
-            try? await registry.eventLoop.submit { registry.value.closeAll() }.get()
+            try? await registry.eventLoop.submit { registry.value.dropAll() }.get()
         }
     }
 
     // MARK: Helpers
+
+    private func logRefusedOrigin(_ origin: String?, request: EngineIOHTTPRequest) {
+        self.logger.notice(
+            "realtime request refused: origin not allowed",
+            metadata: [
+                "origin": "\(origin ?? "(none)")", "client": "\(request.remoteAddress?.ipAddress ?? "-")",
+            ]
+        )
+    }
 
     private func openSession(for request: EngineIOHTTPRequest, on eventLoop: EventLoop) -> (EngineIOSocket, EngineIOSessionRegistry) {
         let index = self.loops.firstIndex { $0 === eventLoop } ?? 0

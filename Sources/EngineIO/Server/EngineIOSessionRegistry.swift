@@ -30,10 +30,10 @@ final class EngineIOSessionRegistry {
         self.statistics.slowConsumerDropped()
     }
 
-    /// Closes every session with a close packet (server shutdown).
-    func closeAll() {
+    /// Drops every session without a close packet, so that clients reconnect (server shutdown).
+    func dropAll() {
         for session in Array(self.sessions.values) {
-            session.close()
+            session.drop(reason: "server shutting down")
         }
     }
 }

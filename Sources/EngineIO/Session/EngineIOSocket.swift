@@ -78,9 +78,16 @@ public final class EngineIOSocket {
         }
     }
 
-    /// Ends the session from the server side; the client is told with a close packet.
+    /// Ends the session from the server side; the client is told with a close packet (clients
+    /// take it as "disconnected on purpose" and do not reconnect).
     public func close() {
         self.close(reason: "server close", notifyClient: true)
+    }
+
+    /// Ends the session without a close packet, as if the connection had dropped, so that clients
+    /// reconnect (to this server once it is back, or to another one): for drains and restarts.
+    public func drop(reason: String) {
+        self.close(reason: reason, notifyClient: false)
     }
 
     // MARK: Lifecycle
@@ -94,7 +101,7 @@ public final class EngineIOSocket {
         self.schedulePing()
     }
 
-    func close(reason: String, notifyClient: Bool = false) {
+    func close(reason: String, notifyClient: Bool = true) {
         guard !self.isClosed else { return }
         self.isClosed = true
         self.pingTimer?.cancel()
@@ -105,7 +112,9 @@ public final class EngineIOSocket {
         case .polling:
             if let poll = self.pendingPoll {
                 self.pendingPoll = nil
-                poll.promise.succeed(self.pollResponse([.control(.close)], headers: poll.headers))
+                // Without the close packet the client's next poll finds no session and it reconnects.
+                let frame: EngineIOFrame = notifyClient ? .control(.close) : .control(.noop)
+                poll.promise.succeed(self.pollResponse([frame], headers: poll.headers))
             }
         case .webSocket(let webSocket):
             if notifyClient { webSocket.write(.control(.close), flush: true) }

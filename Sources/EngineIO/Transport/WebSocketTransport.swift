@@ -122,7 +122,7 @@ final class WebSocketTransport: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
-            self.onSessionLoop { session in session.close() }
+            self.onSessionLoop { session in session.drop(reason: "server shutting down") }
         }
         context.fireUserInboundEventTriggered(event)
     }

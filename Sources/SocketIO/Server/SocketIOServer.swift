@@ -25,7 +25,9 @@ public final class SocketIOServer: Sendable {
             loopStates.append(try await loop.submit { NIOLoopBound(SocketIOLoopState(logger: logger), eventLoop: loop) }.get())
         }
         let states = loopStates
-        let engine = try await EngineIOServer.make(configuration: engineConfiguration, eventLoops: eventLoops) { session in
+        let engine = try await EngineIOServer.make(
+            configuration: engineConfiguration, eventLoops: eventLoops, logger: logger
+        ) { session in
             guard let state = states.first(where: { $0.eventLoop === session.eventLoop }) else {
                 session.close()
                 return

@@ -10,7 +10,8 @@ import ZenithProxy
 public final class RealtimeEngine: RealtimeEndpoint {
     public let socketIO: SocketIOServer
 
-    private init(socketIO: SocketIOServer) {
+    /// An engine around a Socket.IO server made elsewhere (conformance mode's own namespaces).
+    public init(socketIO: SocketIOServer) {
         self.socketIO = socketIO
     }
 
@@ -37,6 +38,11 @@ public final class RealtimeEngine: RealtimeEndpoint {
             eventLoops: eventLoops, logger: logger
         )
         return RealtimeEngine(socketIO: server)
+    }
+
+    /// Drops every realtime session so that clients reconnect once Zenith is back (drain).
+    public func dropAllSessions() async {
+        await self.socketIO.engine.dropAllSessions()
     }
 
     /// Sends one event to the matching sockets of every event loop; carries the recipient count.

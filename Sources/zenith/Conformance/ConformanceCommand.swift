@@ -28,7 +28,7 @@ struct ConformanceCommand: AsyncParsableCommand {
                 pingInterval: .milliseconds(300), pingTimeout: .milliseconds(200), maxPayload: 1_000_000, origins: .any
             )
             let socketIO = try await SocketIOServer.make(
-                configuration: SocketIOConfiguration(connectTimeout: .milliseconds(1000)),
+                configuration: SocketIOConfiguration(connectTimeout: .milliseconds(1000), ackTimeout: .seconds(2)),
                 engineConfiguration: engineConfiguration,
                 namespaces: ["/": ConformanceEchoNamespace(), "/custom": ConformanceAuthNamespace()],
                 eventLoops: loops, logger: logger
@@ -38,7 +38,7 @@ struct ConformanceCommand: AsyncParsableCommand {
             }
             let endpoint = PathDispatchingEndpoint(routes: [
                 ("/engine.io/", EngineIOEndpoint(engine: rawEngine)),
-                ("/socket.io/", EngineIOEndpoint(engine: socketIO.engine)),
+                ("/socket.io/", RealtimeEngine(socketIO: socketIO)),
             ])
             let files = try TemporaryConfiguration(
                 config: """
@@ -78,7 +78,10 @@ final class EngineIOEcho: EngineIOSocketDelegate {
 }
 
 /// The Socket.IO suite's main namespace: echoes the auth object on connect, `message` back as
-/// `message-back`, and acknowledges `message-with-ack` with its arguments.
+/// `message-back`, and acknowledges `message-with-ack` with its arguments. Beyond the suite, for
+/// server-to-client acknowledgements: `ack-me` makes the server emit `ack-request` (same
+/// arguments) asking for an ack, then report `ack-received` (the ack's arguments) or
+/// `ack-timed-out` after the 2 s ack timeout.
 struct ConformanceEchoNamespace: SocketIONamespaceHandler {
     func authorize(_ socket: SocketIOSocket, auth: JSONValue?) -> EventLoopFuture<JSONObject?> {
         socket.eventLoop.makeSucceededFuture(nil)
@@ -92,6 +95,14 @@ struct ConformanceEchoNamespace: SocketIONamespaceHandler {
         switch event {
         case "message": socket.emit("message-back", arguments)
         case "message-with-ack": ack?.send(arguments)
+        case "ack-me":
+            socket.emit("ack-request", arguments) { [weak socket] answer in
+                if let answer {
+                    socket?.emit("ack-received", answer)
+                } else {
+                    socket?.emit("ack-timed-out", [])
+                }
+            }
         default: break
         }
     }

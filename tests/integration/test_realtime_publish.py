@@ -1,0 +1,189 @@
+"""The publish API (`POST /publish` on its own listener): authentication, validation, answers."""
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+
+from realtime_helpers import zenith_survives  # noqa: F401 (fixture)
+from realtime_helpers import RawPolling, connected, fence, start_realtime
+
+
+@pytest.fixture(autouse=True)
+def _zenith_survives(zenith_survives):
+    """every zenith a test starts must still be running at its end (unless stopped on purpose)"""
+    yield
+
+
+@pytest.fixture
+def rt(zenith_factory):
+    return start_realtime(zenith_factory)
+
+
+def _error(r):
+    assert r.headers.get("Content-Type", "").startswith("application/json"), dict(r.headers)
+    body = r.json()
+    assert isinstance(body, dict) and isinstance(body.get("error"), str) and body["error"], body
+    return body["error"]
+
+
+def test_publish_accepted_with_zero_recipients(rt):
+    r = rt.publish({"event": "e", "data": 1})
+    assert r.status_code == 202, (r.status_code, r.text)
+    assert r.headers.get("Content-Type", "").startswith("application/json")
+    assert r.json() == {"recipients": 0}
+
+
+def test_publish_without_token_is_401(rt):
+    r = rt.publish({"event": "e"}, token=None)
+    assert r.status_code == 401, (r.status_code, r.text)
+    _error(r)
+
+
+def test_publish_with_wrong_token_is_401(rt):
+    for bad in ("wrong", rt.token + "x", rt.token[:-1], ""):
+        r = rt.publish({"event": "e"}, token=bad)
+        assert r.status_code == 401, (bad, r.status_code, r.text)
+
+
+def test_publish_with_other_auth_scheme_is_401(rt):
+    r = rt.publish({"event": "e"}, token=None, headers={"Authorization": f"Basic {rt.token}"})
+    assert r.status_code == 401, (r.status_code, r.text)
+    r = rt.publish({"event": "e"}, token=None, headers={"Authorization": rt.token})
+    assert r.status_code == 401, (r.status_code, r.text)
+
+
+def test_unauthorized_publish_delivers_nothing(rt):
+    p = RawPolling(rt).handshake()
+    p.connect_namespace()
+    assert rt.publish({"event": "sneaky", "data": 1}, token="wrong").status_code == 401
+    assert rt.publish_ok({"event": "legit", "data": 2}) == 1
+    assert p.get_packets() == ['42["legit",2]']
+
+
+def test_publish_invalid_json_is_400(rt):
+    for raw in (b"{", b"not json", b'{"event":"e",}', b"", b'{"event":"e"} trailing'):
+        r = rt.publish(None, raw=raw)
+        assert r.status_code == 400, (raw, r.status_code, r.text)
+        _error(r)
+
+
+def test_publish_missing_event_is_400(rt):
+    for body in ({"data": 1}, {"event": "", "data": 1}, {"event": 5}, {"event": None}):
+        r = rt.publish(body)
+        assert r.status_code == 400, (body, r.status_code, r.text)
+        _error(r)
+
+
+@pytest.mark.parametrize("event", ["connect", "disconnect", "connect_error", "disconnecting",
+                                   "newListener", "removeListener"])
+def test_publish_reserved_event_is_400(rt, event):
+    r = rt.publish({"event": event, "data": 1})
+    assert r.status_code == 400, (event, r.status_code, r.text)
+    _error(r)
+
+
+def test_publish_unknown_namespace_is_400(rt):
+    r = rt.publish({"namespace": "/nope", "event": "e"})
+    assert r.status_code == 400, (r.status_code, r.text)
+    assert "/nope" in _error(r)
+
+
+def test_publish_unknown_field_is_400(rt):
+    r = rt.publish({"event": "e", "room": ["r"]})
+    assert r.status_code == 400, (r.status_code, r.text)
+    assert "room" in _error(r)
+
+
+def test_publish_bad_field_types_are_400(rt):
+    for body in ({"event": "e", "rooms": "r1"}, {"event": "e", "rooms": [1]}, {"event": "e", "except": "x"},
+                 {"event": "e", "namespace": 1}, {"event": "e", "rooms": [""]}, 5, "e", None):
+        r = rt.publish(body)
+        assert r.status_code == 400, (body, r.status_code, r.text)
+
+
+def test_publish_batch_with_one_bad_event_is_400_and_publishes_nothing(rt):
+    p = RawPolling(rt).handshake()
+    p.connect_namespace()
+    r = rt.publish([{"event": "ok1", "data": 1}, {"event": "connect"}])
+    assert r.status_code == 400, (r.status_code, r.text)
+    assert rt.publish_ok({"event": "after", "data": 0}) == 1
+    assert p.get_packets() == ['42["after",0]']
+
+
+def test_publish_empty_batch_is_400(rt):
+    r = rt.publish([])
+    assert r.status_code == 400, (r.status_code, r.text)
+
+
+def test_publish_other_path_is_404(rt):
+    for path in ("/", "/publish/", "/publishx", "/other"):
+        r = rt.publish({"event": "e"}, path=path)
+        assert r.status_code == 404, (path, r.status_code, r.text)
+
+
+def test_publish_non_post_is_405(rt):
+    for method in ("GET", "PUT", "DELETE", "PATCH"):
+        r = rt.publish({"event": "e"}, method=method)
+        assert r.status_code == 405, (method, r.status_code, r.text)
+
+
+def test_publish_body_over_limit_is_413(rt):
+    body = json.dumps({"event": "big", "data": "x" * (1 << 20)}).encode()
+    assert len(body) > 1 << 20
+    r = rt.publish(None, raw=body)
+    assert r.status_code == 413, (r.status_code, r.text[:200])
+
+
+def test_publish_body_just_under_limit_is_accepted(rt):
+    body = json.dumps({"event": "big", "data": "x" * ((1 << 20) - 100)}).encode()
+    assert len(body) <= 1 << 20
+    r = rt.publish(None, raw=body)
+    assert r.status_code == 202, (r.status_code, r.text[:200])
+
+
+def test_publish_api_keeps_connection_alive(rt):
+    s = requests.Session()
+    url = rt.publish_url
+    hdrs = {"Authorization": f"Bearer {rt.token}"}
+    for i in range(20):
+        r = s.post(url, json={"event": "e", "data": i}, headers=hdrs, timeout=5)
+        assert r.status_code == 202
+    r = s.post(url, json={"event": "connect"}, headers=hdrs, timeout=5)
+    assert r.status_code == 400
+    assert s.post(url, json={"event": "e"}, headers=hdrs, timeout=5).status_code == 202
+
+
+def test_publish_not_served_on_main_listener(rt):
+    r = requests.post(rt.url + "/publish", json={"event": "e"},
+                      headers={"Authorization": f"Bearer {rt.token}"}, timeout=5)
+    assert r.status_code != 202, (r.status_code, r.text)
+
+
+def test_recipient_counts_three_clients_two_rooms(rt):
+    """x in red; y in red and blue; z in blue: counts per room, union, except, batch, namespaces."""
+    with connected(rt, transports=["websocket"]) as (x, lx), \
+            connected(rt, transports=["polling"]) as (y, ly), \
+            connected(rt, transports=["websocket"]) as (z, lz):
+        for sio, rooms in ((x, ["red"]), (y, ["red", "blue"]), (z, ["blue"])):
+            for room in rooms:
+                assert sio.call("subscribe", room, timeout=5) == {"ok": True}
+        assert rt.publish_ok({"rooms": ["red"], "event": "e"}) == 2
+        assert rt.publish_ok({"rooms": ["blue"], "event": "e"}) == 2
+        assert rt.publish_ok({"rooms": ["red", "blue"], "event": "e"}) == 3
+        assert rt.publish_ok({"rooms": ["red"], "except": ["blue"], "event": "e"}) == 1
+        assert rt.publish_ok({"except": ["red"], "event": "e"}) == 1
+        assert rt.publish_ok({"except": ["red", "blue"], "event": "e"}) == 0
+        assert rt.publish_ok({"event": "e"}) == 3
+        assert rt.publish_ok({"rooms": ["green"], "event": "e"}) == 0
+        assert rt.publish_ok({"namespace": "/custom", "event": "e"}) == 0
+        assert rt.publish_ok({"rooms": [x.get_sid("/")], "event": "e"}) == 1
+        assert rt.publish_ok([{"rooms": ["red"], "event": "e"}, {"rooms": ["blue"], "except": ["red"], "event": "e"},
+                              {"event": "e"}]) == [2, 1, 3]
+        fence(rt, [lx, ly, lz])
+        # what each one actually received matches the counts
+        assert (len(lx.of("e")), len(ly.of("e")), len(lz.of("e"))) == (7, 6, 6), \
+            (len(lx.of("e")), len(ly.of("e")), len(lz.of("e")))
+        assert y.call("unsubscribe", "red", timeout=5) == {"ok": True}
+        assert rt.publish_ok({"rooms": ["red"], "event": "e"}) == 1
