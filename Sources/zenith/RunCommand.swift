@@ -47,12 +47,12 @@ struct RunCommand: AsyncParsableCommand {
         let publishServer: PublishServer?
         let engine: RealtimeEngine
         do {
+            server = try await ProxyServer.make(configuration: configuration, group: group, logger: logger)
             engine = try await RealtimeEngine.make(
-                settings: configuration.realtime, eventLoops: Array(group.makeIterator()), logger: logger
+                settings: configuration.realtime, eventLoops: Array(group.makeIterator()), logger: logger,
+                upstreamClient: server.upstreamClient
             )
-            server = try await ProxyServer.start(
-                configuration: configuration, group: group, logger: logger, realtimeEndpoint: engine
-            )
+            try await server.start(realtimeEndpoint: engine)
             if let publish = configuration.publish {
                 publishServer = try await PublishServer.start(
                     settings: publish, tokenFileContents: try String(contentsOfFile: publish.tokenFile, encoding: .utf8),

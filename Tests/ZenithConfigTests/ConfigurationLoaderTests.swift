@@ -82,15 +82,18 @@ struct ConfigurationLoaderTests {
         ])
     }
 
-    @Test("[realtime.auth], [metrics] and [[watch]] are accepted unread")
+    @Test("[metrics] and [[watch]] are accepted unread")
     func sectionsReadElsewhere() throws {
         let fixture = try ConfigFixture(config: "")
         try fixture.write("token", "secret\n")
         try fixture.write("zenith.toml", minimalConfig + """
+            [upstream.horizon]
+            servers = ["127.0.0.1:8080"]
             [realtime]
             ping_interval = "25s"
             [realtime.auth]
             upstream = "horizon"
+            endpoint = "/dashboard/api/keystone/user-session/"
             headers = { "X-Requested-With" = "XMLHttpRequest" }
             [publish]
             listen = "127.0.0.1:9180"
@@ -125,6 +128,43 @@ struct ConfigurationLoaderTests {
         #expect(try errors(minimalConfig + "[realtime]\nnamespaces = [\"chat\"]\nallowed_origins = [\"dash.example.org\"]\n") == [
             "4: namespace 'chat' must start with '/'",
             "5: origin 'dash.example.org' must be scheme://host[:port] or *.domain",
+        ])
+    }
+
+    @Test("[realtime.auth] is read with Horizon's defaults")
+    func authSettings() throws {
+        let auth = try ConfigFixture(config: minimalConfig + """
+            [upstream.horizon]
+            servers = ["127.0.0.1:8080"]
+            [realtime.auth]
+            upstream = "horizon"
+            endpoint = "/dashboard/api/keystone/user-session/"
+            revalidate = "1m"
+            subscribe = ["project:{project_id}:*"]
+            [realtime.auth.fields]
+            name = "user_name"
+            """).load().configuration.realtime.auth
+        #expect(auth?.cookies == ["sessionid"])
+        #expect(auth?.headers == ["X-Requested-With": "XMLHttpRequest"])
+        #expect(auth?.revalidate == .seconds(60))
+        #expect(auth?.cacheTTL == .seconds(30))
+        #expect(auth?.rooms == ["user:{id}", "project:{project_id}"])
+        #expect(auth?.subscribe == ["project:{project_id}:*"])
+        #expect(auth?.fields["name"] == "user_name")
+        #expect(auth?.fields["id"] == "id")
+    }
+
+    @Test("[realtime.auth] errors are reported on their lines")
+    func authErrors() throws {
+        #expect(try errors(minimalConfig + """
+            [realtime.auth]
+            upstream = "nowhere"
+            endpoint = "api/user"
+            rooms = ["user:{uid}"]
+            """) == [
+            "4: unknown upstream 'nowhere' in [realtime.auth]",
+            "5: endpoint must be a path starting with '/'",
+            "6: '{uid}' in 'user:{uid}' is not an identity field",
         ])
     }
 

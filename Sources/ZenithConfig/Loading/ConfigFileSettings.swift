@@ -54,8 +54,11 @@ struct ConfigFileSettings {
 
         var realtimeSection = topLevel.section("realtime")
         realtime = RealtimeSettings(reading: &realtimeSection)
-        // `[realtime.auth]` is modelled with session-cookie authentication.
-        realtimeSection.accept("auth")
+        var authSection = realtimeSection.section("auth")
+        if authSection.isPresent {
+            realtime.auth = RealtimeAuthSettings(reading: &authSection, upstreamNames: upstreamNames)
+        }
+        authSection.finish()
         realtimeSection.finish()
 
         var publishSection = topLevel.section("publish")

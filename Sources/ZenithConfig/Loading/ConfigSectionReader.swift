@@ -69,6 +69,14 @@ struct ConfigSectionReader {
         return names.map { section($0) }
     }
 
+    /// Every key of this table read as a string, in key order (for free-form tables such as
+    /// `headers = { "X-Requested-With" = "XMLHttpRequest" }`).
+    mutating func readAllStrings() -> [(key: String, value: String)] {
+        (table?.keys.sorted() ?? []).compactMap { key in
+            self.read(key, as: .string).map { (key, $0) }
+        }
+    }
+
     /// Lets `key` be written without reading it: sections that later work will model.
     mutating func accept(_ key: String) {
         knownKeys.insert(key)

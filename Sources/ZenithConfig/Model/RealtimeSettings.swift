@@ -16,12 +16,15 @@ public struct RealtimeSettings: Sendable, Hashable {
     public var maxRoomsPerSocket: Int
     /// Frames queued for one client before it is disconnected as a slow consumer.
     public var maxQueuedPackets: Int
+    /// Session-cookie authentication; nil means anonymous clients (development, demo).
+    public var auth: RealtimeAuthSettings?
 
     public init(
         pingInterval: Duration, pingTimeout: Duration, maxPayload: Int, connectTimeout: Duration,
         allowedOrigins: [String]?, allowMissingOrigin: Bool, namespaces: [String], maxRoomsPerSocket: Int,
-        maxQueuedPackets: Int
+        maxQueuedPackets: Int, auth: RealtimeAuthSettings? = nil
     ) {
+        self.auth = auth
         self.pingInterval = pingInterval
         self.pingTimeout = pingTimeout
         self.maxPayload = maxPayload

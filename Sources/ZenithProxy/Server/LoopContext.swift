@@ -11,8 +11,8 @@ final class LoopContext {
     let logger: Logger
     let accessLog: AccessLog
     let fileIO: NonBlockingFileIO
-    /// Where `realtime` routes go; nil answers them 503.
-    let realtimeEndpoint: RealtimeEndpoint?
+    /// Where `realtime` routes go; nil answers them 503. Set once, before listening.
+    var realtimeEndpoint: RealtimeEndpoint?
     /// How many event loops share the upstreams' connection budgets.
     let loopCount: Int
     private(set) var configuration: ZenithConfiguration
@@ -21,9 +21,8 @@ final class LoopContext {
 
     init(
         eventLoop: EventLoop, configuration: ZenithConfiguration, loopCount: Int, fileIO: NonBlockingFileIO,
-        logger: Logger, accessLog: AccessLog, realtimeEndpoint: RealtimeEndpoint?
+        logger: Logger, accessLog: AccessLog
     ) {
-        self.realtimeEndpoint = realtimeEndpoint
         self.eventLoop = eventLoop
         self.configuration = configuration
         self.trustedProxies = TrustedProxies(configuration.proxy.trustedProxies)

@@ -2,40 +2,59 @@ import Logging
 import NIOCore
 import NIOExtras
 import NIOHTTP1
+import NIOConcurrencyHelpers
 import NIOPosix
 import ZenithConfig
 
 /// The HTTP/1.1 front of Zenith: binds the configured listeners and serves every connection with
 /// a pipeline that ends in `ClientConnectionHandler`, on the event loop that accepted it.
 ///
-/// Created by the `zenith` executable with `start`; `reload` puts a new configuration in force for
-/// new requests without touching connections; `shutdown` stops accepting and closes idle
-/// connections while requests in flight finish.
+/// Made by the `zenith` executable with `make` (pools ready, so that the realtime engine can use
+/// `upstreamClient`), then `start` binds the listeners; `reload` puts a new configuration in
+/// force for new requests without touching connections; `shutdown` stops accepting and closes
+/// idle connections while requests in flight finish.
 public final class ProxyServer: Sendable {
     private let group: EventLoopGroup
+    private let configuration: ZenithConfiguration
+    private let logger: Logger
     private let contexts: [ObjectIdentifier: NIOLoopBound<LoopContext>]
-    private let listeners: [Channel]
+    private let listeners = NIOLockedValueBox<[Channel]>([])
     private let quiescing: ServerQuiescingHelper
 
     /// The addresses actually bound (ports resolved when the config asked for port 0).
     public var boundAddresses: [SocketAddress] {
-        self.listeners.compactMap(\.localAddress)
+        self.listeners.withLockedValue { $0.compactMap(\.localAddress) }
+    }
+
+    /// Zenith's own requests to the configured upstreams, over the proxy's pools.
+    public var upstreamClient: UpstreamClient {
+        UpstreamClient(contexts: self.contexts, fallbackLoop: self.group.next())
     }
 
     private init(
-        group: EventLoopGroup, contexts: [ObjectIdentifier: NIOLoopBound<LoopContext>], listeners: [Channel],
-        quiescing: ServerQuiescingHelper
+        group: EventLoopGroup, configuration: ZenithConfiguration, logger: Logger,
+        contexts: [ObjectIdentifier: NIOLoopBound<LoopContext>]
     ) {
         self.group = group
+        self.configuration = configuration
+        self.logger = logger
         self.contexts = contexts
-        self.listeners = listeners
-        self.quiescing = quiescing
+        self.quiescing = ServerQuiescingHelper(group: group)
     }
 
-    /// Binds every `[listen] http` address and starts serving.
+    /// Makes the server and binds its listeners at once.
     public static func start(
         configuration: ZenithConfiguration, group: MultiThreadedEventLoopGroup, logger: Logger,
         realtimeEndpoint: RealtimeEndpoint? = nil
+    ) async throws -> ProxyServer {
+        let server = try await Self.make(configuration: configuration, group: group, logger: logger)
+        try await server.start(realtimeEndpoint: realtimeEndpoint)
+        return server
+    }
+
+    /// Prepares the per-loop state (configuration, upstream pools) without listening yet.
+    public static func make(
+        configuration: ZenithConfiguration, group: MultiThreadedEventLoopGroup, logger: Logger
     ) async throws -> ProxyServer {
         let loops = Array(group.makeIterator())
         let fileIO = NonBlockingFileIO(threadPool: .singleton)
@@ -46,16 +65,26 @@ public final class ProxyServer: Sendable {
                 NIOLoopBound(
                     LoopContext(
                         eventLoop: loop, configuration: configuration, loopCount: loops.count, fileIO: fileIO,
-                        logger: logger, accessLog: accessLog, realtimeEndpoint: realtimeEndpoint
+                        logger: logger, accessLog: accessLog
                     ),
                     eventLoop: loop
                 )
             }.get()
         }
-        let quiescing = ServerQuiescingHelper(group: group)
+        return ProxyServer(group: group, configuration: configuration, logger: logger, contexts: contexts)
+    }
+
+    /// Hands `realtime` routes to `realtimeEndpoint`, then binds every `[listen] http` address.
+    public func start(realtimeEndpoint: RealtimeEndpoint?) async throws {
+        for (_, context) in self.contexts {
+            try await context.eventLoop.submit { context.value.realtimeEndpoint = realtimeEndpoint }.get()
+        }
+        let configuration = self.configuration
+        let logger = self.logger
+        let quiescing = self.quiescing
         let decoderLimits = NIOHTTPDecoderLimitConfiguration(headerBytes: configuration.limits.headerBytes)
-        let loopContexts = contexts
-        let bootstrap = ServerBootstrap(group: group)
+        let loopContexts = self.contexts
+        let bootstrap = ServerBootstrap(group: self.group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelInitializer { channel in
@@ -91,7 +120,7 @@ public final class ProxyServer: Sendable {
             for channel in listeners { try? await channel.close() }
             throw error
         }
-        return ProxyServer(group: group, contexts: loopContexts, listeners: listeners, quiescing: quiescing)
+        self.listeners.withLockedValue { $0 = listeners }
     }
 
     /// Puts `configuration` in force on every event loop for requests that start afterwards.
@@ -109,7 +138,7 @@ public final class ProxyServer: Sendable {
         let promise = self.group.next().makePromise(of: Void.self)
         self.quiescing.initiateShutdown(promise: promise)
         try? await promise.futureResult.get()
-        for listener in self.listeners {
+        for listener in self.listeners.withLockedValue({ $0 }) {
             try? await listener.closeFuture.get()
         }
     }

@@ -15,12 +15,22 @@ public final class RealtimeEngine: RealtimeEndpoint {
         self.socketIO = socketIO
     }
 
-    /// Builds the engine on `eventLoops` (the proxy's), with one namespace handler for every
-    /// configured namespace.
+    /// Builds the engine on `eventLoops` (the proxy's). Every configured namespace is served by
+    /// `namespaceHandler` when given, else by session-cookie authentication over `upstreamClient` when
+    /// `[realtime.auth]` is configured, else by anonymous room subscriptions.
     public static func make(
-        settings: RealtimeSettings, eventLoops: [EventLoop], logger: Logger,
-        handler: SocketIONamespaceHandler = RoomSubscriptionHandler()
+        settings: RealtimeSettings, eventLoops: [EventLoop], logger: Logger, upstreamClient: UpstreamClient? = nil,
+        namespaceHandler: SocketIONamespaceHandler? = nil
     ) async throws -> RealtimeEngine {
+        let handler: SocketIONamespaceHandler
+        if let given = namespaceHandler {
+            handler = given
+        } else if let auth = settings.auth, let upstreamClient {
+            let authenticator = SessionCookieAuthenticator(settings: auth, client: upstreamClient, logger: logger)
+            handler = AuthenticatedRoomHandler(settings: auth, authenticator: authenticator, logger: logger)
+        } else {
+            handler = RoomSubscriptionHandler()
+        }
         let engineConfiguration = EngineIOConfiguration(
             pingInterval: settings.pingInterval, pingTimeout: settings.pingTimeout, maxPayload: settings.maxPayload,
             maxQueuedPackets: settings.maxQueuedPackets,

@@ -46,7 +46,7 @@ struct DemoCommand: AsyncParsableCommand {
             let ticker = DemoTicker()
             let engine = try await RealtimeEngine.make(
                 settings: configuration.realtime, eventLoops: Array(group.makeIterator()), logger: logger,
-                handler: DemoNamespace(ticker: ticker)
+                namespaceHandler: DemoNamespace(ticker: ticker)
             )
             ticker.start(engine: engine, on: group.next())
             let server: ProxyServer
