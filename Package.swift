@@ -77,6 +77,7 @@ let package = Package(
         ),
         .testTarget(name: "ZenithConfigTests", dependencies: ["ZenithConfig"]),
         .testTarget(name: "EngineIOTests", dependencies: ["EngineIO", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(name: "ZenithRealtimeTests", dependencies: ["ZenithRealtime", "SocketIO"]),
         .testTarget(name: "SocketIOTests", dependencies: ["SocketIO", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "ZenithProxyTests",
