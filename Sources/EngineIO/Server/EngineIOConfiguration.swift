@@ -38,12 +38,17 @@ public enum OriginPolicy: Sendable, Equatable {
     case list([String], allowMissing: Bool)
 
     /// Whether a request with this Origin header (nil when absent) may proceed.
-    public func allows(_ origin: String?) -> Bool {
+    ///
+    /// Browsers leave Origin out of same-origin GETs (a polling handshake from the dashboard's own
+    /// page) but mark them `Sec-Fetch-Site: same-origin`, which page scripts cannot forge; such a
+    /// request is same-origin by definition and allowed. Any cross-site browser request carries
+    /// an Origin, so the check still stops other sites from using a user's cookies.
+    public func allows(_ origin: String?, fetchSite: String? = nil) -> Bool {
         switch self {
         case .any:
             return true
         case .list(let entries, let allowMissing):
-            guard let origin else { return allowMissing }
+            guard let origin else { return allowMissing || fetchSite == "same-origin" }
             let lowered = origin.lowercased()
             return entries.contains { entry in
                 let entry = entry.lowercased()

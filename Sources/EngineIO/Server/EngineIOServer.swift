@@ -58,7 +58,9 @@ public final class EngineIOServer: Sendable {
     public func respond(to request: EngineIOHTTPRequest, on eventLoop: EventLoop) -> EventLoopFuture<EngineIOHTTPResponse> {
         let origin = request.head.headers.first(name: "origin")
         let cors = self.corsHeaders(origin: origin)
-        guard self.configuration.origins.allows(origin) else {
+        // Every request that names an origin must name an allowed one; a request without one is
+        // judged at the handshake (below): later polls are tied to the sid it handed out.
+        if origin != nil, !self.configuration.origins.allows(origin) {
             self.logRefusedOrigin(origin, request: request)
             return eventLoop.makeSucceededFuture(EngineIOServerError.forbidden.response(headers: cors))
         }
@@ -78,6 +80,11 @@ public final class EngineIOServer: Sendable {
         }
         switch intent {
         case .handshake:
+            guard self.configuration.origins.allows(origin, fetchSite: request.head.headers.first(name: "sec-fetch-site"))
+            else {
+                self.logRefusedOrigin(origin, request: request)
+                return eventLoop.makeSucceededFuture(EngineIOServerError.forbidden.response(headers: cors))
+            }
             let (session, registry) = self.openSession(for: request, on: eventLoop)
             var headers = cors
             headers.add(name: "content-type", value: "text/plain; charset=UTF-8")
@@ -112,7 +119,7 @@ public final class EngineIOServer: Sendable {
     /// connection; the accepted channel must belong to that loop.
     public func upgrade(_ request: EngineIOHTTPRequest, on eventLoop: EventLoop) -> EventLoopFuture<EngineIOUpgradeDecision> {
         let origin = request.head.headers.first(name: "origin")
-        guard self.configuration.origins.allows(origin) else {
+        guard self.configuration.origins.allows(origin, fetchSite: request.head.headers.first(name: "sec-fetch-site")) else {
             self.logRefusedOrigin(origin, request: request)
             return eventLoop.makeSucceededFuture(.refuse(EngineIOServerError.forbidden.response(headers: [:])))
         }

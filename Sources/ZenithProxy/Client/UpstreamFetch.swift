@@ -17,6 +17,8 @@ final class UpstreamFetch: UpstreamConnectionDelegate {
     private var head: HTTPResponseHead?
     private var body = ByteBuffer()
     private var finished = false
+    /// Holds the fetch alive while it runs: a connection only refers to its delegate weakly.
+    private var running: UpstreamFetch?
 
     init(
         pool: UpstreamPool, request: UpstreamClient.Request, timeout: Duration, maxResponseBytes: Int,
@@ -30,6 +32,7 @@ final class UpstreamFetch: UpstreamConnectionDelegate {
     }
 
     func start() {
+        self.running = self
         if let connection = self.pool.leaseIdle() {
             self.attach(connection, reused: true)
         } else {
@@ -109,6 +112,7 @@ final class UpstreamFetch: UpstreamConnectionDelegate {
     private func finish(_ result: Result<UpstreamClient.Response, Error>) {
         guard !self.finished else { return }
         self.finished = true
+        self.running = nil
         self.promise.completeWith(result)
     }
 }
