@@ -78,6 +78,6 @@ struct ForwardedRequestHead {
 
     /// RFC 7239 §6: IPv6 nodes are bracketed and the whole value quoted.
     private static func forwardedNode(_ ip: String) -> String {
-        ip.contains(":") ? "\"[" + ip + "]\"" : ip
+        ip.utf8.contains(UInt8(ascii: ":")) ? "\"[" + ip + "]\"" : ip
     }
 }

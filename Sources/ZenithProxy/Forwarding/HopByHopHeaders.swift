@@ -11,7 +11,12 @@ struct HopByHopHeaders {
         for (name, value) in headers where name.utf8.count == 10 && name.equalsIgnoringASCIICase("connection") {
             for token in value.split(separator: ",") {
                 let trimmed = token.trimmingHTTPWhitespace()
-                if !trimmed.isEmpty { tokens.append(Substring(trimmed.lowercased())) }
+                // `keep-alive` and `close` are the usual values and name nothing extra to remove
+                // (Keep-Alive is hop-by-hop anyway): skipping them spares an allocation per message.
+                if trimmed.isEmpty || trimmed.equalsIgnoringASCIICase("keep-alive") || trimmed.equalsIgnoringASCIICase("close") {
+                    continue
+                }
+                tokens.append(Substring(trimmed.lowercased()))
             }
         }
         self.connectionTokens = tokens

@@ -93,6 +93,8 @@ public final class ProxyServer: Sendable {
                 }
             }
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.writeBufferWaterMark, value: StreamingBuffers.writeWaterMark)
+            .childChannelOption(.maxMessagesPerRead, value: StreamingBuffers.maxMessagesPerRead)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     let loop = loopContexts[ObjectIdentifier(channel.eventLoop)]!.value

@@ -147,6 +147,9 @@ final class UpstreamPool {
         let index = self.pickServer()
         let server = self.configuration.servers[index]
         ClientBootstrap(group: self.eventLoop)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.writeBufferWaterMark, value: StreamingBuffers.writeWaterMark)
+            .channelOption(.maxMessagesPerRead, value: StreamingBuffers.maxMessagesPerRead)
             .connectTimeout(TimeAmount(self.configuration.connectTimeout))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
