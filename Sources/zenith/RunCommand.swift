@@ -43,6 +43,7 @@ struct RunCommand: AsyncParsableCommand {
     /// Starts every listener, then serves until SIGTERM or SIGINT, reloading on SIGHUP.
     private func serve(_ configuration: ZenithConfiguration, group: MultiThreadedEventLoopGroup, logger: Logger) async throws {
         let signals = SignalStream.watching([SIGHUP, SIGTERM, SIGINT])
+        let systemd = SystemdNotifier()
         let server: ProxyServer
         let publishServer: PublishServer?
         let engine: RealtimeEngine
@@ -66,24 +67,37 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.runtimeFailure)
         }
 
+        // Every listener is bound and the configuration loaded: only now is the service ready.
+        systemd.ready()
+        let watchdog = SystemdWatchdog(notifier: systemd, loops: Array(group.makeIterator()))
+        var drainTimeout = configuration.proxy.drainTimeout
         for await signal in signals {
             if signal == SIGHUP {
-                await self.reload(server, logger: logger)
+                systemd.reloading()
+                if let reloaded = await self.reload(server, logger: logger) {
+                    drainTimeout = reloaded.proxy.drainTimeout
+                }
+                systemd.ready()
                 continue
             }
             logger.info("stopping", metadata: ["signal": "\(signal)"])
             break
         }
+        systemd.stopping()
         await publishServer?.close()
         await engine.dropAllSessions()
-        await server.shutdown()
+        await server.shutdown(gracePeriod: drainTimeout)
+        watchdog?.stop()
     }
 
-    private func reload(_ server: ProxyServer, logger: Logger) async {
+    /// Loads the config again and puts it in force; the configuration now in force, or nil when
+    /// the new one was refused and the old one stays.
+    private func reload(_ server: ProxyServer, logger: Logger) async -> ZenithConfiguration? {
         do {
             let loaded = try ConfigurationLoader.load(configPath: self.config)
             try await server.reload(loaded.configuration)
             logger.info("reloaded", metadata: ["config": "\(self.config)"])
+            return loaded.configuration
         } catch let error as ConfigurationError {
             logger.error(
                 "reload refused, keeping the running configuration",
@@ -92,5 +106,6 @@ struct RunCommand: AsyncParsableCommand {
         } catch {
             logger.error("reload failed", metadata: ["error": "\(error)"])
         }
+        return nil
     }
 }

@@ -417,7 +417,7 @@ class ZenithProcess:
 
 
 def start_zenith(config, routes_text: str, *, port: int | None = None, timeout: float = 20.0,
-                 workdir: Path | None = None) -> ZenithProcess:
+                 workdir: Path | None = None, env: dict | None = None) -> ZenithProcess:
     """Write zenith.toml (from TOML text or a dict) and routes, run `zenith run --config`, wait.
 
     With a dict, `routes` and `[listen] http` are filled in when missing. With text, `@PORT@` is
@@ -440,7 +440,8 @@ def start_zenith(config, routes_text: str, *, port: int | None = None, timeout: 
     out = open(workdir / "stdout.log", "wb")
     err = open(workdir / "stderr.log", "wb")
     proc = subprocess.Popen([ZENITH_BIN, "run", "--config", str(cfg)], stdout=out, stderr=err,
-                            stdin=subprocess.DEVNULL, cwd=workdir, start_new_session=True)
+                            stdin=subprocess.DEVNULL, cwd=workdir, start_new_session=True,
+                            env={**os.environ, **(env or {})})
     z = ZenithProcess(proc, port, workdir, cfg)
     z._out, z._err = out, err
     _live.append(z)

@@ -92,9 +92,12 @@ public struct ProxySettings: Sendable, Hashable {
     public var trustedProxies: [String]
     /// Send the client's Host header upstream (default true: Django builds absolute URLs from it).
     public var preserveHost: Bool
-    public init(trustedProxies: [String], preserveHost: Bool) {
+    /// How long a stop waits for requests in flight before it cuts them. Default 30s.
+    public var drainTimeout: Duration
+    public init(trustedProxies: [String], preserveHost: Bool, drainTimeout: Duration = .seconds(30)) {
         self.trustedProxies = trustedProxies
         self.preserveHost = preserveHost
+        self.drainTimeout = drainTimeout
     }
 }
 

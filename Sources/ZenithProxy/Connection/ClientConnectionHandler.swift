@@ -133,13 +133,17 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
     }
 
+    /// A drain: an idle connection closes now, a busy one after the response in progress.
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if event is ChannelShouldQuiesceEvent, case .idle = self.state {
-            self.state = .closed
-            context.close(promise: nil)
+        guard event is ChannelShouldQuiesceEvent else {
+            context.fireUserInboundEventTriggered(event)
             return
         }
-        context.fireUserInboundEventTriggered(event)
+        self.keepAlive = false
+        if case .idle = self.state {
+            self.state = .closed
+            context.close(promise: nil)
+        }
     }
 
     func read(context: ChannelHandlerContext) {

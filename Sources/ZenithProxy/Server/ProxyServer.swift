@@ -135,11 +135,18 @@ public final class ProxyServer: Sendable {
         }
     }
 
-    /// Stops accepting, lets requests in flight finish, closes idle keep-alive connections.
-    public func shutdown() async {
-        let promise = self.group.next().makePromise(of: Void.self)
+    /// Stops accepting, closes idle keep-alive connections, and lets requests in flight finish
+    /// for up to `gracePeriod`; connections still open after it are cut.
+    public func shutdown(gracePeriod: Duration) async {
+        let loop = self.group.next()
+        let promise = loop.makePromise(of: Void.self)
         self.quiescing.initiateShutdown(promise: promise)
+        let deadline = loop.scheduleTask(in: TimeAmount(gracePeriod)) {
+            self.logger.warning("drain grace period over, closing the remaining connections")
+            promise.succeed()
+        }
         try? await promise.futureResult.get()
+        deadline.cancel()
         for listener in self.listeners.withLockedValue({ $0 }) {
             try? await listener.closeFuture.get()
         }

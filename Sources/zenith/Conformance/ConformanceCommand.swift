@@ -59,7 +59,7 @@ struct ConformanceCommand: AsyncParsableCommand {
             )
             printLine("zenith conformance server on http://127.0.0.1:\(self.port) (/socket.io/ and /engine.io/)")
             for await _ in signals { break }
-            await server.shutdown()
+            await server.shutdown(gracePeriod: .seconds(5))
         }
     }
 }

@@ -61,7 +61,7 @@ struct DemoCommand: AsyncParsableCommand {
             printLine("Zenith demo: open http://127.0.0.1:\(self.port)/ (Ctrl-C to stop)")
             for await _ in signals { break }
             ticker.stop()
-            await server.shutdown()
+            await server.shutdown(gracePeriod: .seconds(5))
             await backend.close()
         }
     }

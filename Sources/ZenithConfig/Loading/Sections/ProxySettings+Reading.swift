@@ -8,7 +8,8 @@ extension ProxySettings {
         }
         self.init(
             trustedProxies: section.read("trusted_proxies", as: .list(of: addressOrBlock)) ?? Self.defaults.trustedProxies,
-            preserveHost: section.read("preserve_host", as: .bool) ?? Self.defaults.preserveHost
+            preserveHost: section.read("preserve_host", as: .bool) ?? Self.defaults.preserveHost,
+            drainTimeout: section.read("drain_timeout", as: .positiveDuration) ?? Self.defaults.drainTimeout
         )
     }
 }

@@ -1,0 +1,156 @@
+"""Running as a system service: sd_notify messages, reload without dropping anything, drain on
+stop, and a unit file that systemd accepts."""
+import os
+import re
+import signal
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+import websocket
+
+from harness import ZENITH_BIN, base_config
+
+ROUTES = "*  /ws/  proxy  wsecho\n*  /  proxy  dashboard\n"
+REPO = Path(__file__).resolve().parents[2]
+
+
+class NotifySocket:
+    """A datagram socket standing in for systemd's NOTIFY_SOCKET; collects the messages."""
+
+    def __init__(self):
+        self.path = os.path.join(tempfile.mkdtemp(prefix="zenith-notify-"), "notify")
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(self.path)
+        self.sock.settimeout(0.1)
+        self.messages: list[tuple[float, str]] = []
+
+    def collect(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                self.messages.append((time.monotonic(), self.sock.recv(4096).decode()))
+            except socket.timeout:
+                pass
+
+    def wait_for(self, text: str, timeout: float = 5.0) -> float:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for at, message in self.messages:
+                if text in message.split("\n"):
+                    return at
+            self.collect(0.1)
+        raise AssertionError(f"no {text!r} within {timeout}s; got {[m for _, m in self.messages]}")
+
+    def count(self, text: str) -> int:
+        return sum(1 for _, message in self.messages if text in message.split("\n"))
+
+
+def test_sd_notify_ready_reloading_watchdog_and_stopping(apache, ws_backend, zenith_factory):
+    notify = NotifySocket()
+    z = zenith_factory(base_config(apache, ws_backend), ROUTES,
+                       env={"NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "400000"})
+    notify.wait_for("READY=1")
+    # READY came after the bind: the port answers by now.
+    assert requests.get(z.url + "/dashboard/echo", timeout=5).status_code == 200
+    notify.collect(1.2)
+    assert notify.count("WATCHDOG=1") >= 3, notify.messages  # every 0.2 s while the loops run
+    os.kill(z.pid, signal.SIGHUP)
+    reloading = notify.wait_for("RELOADING=1")
+    assert notify.count("READY=1") >= 1
+    notify.collect(0.5)
+    assert [at for at, m in notify.messages if "READY=1" in m.split("\n") and at > reloading], \
+        "no READY=1 after RELOADING=1"
+    os.kill(z.pid, signal.SIGTERM)
+    notify.wait_for("STOPPING=1")
+    assert z.proc.wait(timeout=10) == 0
+
+
+def test_no_watchdog_pings_when_systemd_asks_for_none(apache, ws_backend, zenith_factory):
+    notify = NotifySocket()
+    zenith_factory(base_config(apache, ws_backend), ROUTES, env={"NOTIFY_SOCKET": notify.path})
+    notify.wait_for("READY=1")
+    notify.collect(0.8)
+    assert notify.count("WATCHDOG=1") == 0
+
+
+def test_reload_under_steady_load_fails_no_request_and_keeps_websockets(apache, ws_backend, zenith_factory):
+    z = zenith_factory(base_config(apache, ws_backend), ROUTES)
+    ws = websocket.create_connection(f"ws://127.0.0.1:{z.port}/ws/echo", timeout=10)
+    failures, done, stop = [], [0], threading.Event()
+
+    def load():
+        session = requests.Session()
+        while not stop.is_set():
+            try:
+                r = session.get(z.url + "/dashboard/echo", timeout=5)
+                if r.status_code != 200:
+                    failures.append(r.status_code)
+            except requests.RequestException as error:
+                failures.append(repr(error))
+            done[0] += 1
+
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(0.5)
+        (z.workdir / "routes").write_text("*  /reloaded  respond 200 yes\n" + ROUTES)
+        os.kill(z.pid, signal.SIGHUP)
+        z.wait_stderr("reloaded")
+        time.sleep(0.7)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert done[0] > 20 and failures == [], f"{len(failures)} of {done[0]} requests failed: {failures[:3]}"
+    assert requests.get(z.url + "/reloaded", timeout=5).text == "yes\n"
+    ws.send("after reload")
+    assert ws.recv() == "after reload"
+    ws.close()
+
+
+def test_bad_config_on_reload_is_refused_and_the_old_one_stays(apache, ws_backend, zenith_factory):
+    z = zenith_factory(base_config(apache, ws_backend), ROUTES)
+    (z.workdir / "routes").write_text("*  /  proxy  nowhere\n")
+    os.kill(z.pid, signal.SIGHUP)
+    text = z.wait_stderr("reload refused")
+    assert "reload refused" in text and "unknown upstream" in text
+    assert requests.get(z.url + "/dashboard/echo", timeout=5).status_code == 200
+
+
+def test_stop_drains_a_slow_request_then_exits_cleanly(apache, ws_backend, zenith_factory):
+    z = zenith_factory(base_config(apache, ws_backend), ROUTES)
+    result = {}
+
+    def slow():
+        result["response"] = requests.get(z.url + "/dashboard/slow?seconds=2", timeout=10)
+
+    t = threading.Thread(target=slow)
+    t.start()
+    time.sleep(0.5)
+    os.kill(z.pid, signal.SIGTERM)
+    time.sleep(0.3)
+    try:
+        socket.create_connection(("127.0.0.1", z.port), timeout=1).close()
+        refused = False
+    except OSError:
+        refused = True
+    t.join()
+    assert refused, "zenith still accepted connections while draining"
+    assert result["response"].status_code == 200
+    assert z.proc.wait(timeout=10) == 0
+
+
+def test_unit_file_passes_systemd_analyze_verify(tmp_path):
+    unit = (REPO / "systemd" / "zenith.service").read_text().replace("/usr/local/bin/zenith", os.path.abspath(ZENITH_BIN))
+    (tmp_path / "zenith.service").write_text(unit)
+    result = subprocess.run(["systemd-analyze", "verify", str(tmp_path / "zenith.service")],
+                            capture_output=True, text=True, timeout=60)
+    problems = [line for line in (result.stdout + result.stderr).splitlines()
+                if "zenith.service" in line and not re.search(r"Failed to resolve|ConditionPath", line)]
+    assert result.returncode == 0 and not problems, result.stdout + result.stderr
