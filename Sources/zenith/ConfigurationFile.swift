@@ -1,5 +1,6 @@
 import ArgumentParser
 import ZenithConfig
+import ZenithProxy
 
 #if canImport(Glibc)
 import Glibc
@@ -14,8 +15,18 @@ enum ConfigurationFile {
             for warning in loaded.warnings {
                 printToStandardError(warning.description)
             }
+            // The certificate and key must be usable, not just present: a bad pair is a config
+            // error now rather than a failure on the first TLS handshake.
+            if let files = loaded.configuration.tls {
+                do {
+                    _ = try TLSContextFactory.makeContext(files)
+                } catch {
+                    printToStandardError(error.description)
+                    throw ExitCode(ExitStatus.badConfiguration)
+                }
+            }
             return loaded
-        } catch {
+        } catch let error as ConfigurationError {
             for diagnostic in error.diagnostics {
                 printToStandardError(diagnostic.description)
             }

@@ -24,6 +24,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     let loop: LoopContext
+    let transport: ClientTransport
     private(set) var context: ChannelHandlerContext!
     private(set) var clientAddress: SocketAddress?
     /// The client's IP as text, made once per connection (forwarding headers, logs).
@@ -44,8 +45,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// Header timeout for a new connection, keep-alive timeout between requests.
     private var idleDeadline: LazyDeadline?
 
-    init(loop: LoopContext) {
+    init(loop: LoopContext, transport: ClientTransport) {
         self.loop = loop
+        self.transport = transport
     }
 
     // MARK: Channel events
@@ -167,10 +169,17 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             accept: head.headers.first(name: "accept")
         )
 
-        let framing: RequestFraming
+        var framing: RequestFraming
         switch RequestFraming.of(head) {
         case .success(let value):
             framing = value
+            // An HTTP/2 body has no framing of its own (DATA frames end with END_STREAM); sent
+            // upstream over HTTP/1.1 without a length it must be chunked.
+            if self.transport == .http2, value.contentLength == nil,
+                head.method == .POST || head.method == .PUT || head.method == .PATCH
+            {
+                framing.chunked = true
+            }
         case .failure(let problem):
             self.loop.logger.info(
                 "rejected request framing",
@@ -254,7 +263,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
         let page = ErrorPage(status: status, prefersJSON: self.summary?.prefersJSON ?? false)
         var head = page.head(version: .http1_1)
-        head.headers.add(name: "connection", value: "close")
+        if self.transport != .http2 {
+            head.headers.add(name: "connection", value: "close")
+        }
         self.summary?.status = status.code
         self.summary?.responseBodyBytes = page.body.readableBytes
         self.logAccess(aborted: false)
@@ -288,6 +299,12 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
         self.responseStarted = true
         self.summary?.status = head.status.code
+        if case .http2 = self.transport {
+            // Each request is its own stream: no connection headers (forbidden in HTTP/2).
+            self.keepAlive = true
+            self.context.write(self.wrapOutboundOut(.head(head)), promise: nil)
+            return
+        }
         let isHTTP10 = self.summary?.version == .http1_0
         // The encoder frames an unsized body as chunked for HTTP/1.1 only; an HTTP/1.0 client
         // gets the bare body and finds its end by the close.

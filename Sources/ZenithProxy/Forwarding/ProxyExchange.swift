@@ -85,7 +85,7 @@ final class ProxyExchange: StartableResponder, ReadCompletionObserver, UpstreamC
         let forwarding = ForwardedRequestHead(
             clientIP: self.client.clientIP,
             clientIsTrusted: self.client.loop.trustedProxies.contains(self.client.clientAddress),
-            scheme: "http",
+            scheme: self.client.transport.scheme,
             preserveHost: self.route.options.preserveHost ?? self.client.loop.configuration.proxy.preserveHost,
             server: server
         )

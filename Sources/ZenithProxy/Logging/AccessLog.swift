@@ -15,7 +15,7 @@ struct AccessLog {
         line += summary.method.rawValue
         line += " "
         line += Self.maskingSecrets(in: summary.uri)
-        line += summary.version == .http1_0 ? " HTTP/1.0\" " : " HTTP/1.1\" "
+        line += " HTTP/\(summary.version.major).\(summary.version.minor)\" "
         line += summary.status == 0 ? "-" : String(summary.status)
         line += " "
         line += String(summary.responseBodyBytes)

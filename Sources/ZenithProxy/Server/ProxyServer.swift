@@ -4,6 +4,7 @@ import NIOExtras
 import NIOHTTP1
 import NIOConcurrencyHelpers
 import NIOPosix
+import NIOSSL
 import ZenithConfig
 
 /// The HTTP/1.1 front of Zenith: binds the configured listeners and serves every connection with
@@ -19,7 +20,10 @@ public final class ProxyServer: Sendable {
     private let logger: Logger
     private let contexts: [ObjectIdentifier: NIOLoopBound<LoopContext>]
     private let listeners = NIOLockedValueBox<[Channel]>([])
-    private let quiescing: ServerQuiescingHelper
+    /// One per listener: a ServerQuiescingHelper follows the children of a single server channel.
+    private let quiescingHelpers = NIOLockedValueBox<[ServerQuiescingHelper]>([])
+    /// The https listeners' TLS context; replaced by a reload (new certificate files).
+    private let tlsContext: NIOLockedValueBox<NIOSSLContext?>
 
     /// The addresses actually bound (ports resolved when the config asked for port 0).
     public var boundAddresses: [SocketAddress] {
@@ -33,13 +37,13 @@ public final class ProxyServer: Sendable {
 
     private init(
         group: EventLoopGroup, configuration: ZenithConfiguration, logger: Logger,
-        contexts: [ObjectIdentifier: NIOLoopBound<LoopContext>]
+        contexts: [ObjectIdentifier: NIOLoopBound<LoopContext>], tlsContext: NIOSSLContext?
     ) {
+        self.tlsContext = NIOLockedValueBox(tlsContext)
         self.group = group
         self.configuration = configuration
         self.logger = logger
         self.contexts = contexts
-        self.quiescing = ServerQuiescingHelper(group: group)
     }
 
     /// Makes the server and binds its listeners at once.
@@ -71,7 +75,12 @@ public final class ProxyServer: Sendable {
                 )
             }.get()
         }
-        return ProxyServer(group: group, configuration: configuration, logger: logger, contexts: contexts)
+        let tlsContext = try configuration.tls.map { files throws(TLSContextFactory.Failure) in
+            try TLSContextFactory.makeContext(files)
+        }
+        return ProxyServer(
+            group: group, configuration: configuration, logger: logger, contexts: contexts, tlsContext: tlsContext
+        )
     }
 
     /// Hands `realtime` routes to `realtimeEndpoint`, then binds every `[listen] http` address.
@@ -81,35 +90,36 @@ public final class ProxyServer: Sendable {
         }
         let configuration = self.configuration
         let logger = self.logger
-        let quiescing = self.quiescing
+        let quiescingHelpers = self.quiescingHelpers
         let decoderLimits = NIOHTTPDecoderLimitConfiguration(headerBytes: configuration.limits.headerBytes)
-        let loopContexts = self.contexts
-        let bootstrap = ServerBootstrap(group: self.group)
-            .serverChannelOption(.backlog, value: 1024)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(quiescing.makeServerChannelHandler(channel: channel))
+        let pipelines = ClientPipelines(contexts: self.contexts, headerBytes: configuration.limits.headerBytes)
+        let tlsContext = self.tlsContext
+        // ServerBootstrap is a class whose setters return self: each listener kind gets its own.
+        let group = self.group
+        func makeBootstrap() -> ServerBootstrap {
+            ServerBootstrap(group: group)
+                .serverChannelOption(.backlog, value: 1024)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .serverChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        let helper = ServerQuiescingHelper(group: group)
+                        quiescingHelpers.withLockedValue { $0.append(helper) }
+                        try channel.pipeline.syncOperations.addHandler(helper.makeServerChannelHandler(channel: channel))
+                    }
                 }
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.writeBufferWaterMark, value: StreamingBuffers.writeWaterMark)
+                .childChannelOption(.maxMessagesPerRead, value: StreamingBuffers.maxMessagesPerRead)
+        }
+        let bootstrap = makeBootstrap().childChannelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture { try pipelines.configureHTTP1(channel) }
+        }
+        let tlsBootstrap = makeBootstrap().childChannelInitializer { channel in
+            channel.eventLoop.makeCompletedFuture {
+                guard let context = tlsContext.withLockedValue({ $0 }) else { throw TLSNotConfigured() }
+                try pipelines.configureTLS(channel, context: context)
             }
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.writeBufferWaterMark, value: StreamingBuffers.writeWaterMark)
-            .childChannelOption(.maxMessagesPerRead, value: StreamingBuffers.maxMessagesPerRead)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    let loop = loopContexts[ObjectIdentifier(channel.eventLoop)]!.value
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(
-                        position: .last,
-                        withPipeliningAssistance: true,
-                        withServerUpgrade: nil,
-                        withErrorHandling: false,
-                        withOutboundHeaderValidation: false,
-                        withEncoderConfiguration: .init(),
-                        withDecoderLimitConfiguration: decoderLimits
-                    )
-                    try channel.pipeline.syncOperations.addHandler(ClientConnectionHandler(loop: loop))
-                }
-            }
+        }
 
         var listeners: [Channel] = []
         do {
@@ -117,6 +127,11 @@ public final class ProxyServer: Sendable {
                 let channel = try await bootstrap.bind(host: address.host, port: address.port).get()
                 listeners.append(channel)
                 logger.info("listening", metadata: ["address": "\(address)", "protocol": "http"])
+            }
+            for address in configuration.listen.https {
+                let channel = try await tlsBootstrap.bind(host: address.host, port: address.port).get()
+                listeners.append(channel)
+                logger.info("listening", metadata: ["address": "\(address)", "protocol": "https (h2, http/1.1)"])
             }
         } catch {
             for channel in listeners { try? await channel.close() }
@@ -128,6 +143,11 @@ public final class ProxyServer: Sendable {
     /// Puts `configuration` in force on every event loop for requests that start afterwards.
     /// Listener addresses are not changed by a reload.
     public func reload(_ configuration: ZenithConfiguration) async throws {
+        // Certificates first: a bad one refuses the whole reload before anything changed.
+        if let files = configuration.tls {
+            let context = try TLSContextFactory.makeContext(files)
+            self.tlsContext.withLockedValue { $0 = context }
+        }
         for (_, context) in self.contexts {
             try await context.eventLoop.submit {
                 context.value.apply(configuration)
@@ -139,13 +159,25 @@ public final class ProxyServer: Sendable {
     /// for up to `gracePeriod`; connections still open after it are cut.
     public func shutdown(gracePeriod: Duration) async {
         let loop = self.group.next()
-        let promise = loop.makePromise(of: Void.self)
-        self.quiescing.initiateShutdown(promise: promise)
+        let promises = self.quiescingHelpers.withLockedValue { $0 }.map { helper in
+            let promise = loop.makePromise(of: Void.self)
+            helper.initiateShutdown(promise: promise)
+            return promise.futureResult
+        }
+        // Whichever comes first, the last connection closing or the grace period, ends the wait.
+        let cutOff = loop.makePromise(of: Void.self)
+        let ended = NIOLockedValueBox(false)
+        let end: @Sendable () -> Void = {
+            if ended.withLockedValue({ alreadyEnded in defer { alreadyEnded = true }; return !alreadyEnded }) {
+                cutOff.succeed()
+            }
+        }
+        EventLoopFuture.andAllComplete(promises, on: loop).whenComplete { _ in end() }
         let deadline = loop.scheduleTask(in: TimeAmount(gracePeriod)) {
             self.logger.warning("drain grace period over, closing the remaining connections")
-            promise.succeed()
+            end()
         }
-        try? await promise.futureResult.get()
+        try? await cutOff.futureResult.get()
         deadline.cancel()
         for listener in self.listeners.withLockedValue({ $0 }) {
             try? await listener.closeFuture.get()
@@ -161,3 +193,6 @@ extension NIOHTTPDecoderLimitConfiguration {
         self.maxHeaderFieldSize = headerBytes
     }
 }
+
+/// An https listener accepted a connection but no `[tls]` context is loaded.
+struct TLSNotConfigured: Error {}

@@ -98,7 +98,7 @@ final class SocketIOClient: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = unwrapInboundIn(data)
-        if pending == nil || pending!.readableBytes == 0 {
+        if pending == nil {
             pending = incoming
         } else {
             pending!.writeBuffer(&incoming)
@@ -122,6 +122,7 @@ final class SocketIOClient: ChannelInboundHandler {
 
     func parseFrames(_ context: ChannelHandlerContext) {
         guard var buf = pending else { return }
+        pending = nil   // keep `buf` uniquely referenced: no copy-on-write below
         let now = nowMicros()
         while buf.readableBytes >= 2 {
             let start = buf.readerIndex
@@ -159,11 +160,11 @@ final class SocketIOClient: ChannelInboundHandler {
             if state == .closed { break }
         }
         if buf.readableBytes == 0 {
-            buf.clear()
-        } else if buf.readerIndex > 65536 {
-            buf.discardReadBytes()
+            pending = nil   // the common case: every byte used, the buffer goes back to NIO
+        } else {
+            if buf.readerIndex > 65536 { buf.discardReadBytes() }
+            pending = buf
         }
-        pending = buf
     }
 
     @inline(__always)

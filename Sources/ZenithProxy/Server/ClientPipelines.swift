@@ -1,0 +1,83 @@
+import NIOCore
+import NIOHTTP1
+import NIOHTTP2
+import NIOSSL
+
+/// How a client connection speaks to Zenith: what its scheme is (for X-Forwarded-Proto) and
+/// whether requests come as HTTP/2 streams (no connection-level keep-alive headers).
+enum ClientTransport {
+    case http1
+    case http1OverTLS
+    case http2
+
+    var scheme: String {
+        switch self {
+        case .http1: "http"
+        case .http1OverTLS, .http2: "https"
+        }
+    }
+}
+
+/// Builds the pipelines of accepted client connections: HTTP/1.1 (plain or after TLS), and HTTP/2
+/// negotiated by ALPN, whose every stream gets the same `ClientConnectionHandler` as an HTTP/1.1
+/// connection, behind NIO's HTTP/2-to-HTTP/1 codec, so routing, proxying and realtime polling
+/// are one code path.
+struct ClientPipelines: Sendable {
+    let contexts: [ObjectIdentifier: NIOLoopBound<LoopContext>]
+    let decoderLimits: NIOHTTPDecoderLimitConfiguration
+    let http2Settings: HTTP2Settings
+
+    init(contexts: [ObjectIdentifier: NIOLoopBound<LoopContext>], headerBytes: Int) {
+        self.contexts = contexts
+        self.decoderLimits = NIOHTTPDecoderLimitConfiguration(headerBytes: headerBytes)
+        self.http2Settings = [
+            HTTP2Setting(parameter: .maxConcurrentStreams, value: 128),
+            HTTP2Setting(parameter: .maxHeaderListSize, value: headerBytes),
+            HTTP2Setting(parameter: .initialWindowSize, value: 256 * 1024),
+        ]
+    }
+
+    /// Plain HTTP/1.1.
+    func configureHTTP1(_ channel: Channel, transport: ClientTransport = .http1) throws {
+        let loop = self.contexts[ObjectIdentifier(channel.eventLoop)]!.value
+        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+            position: .last,
+            withPipeliningAssistance: true,
+            withServerUpgrade: nil,
+            withErrorHandling: false,
+            withOutboundHeaderValidation: false,
+            withEncoderConfiguration: .init(),
+            withDecoderLimitConfiguration: self.decoderLimits
+        )
+        try channel.pipeline.syncOperations.addHandler(ClientConnectionHandler(loop: loop, transport: transport))
+    }
+
+    /// TLS, then HTTP/2 or HTTP/1.1 as ALPN decides.
+    func configureTLS(_ channel: Channel, context: NIOSSLContext) throws {
+        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+        let pipelines = self
+        _ = channel.configureHTTP2SecureUpgrade(
+            h2ChannelConfigurator: { channel in
+                channel.eventLoop.makeCompletedFuture { try pipelines.configureHTTP2(channel) }
+            },
+            http1ChannelConfigurator: { channel in
+                channel.eventLoop.makeCompletedFuture { try pipelines.configureHTTP1(channel, transport: .http1OverTLS) }
+            }
+        )
+    }
+
+    private func configureHTTP2(_ channel: Channel) throws {
+        var connection = NIOHTTP2Handler.ConnectionConfiguration()
+        connection.initialSettings = self.http2Settings
+        let contexts = self.contexts
+        _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
+            mode: .server, connectionConfiguration: connection, streamConfiguration: .init()
+        ) { stream in
+            stream.eventLoop.makeCompletedFuture {
+                let loop = contexts[ObjectIdentifier(stream.eventLoop)]!.value
+                try stream.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
+                try stream.pipeline.syncOperations.addHandler(ClientConnectionHandler(loop: loop, transport: .http2))
+            }
+        }
+    }
+}
