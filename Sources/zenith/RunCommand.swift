@@ -53,7 +53,9 @@ struct RunCommand: AsyncParsableCommand {
                 settings: configuration.realtime, eventLoops: Array(group.makeIterator()), logger: logger,
                 upstreamClient: server.upstreamClient
             )
-            try await server.start(realtimeEndpoint: engine)
+            try await server.start(
+                realtimeEndpoint: engine, inherited: InheritedListeners(environment: SystemdNotifier.processEnvironment())
+            )
             if let publish = configuration.publish {
                 publishServer = try await PublishServer.start(
                     settings: publish, tokenFileContents: try String(contentsOfFile: publish.tokenFile, encoding: .utf8),

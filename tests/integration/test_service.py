@@ -146,11 +146,12 @@ def test_stop_drains_a_slow_request_then_exits_cleanly(apache, ws_backend, zenit
     assert z.proc.wait(timeout=10) == 0
 
 
-def test_unit_file_passes_systemd_analyze_verify(tmp_path):
+def test_unit_files_pass_systemd_analyze_verify(tmp_path):
     unit = (REPO / "systemd" / "zenith.service").read_text().replace("/usr/local/bin/zenith", os.path.abspath(ZENITH_BIN))
     (tmp_path / "zenith.service").write_text(unit)
-    result = subprocess.run(["systemd-analyze", "verify", str(tmp_path / "zenith.service")],
+    (tmp_path / "zenith.socket").write_text((REPO / "systemd" / "zenith.socket").read_text())
+    result = subprocess.run(["systemd-analyze", "verify", str(tmp_path / "zenith.service"), str(tmp_path / "zenith.socket")],
                             capture_output=True, text=True, timeout=60)
     problems = [line for line in (result.stdout + result.stderr).splitlines()
-                if "zenith.service" in line and not re.search(r"Failed to resolve|ConditionPath", line)]
+                if "zenith." in line and not re.search(r"Failed to resolve|ConditionPath", line)]
     assert result.returncode == 0 and not problems, result.stdout + result.stderr

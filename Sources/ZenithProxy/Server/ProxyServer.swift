@@ -7,6 +7,10 @@ import NIOPosix
 import NIOSSL
 import ZenithConfig
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The HTTP/1.1 front of Zenith: binds the configured listeners and serves every connection with
 /// a pipeline that ends in `ClientConnectionHandler`, on the event loop that accepted it.
 ///
@@ -83,8 +87,9 @@ public final class ProxyServer: Sendable {
         )
     }
 
-    /// Hands `realtime` routes to `realtimeEndpoint`, then binds every `[listen] http` address.
-    public func start(realtimeEndpoint: RealtimeEndpoint?) async throws {
+    /// Hands `realtime` routes to `realtimeEndpoint`, then listens on every `[listen]` address,
+    /// adopting the sockets systemd passed in (`inherited`) and binding the others.
+    public func start(realtimeEndpoint: RealtimeEndpoint?, inherited: InheritedListeners = InheritedListeners(environment: [:])) async throws {
         for (_, context) in self.contexts {
             try await context.eventLoop.submit { context.value.realtimeEndpoint = realtimeEndpoint }.get()
         }
@@ -123,15 +128,26 @@ public final class ProxyServer: Sendable {
 
         var listeners: [Channel] = []
         do {
-            for address in configuration.listen.http {
-                let channel = try await bootstrap.bind(host: address.host, port: address.port).get()
-                listeners.append(channel)
-                logger.info("listening", metadata: ["address": "\(address)", "protocol": "http"])
+            var inherited = inherited
+            for (addresses, kind, bootstrap) in [
+                (configuration.listen.http, "http", bootstrap), (configuration.listen.https, "https (h2, http/1.1)", tlsBootstrap),
+            ] {
+                for address in addresses {
+                    let channel: Channel
+                    if let descriptor = inherited.take(address) {
+                        channel = try await bootstrap.withBoundSocket(descriptor).get()
+                        // NIO listens on an adopted socket with a backlog of 128; restore a larger one.
+                        _ = Glibc.listen(descriptor, 1024)
+                        logger.info("listening", metadata: ["address": "\(address)", "protocol": "\(kind)", "socket": "inherited"])
+                    } else {
+                        channel = try await bootstrap.bind(host: address.host, port: address.port).get()
+                        logger.info("listening", metadata: ["address": "\(address)", "protocol": "\(kind)"])
+                    }
+                    listeners.append(channel)
+                }
             }
-            for address in configuration.listen.https {
-                let channel = try await tlsBootstrap.bind(host: address.host, port: address.port).get()
-                listeners.append(channel)
-                logger.info("listening", metadata: ["address": "\(address)", "protocol": "https (h2, http/1.1)"])
+            for address in inherited.unused {
+                logger.warning("inherited socket matches no [listen] address, ignored", metadata: ["address": "\(address)"])
             }
         } catch {
             for channel in listeners { try? await channel.close() }
