@@ -1,6 +1,8 @@
 import ArgumentParser
 import Dispatch
 import Logging
+import Metrics
+import Prometheus
 import NIOCore
 import NIOPosix
 import ZenithConfig
@@ -35,17 +37,28 @@ struct RunCommand: AsyncParsableCommand {
             QueuedLogHandler(label: label, queue: logQueue, logLevel: logLevel)
         }
         let logger = Logger(label: "zenith")
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         try await withEventLoopGroup { group in
-            try await self.serve(loaded.configuration, group: group, logger: logger)
+            try await self.serve(loaded.configuration, group: group, logger: logger, registry: registry)
         }
     }
 
     /// Starts every listener, then serves until SIGTERM or SIGINT, reloading on SIGHUP.
-    private func serve(_ configuration: ZenithConfiguration, group: MultiThreadedEventLoopGroup, logger: Logger) async throws {
+    private func serve(
+        _ configuration: ZenithConfiguration, group: MultiThreadedEventLoopGroup, logger: Logger,
+        registry: PrometheusCollectorRegistry
+    ) async throws {
+        let readiness = Readiness()
+        let reloads = (
+            done: Counter(label: "zenith_reloads_total", dimensions: [("result", "applied")]),
+            refused: Counter(label: "zenith_reloads_total", dimensions: [("result", "refused")])
+        )
         let signals = SignalStream.watching([SIGHUP, SIGTERM, SIGINT])
         let systemd = SystemdNotifier()
         let server: ProxyServer
         let publishServer: PublishServer?
+        let metricsServer: MetricsServer?
         let engine: RealtimeEngine
         do {
             server = try await ProxyServer.make(configuration: configuration, group: group, logger: logger)
@@ -64,6 +77,13 @@ struct RunCommand: AsyncParsableCommand {
             } else {
                 publishServer = nil
             }
+            if let metrics = configuration.metrics {
+                metricsServer = try await MetricsServer.start(
+                    settings: metrics, registry: registry, readiness: readiness, group: group, logger: logger
+                )
+            } else {
+                metricsServer = nil
+            }
         } catch {
             logger.critical("could not start", metadata: ["error": "\(error)"])
             throw ExitCode(ExitStatus.runtimeFailure)
@@ -71,6 +91,7 @@ struct RunCommand: AsyncParsableCommand {
 
         // Every listener is bound and the configuration loaded: only now is the service ready.
         systemd.ready()
+        readiness.listenersBound(upstreams: Array(configuration.upstreams.values))
         let watchdog = SystemdWatchdog(notifier: systemd, loops: Array(group.makeIterator()))
         var drainTimeout = configuration.proxy.drainTimeout
         for await signal in signals {
@@ -78,6 +99,10 @@ struct RunCommand: AsyncParsableCommand {
                 systemd.reloading()
                 if let reloaded = await self.reload(server, logger: logger) {
                     drainTimeout = reloaded.proxy.drainTimeout
+                    readiness.configurationChanged(upstreams: Array(reloaded.upstreams.values))
+                    reloads.done.increment()
+                } else {
+                    reloads.refused.increment()
                 }
                 systemd.ready()
                 continue
@@ -87,6 +112,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         systemd.stopping()
         await publishServer?.close()
+        await metricsServer?.close()
         await engine.dropAllSessions()
         await server.shutdown(gracePeriod: drainTimeout)
         watchdog?.stop()

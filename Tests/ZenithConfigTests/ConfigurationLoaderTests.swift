@@ -82,7 +82,7 @@ struct ConfigurationLoaderTests {
         ])
     }
 
-    @Test("[metrics] and [[watch]] are accepted unread")
+    @Test("[[watch]] is accepted unread and [metrics] is read")
     func sectionsReadElsewhere() throws {
         let fixture = try ConfigFixture(config: "")
         try fixture.write("token", "secret\n")

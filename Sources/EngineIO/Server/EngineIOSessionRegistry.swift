@@ -1,3 +1,4 @@
+import Metrics
 import NIOCore
 
 /// The open Engine.IO sessions of one event loop, by sid. Confined to that loop.
@@ -11,15 +12,34 @@ final class EngineIOSessionRegistry {
         self.statistics = statistics
     }
 
+    /// `zenith_realtime_sessions{transport}` and `zenith_realtime_upgrades_total`.
+    private let pollingSessions = Meter(label: "zenith_realtime_sessions", dimensions: [("transport", "polling")])
+    private let webSocketSessions = Meter(label: "zenith_realtime_sessions", dimensions: [("transport", "websocket")])
+    private let upgrades = Counter(label: "zenith_realtime_upgrades_total")
+    private let slowConsumers = Counter(label: "zenith_realtime_dropped_total", dimensions: [("reason", "slow_consumer")])
+
     func add(_ socket: EngineIOSocket) {
         self.sessions[socket.id] = socket
         self.statistics.sessionOpened()
+        self.meter(for: socket.transportName).increment()
     }
 
     func remove(_ socket: EngineIOSocket) {
         if self.sessions.removeValue(forKey: socket.id) != nil {
             self.statistics.sessionClosed()
+            self.meter(for: socket.transportName).decrement()
         }
+    }
+
+    /// A session moved from polling to its WebSocket.
+    func sessionUpgraded() {
+        self.pollingSessions.decrement()
+        self.webSocketSessions.increment()
+        self.upgrades.increment()
+    }
+
+    private func meter(for transport: String) -> Meter {
+        transport == "websocket" ? self.webSocketSessions : self.pollingSessions
     }
 
     func session(id: String) -> EngineIOSocket? {
@@ -27,6 +47,7 @@ final class EngineIOSessionRegistry {
     }
 
     func countDroppedSlowConsumer() {
+        self.slowConsumers.increment()
         self.statistics.slowConsumerDropped()
     }
 

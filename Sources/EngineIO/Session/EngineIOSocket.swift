@@ -257,6 +257,7 @@ public final class EngineIOSocket {
                 self.upgradeTimer?.cancel()
                 self.probe = nil
                 self.transport = .webSocket(webSocket)
+                self.registry.sessionUpgraded()
                 if let poll = self.pendingPoll {
                     self.pendingPoll = nil
                     poll.promise.succeed(self.pollResponse([.control(.noop)], headers: poll.headers))

@@ -104,6 +104,7 @@ public final class SocketIOClient: EngineIOSocketDelegate {
             guard !self.engine.isClosed else { return }
             switch result {
             case .success(nil):
+                self.loopState.countConnect(accepted: true)
                 self.connectTimer?.cancel()
                 self.sockets[namespace] = socket
                 members.addSocket(socket)
@@ -111,6 +112,7 @@ public final class SocketIOClient: EngineIOSocketDelegate {
                 socket.send(.connect(namespace: namespace, data: ["sid": .string(socket.id)]))
                 handler.connected(socket)
             case .success(let refusal?):
+                self.loopState.countConnect(accepted: false)
                 socket.send(SocketIOPacket(type: .connectError, namespace: namespace, data: .object(refusal)))
             case .failure:
                 socket.send(.connectError(namespace: namespace, message: "Internal error"))

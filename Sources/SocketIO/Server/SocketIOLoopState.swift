@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 
 /// The Socket.IO state of one event loop: the members of each namespace. Confined to that loop.
 final class SocketIOLoopState {
@@ -18,6 +19,14 @@ final class SocketIOLoopState {
 
     func existingMembers(of namespace: String) -> NamespaceMembers? {
         self.namespaces[namespace]
+    }
+
+    /// `zenith_realtime_connects_total{result}`: namespace CONNECTs accepted and refused.
+    private let accepted = Counter(label: "zenith_realtime_connects_total", dimensions: [("result", "accepted")])
+    private let refused = Counter(label: "zenith_realtime_connects_total", dimensions: [("result", "refused")])
+
+    func countConnect(accepted: Bool) {
+        (accepted ? self.accepted : self.refused).increment()
     }
 
     func logProtocolViolation(_ reason: String, session: String) {

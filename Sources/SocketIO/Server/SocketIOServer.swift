@@ -1,5 +1,6 @@
 import EngineIO
 import Logging
+import Metrics
 import NIOCore
 
 /// A Socket.IO v5 server on an Engine.IO server: configured namespaces with their handlers,
@@ -9,6 +10,9 @@ public final class SocketIOServer: Sendable {
     public let engine: EngineIOServer
     public let configuration: SocketIOConfiguration
     private let loopStates: [NIOLoopBound<SocketIOLoopState>]
+    /// `zenith_realtime_broadcasts_total` and `zenith_realtime_emits_total` (one per recipient).
+    private let broadcasts = Counter(label: "zenith_realtime_broadcasts_total")
+    private let deliveries = Counter(label: "zenith_realtime_emits_total")
 
     private init(engine: EngineIOServer, configuration: SocketIOConfiguration, loopStates: [NIOLoopBound<SocketIOLoopState>]) {
         self.engine = engine
@@ -42,6 +46,7 @@ public final class SocketIOServer: Sendable {
     /// Sends an event to the matching sockets on every event loop; the future carries how many
     /// sockets it was handed to.
     public func broadcast(_ broadcast: SocketIOBroadcast) -> EventLoopFuture<Int> {
+        self.broadcasts.increment()
         let frames = SocketIOPacket.event(broadcast.event, broadcast.arguments, namespace: broadcast.namespace)
             .engineIOFrames()
         let counts = self.loopStates.map { state in
@@ -51,6 +56,10 @@ public final class SocketIOServer: Sendable {
             }
         }
         let first = self.loopStates[0].eventLoop
-        return EventLoopFuture.reduce(0, counts, on: first, +)
+        let deliveries = self.deliveries
+        return EventLoopFuture.reduce(0, counts, on: first, +).map { recipients in
+            deliveries.increment(by: Int64(recipients))
+            return recipients
+        }
     }
 }

@@ -14,9 +14,10 @@ struct ConfigFileSettings {
     var log: LogSettings
     var realtime: RealtimeSettings
     var publish: PublishSettings?
+    var metrics: MetricsSettings?
 
     /// Sections the file may contain whose keys are modelled by later work; accepted unread.
-    static let sectionsReadElsewhere = ["metrics", "watch"]
+    static let sectionsReadElsewhere = ["watch"]
 
     init(reading topLevel: inout ConfigSectionReader, configFile: String) {
         routesFile = topLevel.read("routes", as: .string) ?? ConfigurationLoader.defaultRoutesFile
@@ -64,6 +65,10 @@ struct ConfigFileSettings {
         var publishSection = topLevel.section("publish")
         publish = publishSection.isPresent ? PublishSettings(reading: &publishSection, configFile: configFile) : nil
         publishSection.finish()
+
+        var metricsSection = topLevel.section("metrics")
+        metrics = metricsSection.isPresent ? MetricsSettings(reading: &metricsSection) : nil
+        metricsSection.finish()
 
         for name in Self.sectionsReadElsewhere {
             topLevel.accept(name)

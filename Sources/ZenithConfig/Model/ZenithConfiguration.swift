@@ -16,13 +16,16 @@ public struct ZenithConfiguration: Sendable {
     public var realtime: RealtimeSettings
     /// The publish API, when configured.
     public var publish: PublishSettings?
+    /// The metrics and health listener, when configured.
+    public var metrics: MetricsSettings?
     public var routes: RouteTable
 
     public init(
         sourcePath: String, listen: ListenConfiguration, tls: TLSFiles?, limits: Limits,
         proxy: ProxySettings, upstreams: [String: UpstreamConfiguration], log: LogSettings,
-        realtime: RealtimeSettings, publish: PublishSettings?, routes: RouteTable
+        realtime: RealtimeSettings, publish: PublishSettings?, metrics: MetricsSettings? = nil, routes: RouteTable
     ) {
+        self.metrics = metrics
         self.sourcePath = sourcePath
         self.listen = listen
         self.tls = tls

@@ -71,12 +71,16 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     private func connectionBecameActive(context: ChannelHandlerContext) {
         guard self.clientAddress == nil else { return }
+        self.loop.metrics.clientConnection(self.transport.metricsLabel).increment()
         self.clientAddress = context.channel.remoteAddress
         self.armIdleTimer(self.loop.configuration.limits.headerTimeout)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         self.idleDeadline?.cancel()
+        if self.clientAddress != nil {
+            self.loop.metrics.clientConnection(self.transport.metricsLabel).decrement()
+        }
         if case .responding(let responder) = self.state {
             self.state = .closed
             responder.abort()
@@ -388,8 +392,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     private func logAccess(aborted: Bool) {
-        guard let summary = self.summary, self.loop.configuration.log.access else { return }
-        self.loop.accessLog.record(summary, client: self.clientAddress, aborted: aborted)
+        guard let summary = self.summary else { return }
+        self.loop.metrics.countRequest(route: summary.route, status: summary.status)
+        if self.loop.configuration.log.access {
+            self.loop.accessLog.record(summary, client: self.clientAddress, aborted: aborted)
+        }
     }
 }
 

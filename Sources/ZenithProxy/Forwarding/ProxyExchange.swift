@@ -165,7 +165,9 @@ final class ProxyExchange: StartableResponder, ReadCompletionObserver, UpstreamC
             connection.responseDeadline?.disarm()
             self.responseHeadReceived = true
             if let sentAt = self.requestSentAt {
-                self.client.recordUpstreamTime(.now() - sentAt)
+                let elapsed = NIODeadline.now() - sentAt
+                self.client.recordUpstreamTime(elapsed)
+                self.client.loop.metrics.recordUpstreamLatency(self.pool.configuration.name, nanoseconds: elapsed.nanoseconds)
             }
             if head.status == .switchingProtocols {
                 guard self.isUpgrade else {

@@ -10,6 +10,14 @@ enum ClientTransport {
     case http1OverTLS
     case http2
 
+    var metricsLabel: String {
+        switch self {
+        case .http1: "http1"
+        case .http1OverTLS: "http1-tls"
+        case .http2: "h2-stream"
+        }
+    }
+
     var scheme: String {
         switch self {
         case .http1: "http"

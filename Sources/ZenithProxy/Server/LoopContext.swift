@@ -10,6 +10,7 @@ final class LoopContext {
     let eventLoop: EventLoop
     let logger: Logger
     let accessLog: AccessLog
+    let metrics = ProxyMetrics()
     let fileIO: NonBlockingFileIO
     /// Where `realtime` routes go; nil answers them 503. Set once, before listening.
     var realtimeEndpoint: RealtimeEndpoint?

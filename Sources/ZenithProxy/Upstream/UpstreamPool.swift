@@ -1,4 +1,5 @@
 import Logging
+import Metrics
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -28,6 +29,9 @@ final class UpstreamPool {
     private var nextServer = 0
     private var skipUntil: [NIODeadline]
     private var isRetired = false
+    /// `zenith_upstream_connections{upstream, state}`: open connections, and how many of them idle.
+    private let openMeter: Meter
+    private let idleMeter: Meter
 
     init(configuration: UpstreamConfiguration, eventLoop: EventLoop, loopCount: Int, logger: Logger) {
         self.configuration = configuration
@@ -35,11 +39,14 @@ final class UpstreamPool {
         self.logger = logger
         self.maxConnections = max(1, (configuration.maxConnections + loopCount - 1) / loopCount)
         self.skipUntil = Array(repeating: .uptimeNanoseconds(0), count: configuration.servers.count)
+        self.openMeter = Meter(label: "zenith_upstream_connections", dimensions: [("upstream", configuration.name), ("state", "open")])
+        self.idleMeter = Meter(label: "zenith_upstream_connections", dimensions: [("upstream", configuration.name), ("state", "idle")])
     }
 
     /// The most recently used idle connection, if any: its socket is the likeliest to be alive.
     func leaseIdle() -> UpstreamConnection? {
         while let connection = self.idle.popLast() {
+            self.idleMeter.decrement()
             connection.idleDeadline?.disarm()
             if connection.isActive {
                 return connection
@@ -96,6 +103,7 @@ final class UpstreamPool {
         }
         connection.idleDeadline?.arm(TimeAmount(self.configuration.idleTimeout))
         self.idle.append(connection)
+        self.idleMeter.increment()
     }
 
     /// The connection left the pool's accounting for good (it became a tunnel).
@@ -103,6 +111,7 @@ final class UpstreamPool {
         connection.pool = nil
         connection.delegate = nil
         self.openCount -= 1
+        self.openMeter.decrement()
         self.serveNextWaiter()
     }
 
@@ -110,8 +119,10 @@ final class UpstreamPool {
     func connectionClosed(_ connection: UpstreamConnection) {
         connection.pool = nil
         self.openCount -= 1
+        self.openMeter.decrement()
         if let index = self.idle.firstIndex(where: { $0 === connection }) {
             self.idle.remove(at: index)
+            self.idleMeter.decrement()
         }
         self.serveNextWaiter()
     }
@@ -123,6 +134,7 @@ final class UpstreamPool {
         for connection in self.idle {
             connection.close()
         }
+        self.idleMeter.decrement(by: Double(self.idle.count))
         self.idle.removeAll()
         while let waiter = self.waiters.popFirst() {
             waiter.timeout?.cancel()
@@ -174,6 +186,7 @@ final class UpstreamPool {
                         return
                     }
                     connection.pool = self
+                    self.openMeter.increment()
                     callback(.success(connection))
                 case .failure(let error):
                     self.skipUntil[index] = .now() + TimeAmount(self.configuration.failTimeout)

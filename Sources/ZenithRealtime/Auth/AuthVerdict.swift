@@ -8,3 +8,13 @@ public enum AuthVerdict: Sendable, Hashable {
     /// never a pass, never cached.
     case unavailable
 }
+
+extension AuthVerdict {
+    var metricsLabel: String {
+        switch self {
+        case .accepted: "accepted"
+        case .refused: "refused"
+        case .unavailable: "unavailable"
+        }
+    }
+}

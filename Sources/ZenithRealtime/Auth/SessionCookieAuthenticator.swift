@@ -1,5 +1,6 @@
 import Crypto
 import Logging
+import Metrics
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
@@ -93,9 +94,12 @@ public final class SessionCookieAuthenticator: Sendable {
         headers.add(name: "cookie", value: cookies)
         headers.add(name: "accept", value: "application/json")
         let request = UpstreamClient.Request(method: .GET, uri: self.settings.endpoint, headers: headers)
+        let started = NIODeadline.now()
         self.client.send(request, to: self.settings.upstream, timeout: self.settings.timeout, on: eventLoop)
             .whenComplete { result in
                 let verdict = self.verdict(for: result)
+                Timer(label: "zenith_auth_probe_seconds").recordNanoseconds((NIODeadline.now() - started).nanoseconds)
+                Counter(label: "zenith_auth_probes_total", dimensions: [("result", verdict.metricsLabel)]).increment()
                 self.decide(key: key, verdict: verdict)
             }
     }

@@ -1,0 +1,44 @@
+import Metrics
+import ZenithConfig
+
+/// The proxy's metrics for one event loop. swift-metrics looks a handle up in its factory (under a
+/// lock) when it is made, so handles whose labels vary per request are made once and kept here;
+/// the loop confinement makes the caches lock-free.
+final class ProxyMetrics {
+    private var requests: [String: Counter] = [:]
+    private var upstreamLatency: [String: Timer] = [:]
+    private var connections: [String: Meter] = [:]
+
+    /// `zenith_requests_total{route, status}`: `status` is the class (2xx, 4xx...), `route` the
+    /// rule's file:line (or `none`).
+    func countRequest(route: Route?, status: UInt) {
+        let routeLabel = route.map { "\($0.file.split(separator: "/").last ?? ""):\($0.line)" } ?? "none"
+        let statusClass = status == 0 ? "none" : "\(status / 100)xx"
+        let key = routeLabel + " " + statusClass
+        if let counter = self.requests[key] {
+            counter.increment()
+            return
+        }
+        let counter = Counter(label: "zenith_requests_total", dimensions: [("route", routeLabel), ("status", statusClass)])
+        self.requests[key] = counter
+        counter.increment()
+    }
+
+    /// `zenith_upstream_response_seconds{upstream}`: from sending a request to its response head.
+    func recordUpstreamLatency(_ upstream: String, nanoseconds: Int64) {
+        let timer = self.upstreamLatency[upstream] ?? {
+            let timer = Timer(label: "zenith_upstream_response_seconds", dimensions: [("upstream", upstream)])
+            self.upstreamLatency[upstream] = timer
+            return timer
+        }()
+        timer.recordNanoseconds(nanoseconds)
+    }
+
+    /// `zenith_client_connections{protocol}`: open client connections (HTTP/2: streams).
+    func clientConnection(_ protocolName: String) -> Meter {
+        if let meter = self.connections[protocolName] { return meter }
+        let meter = Meter(label: "zenith_client_connections", dimensions: [("protocol", protocolName)])
+        self.connections[protocolName] = meter
+        return meter
+    }
+}

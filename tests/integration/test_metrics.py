@@ -1,0 +1,85 @@
+"""The metrics listener: Prometheus text whose counters move with traffic, /healthz and /readyz."""
+import os
+import re
+import signal
+
+import requests
+import socketio
+
+from harness import base_config, free_port
+
+ROUTES = "*  /socket.io/  realtime\n*  /  proxy  dashboard\n"
+
+
+def scrape(port) -> dict[str, float]:
+    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    samples = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            samples[name] = float(value)
+    return samples
+
+
+def metric(samples, name, **labels):
+    """The sum of the samples of `name` whose labels include `labels`."""
+    total = 0.0
+    for key, value in samples.items():
+        match = re.fullmatch(r"([a-z_]+)(?:\{(.*)\})?", key)
+        if not match or match.group(1) != name:
+            continue
+        have = dict(re.findall(r'(\w+)="([^"]*)"', match.group(2) or ""))
+        if all(have.get(k) == v for k, v in labels.items()):
+            total += value
+    return total
+
+
+def start(apache, zenith_factory, **upstream_override):
+    metrics_port = free_port()
+    cfg = base_config(apache)
+    cfg["upstream"]["dashboard"].update(upstream_override)
+    cfg["metrics"] = {"listen": f"127.0.0.1:{metrics_port}"}
+    cfg["realtime"] = {"allow_missing_origin": True}
+    z = zenith_factory(cfg, ROUTES)
+    return z, metrics_port
+
+
+def test_counters_move_with_traffic(apache, zenith_factory):
+    z, port = start(apache, zenith_factory)
+    before = scrape(port)
+    for _ in range(5):
+        assert requests.get(z.url + "/dashboard/echo", timeout=5).status_code == 200
+    assert requests.get(z.url + "/dashboard/status/404", timeout=5).status_code == 404
+    sio = socketio.Client(reconnection=False)
+    sio.connect(z.url, transports=["polling", "websocket"], wait_timeout=5)
+    try:
+        sio.sleep(0.5)
+        after = scrape(port)
+        assert metric(after, "zenith_requests_total", status="2xx") - metric(before, "zenith_requests_total", status="2xx") >= 5
+        assert metric(after, "zenith_requests_total", status="4xx") - metric(before, "zenith_requests_total", status="4xx") >= 1
+        assert metric(after, "zenith_upstream_response_seconds_count", upstream="dashboard") >= 6
+        assert metric(after, "zenith_upstream_connections", upstream="dashboard", state="open") >= 1
+        assert metric(after, "zenith_realtime_sessions", transport="websocket") == 1
+        assert metric(after, "zenith_realtime_upgrades_total") == 1
+        assert metric(after, "zenith_realtime_connects_total", result="accepted") == 1
+        assert metric(after, "zenith_client_connections") >= 1
+    finally:
+        sio.disconnect()
+    os.kill(z.pid, signal.SIGHUP)
+    z.wait_stderr("reloaded")
+    assert metric(scrape(port), "zenith_reloads_total", result="applied") == 1
+
+
+def test_health_and_readiness(apache, zenith_factory):
+    _, port = start(apache, zenith_factory)
+    assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+    ready = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+    assert ready.status_code == 200, ready.text
+
+
+def test_not_ready_when_no_upstream_server_accepts(apache, zenith_factory):
+    _, port = start(apache, zenith_factory, servers=[f"127.0.0.1:{free_port()}"])
+    ready = requests.get(f"http://127.0.0.1:{port}/readyz", timeout=5)
+    assert ready.status_code == 503
+    assert "upstream dashboard" in ready.text
+    assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
