@@ -63,6 +63,8 @@ def test_counters_move_with_traffic(apache, zenith_factory):
         assert metric(after, "zenith_realtime_upgrades_total") == 1
         assert metric(after, "zenith_realtime_connects_total", result="accepted") == 1
         assert metric(after, "zenith_client_connections") >= 1
+        assert sio.call("subscribe", "metrics-room", timeout=5) == {"ok": True}
+        assert metric(scrape(port), "zenith_realtime_rooms") == 2  # its own id room and metrics-room
     finally:
         sio.disconnect()
     os.kill(z.pid, signal.SIGHUP)

@@ -1,10 +1,13 @@
 import EngineIO
+import Metrics
 
 /// The sockets of one namespace on one event loop, and the rooms they are in: what a broadcast
 /// walks. Membership tests and changes are O(1). Confined to its loop.
 final class NamespaceMembers {
     private(set) var sockets: [ObjectIdentifier: SocketIOSocket] = [:]
     private var rooms: [String: [ObjectIdentifier: SocketIOSocket]] = [:]
+    /// `zenith_realtime_rooms`: rooms with at least one member (own-id rooms included).
+    private let roomsMeter = Meter(label: "zenith_realtime_rooms")
 
     func addSocket(_ socket: SocketIOSocket) {
         self.sockets[ObjectIdentifier(socket)] = socket
@@ -15,13 +18,21 @@ final class NamespaceMembers {
     }
 
     func add(_ socket: SocketIOSocket, to room: String) {
+        if self.rooms[room] == nil {
+            self.roomsMeter.increment()
+        }
         self.rooms[room, default: [:]][ObjectIdentifier(socket)] = socket
     }
 
     func remove(_ socket: SocketIOSocket, from room: String) {
         guard var members = self.rooms[room] else { return }
         members.removeValue(forKey: ObjectIdentifier(socket))
-        self.rooms[room] = members.isEmpty ? nil : members
+        if members.isEmpty {
+            self.rooms[room] = nil
+            self.roomsMeter.decrement()
+        } else {
+            self.rooms[room] = members
+        }
     }
 
     var roomCount: Int { self.rooms.count }

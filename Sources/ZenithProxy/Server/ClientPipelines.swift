@@ -78,8 +78,19 @@ struct ClientPipelines: Sendable {
         var connection = NIOHTTP2Handler.ConnectionConfiguration()
         connection.initialSettings = self.http2Settings
         let contexts = self.contexts
+        let loop = contexts[ObjectIdentifier(channel.eventLoop)]!.value
+        // Sends GOAWAY on a drain (ChannelShouldQuiesceEvent) and closes the connection once its
+        // streams are done, and closes connections idle for the keep-alive timeout.
+        let management = NIOHTTP2ServerConnectionManagementHandler(
+            eventLoop: channel.eventLoop,
+            configuration: .init(
+                maxIdleTime: TimeAmount(loop.configuration.limits.keepaliveTimeout), maxAge: nil,
+                maxGraceTime: TimeAmount(loop.configuration.proxy.drainTimeout), keepalive: nil
+            )
+        )
         _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
-            mode: .server, connectionConfiguration: connection, streamConfiguration: .init()
+            mode: .server, connectionConfiguration: connection, streamConfiguration: .init(),
+            streamDelegate: management.http2StreamDelegate
         ) { stream in
             stream.eventLoop.makeCompletedFuture {
                 let loop = contexts[ObjectIdentifier(stream.eventLoop)]!.value
@@ -87,5 +98,6 @@ struct ClientPipelines: Sendable {
                 try stream.pipeline.syncOperations.addHandler(ClientConnectionHandler(loop: loop, transport: .http2))
             }
         }
+        try channel.pipeline.syncOperations.addHandler(management)
     }
 }
