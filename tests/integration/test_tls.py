@@ -73,6 +73,16 @@ def test_tls_below_1_2_is_refused(tls_zenith):
     assert modern.stdout == "200"
 
 
+def test_only_forward_secret_aead_ciphers_with_tls_1_2(tls_zenith):
+    port = tls_zenith.https_url.rsplit(":", 1)[1]
+    def handshake(cipher):
+        return subprocess.run(["openssl", "s_client", "-connect", f"127.0.0.1:{port}", "-tls1_2", "-cipher", cipher],
+                              input="", capture_output=True, text=True, timeout=10)
+    assert "Cipher is ECDHE-RSA-AES128-GCM-SHA256" in handshake("ECDHE-RSA-AES128-GCM-SHA256").stdout
+    for weak in ("AES128-SHA", "ECDHE-RSA-AES128-SHA", "AES128-GCM-SHA256"):
+        assert "Cipher is (NONE)" in handshake(weak).stdout or handshake(weak).returncode != 0, weak
+
+
 @pytest.mark.parametrize("transport", ["polling", "websocket"])
 def test_python_socketio_over_https(tls_zenith, transport):
     session = requests.Session()

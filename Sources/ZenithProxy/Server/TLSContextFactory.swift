@@ -2,8 +2,17 @@ import NIOSSL
 import ZenithConfig
 
 /// Builds the TLS server context of the https listeners from `[tls]`: the PEM chain and key,
-/// TLS 1.2 at least (NIO's default minimum is 1.0), ALPN offering `h2` then `http/1.1`.
+/// TLS 1.2 at least (NIO's default minimum is 1.0), forward-secret AEAD ciphers only for TLS 1.2
+/// (TLS 1.3's suites are all modern), ALPN offering `h2` then `http/1.1`.
 public enum TLSContextFactory {
+    /// The TLS 1.2 suites of Mozilla's "intermediate" profile: ECDHE key exchange, AES-GCM or
+    /// ChaCha20-Poly1305; no CBC, no RSA key exchange, no SHA-1 MACs.
+    static let tls12CipherSuites = [
+        "ECDHE-ECDSA-AES128-GCM-SHA256", "ECDHE-RSA-AES128-GCM-SHA256",
+        "ECDHE-ECDSA-AES256-GCM-SHA384", "ECDHE-RSA-AES256-GCM-SHA384",
+        "ECDHE-ECDSA-CHACHA20-POLY1305", "ECDHE-RSA-CHACHA20-POLY1305",
+    ].joined(separator: ":")
+
     /// Why the certificate or key cannot be used, for `zenith check` and reload messages.
     public struct Failure: Error, CustomStringConvertible {
         public var file: String
@@ -31,6 +40,7 @@ public enum TLSContextFactory {
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key)
         )
         configuration.minimumTLSVersion = .tlsv12
+        configuration.cipherSuites = Self.tls12CipherSuites
         configuration.applicationProtocols = ["h2", "http/1.1"]
         do {
             return try NIOSSLContext(configuration: configuration)
