@@ -91,7 +91,7 @@ def test_python_socketio_over_https(tls_zenith, transport):
     sio = socketio.Client(reconnection=False, http_session=session)
     sio.connect(tls_zenith.https_url, transports=[transport], wait_timeout=5)
     try:
-        assert sio.call("subscribe", "tls-room", timeout=5) == {"ok": True}
+        assert sio.call("subscribe", "tls-room", timeout=15) == {"ok": True}
         assert sio.transport() == transport
     finally:
         sio.disconnect()
