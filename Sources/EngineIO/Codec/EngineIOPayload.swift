@@ -13,15 +13,14 @@ public enum EngineIOPayload {
     /// The v4 framing assumes no text packet contains `0x1E` (engine.io-protocol, "From v3 to
     /// v4"); Socket.IO's JSON never does, since JSON escapes control characters.
     public static func encode(_ packets: [EngineIOPacket], into buffer: inout ByteBuffer) {
-        for (index, packet) in packets.enumerated() {
+        Self.encode(frames: packets.map(EngineIOFrame.init), into: &buffer)
+    }
+
+    /// Joins already encoded frames into a polling payload: the one encoder of poll responses.
+    public static func encode(frames: [EngineIOFrame], into buffer: inout ByteBuffer) {
+        for (index, frame) in frames.enumerated() {
             if index > 0 { buffer.writeInteger(separator) }
-            switch packet {
-            case .binaryMessage(let bytes):
-                buffer.writeInteger(UInt8(ascii: "b"))
-                Base64.encode(bytes.readableBytesView, into: &buffer)
-            default:
-                packet.writeWebSocketText(into: &buffer)
-            }
+            frame.writePolling(into: &buffer)
         }
     }
 

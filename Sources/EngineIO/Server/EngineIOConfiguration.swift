@@ -13,12 +13,15 @@ public struct EngineIOConfiguration: Sendable {
     public var maxPacketsPerPoll: Int
     /// Which browser origins may talk to the server; also drives the CORS answers of polling.
     public var origins: OriginPolicy
+    /// Open sessions one client IP may hold; further handshakes are answered 429.
+    public var maxSessionsPerAddress: Int
 
     public init(
         pingInterval: Duration = .seconds(25), pingTimeout: Duration = .seconds(20), maxPayload: Int = 1_000_000,
         upgradeTimeout: Duration = .seconds(10), maxQueuedPackets: Int = 1024, maxPacketsPerPoll: Int = 256,
-        origins: OriginPolicy = .any
+        origins: OriginPolicy = .any, maxSessionsPerAddress: Int = 1000
     ) {
+        self.maxSessionsPerAddress = maxSessionsPerAddress
         self.pingInterval = pingInterval
         self.pingTimeout = pingTimeout
         self.maxPayload = maxPayload

@@ -11,20 +11,20 @@ import NIOWebSocket
 /// on a new session's loop before any of its packets is delivered, to set its delegate.
 public final class EngineIOServer: Sendable {
     public let configuration: EngineIOConfiguration
-    public let statistics: EngineIOStatistics
     private let logger: Logger
     private let loops: [EventLoop]
     private let registries: [NIOLoopBound<EngineIOSessionRegistry>]
+    private let perAddress: SessionsPerAddress
     private let onConnection: @Sendable (EngineIOSocket) -> Void
 
     private init(
-        configuration: EngineIOConfiguration, statistics: EngineIOStatistics, loops: [EventLoop],
-        registries: [NIOLoopBound<EngineIOSessionRegistry>], logger: Logger,
+        configuration: EngineIOConfiguration, loops: [EventLoop],
+        registries: [NIOLoopBound<EngineIOSessionRegistry>], perAddress: SessionsPerAddress, logger: Logger,
         onConnection: @escaping @Sendable (EngineIOSocket) -> Void
     ) {
         self.logger = logger
+        self.perAddress = perAddress
         self.configuration = configuration
-        self.statistics = statistics
         self.loops = loops
         self.registries = registries
         self.onConnection = onConnection
@@ -36,17 +36,17 @@ public final class EngineIOServer: Sendable {
         onConnection: @escaping @Sendable (EngineIOSocket) -> Void
     ) async throws -> EngineIOServer {
         precondition(eventLoops.count <= EngineIOSessionID.loopIndexRange.count, "too many event loops")
-        let statistics = EngineIOStatistics()
+        let perAddress = SessionsPerAddress(limit: configuration.maxSessionsPerAddress)
         var registries: [NIOLoopBound<EngineIOSessionRegistry>] = []
         for (index, loop) in eventLoops.enumerated() {
             registries.append(
                 try await loop.submit {
-                    NIOLoopBound(EngineIOSessionRegistry(loopIndex: index, statistics: statistics), eventLoop: loop)
+                    NIOLoopBound(EngineIOSessionRegistry(loopIndex: index, perAddress: perAddress), eventLoop: loop)
                 }.get()
             )
         }
         return EngineIOServer(
-            configuration: configuration, statistics: statistics, loops: eventLoops, registries: registries,
+            configuration: configuration, loops: eventLoops, registries: registries, perAddress: perAddress,
             logger: logger, onConnection: onConnection
         )
     }
@@ -84,6 +84,9 @@ public final class EngineIOServer: Sendable {
             else {
                 self.logRefusedOrigin(origin, request: request)
                 return eventLoop.makeSucceededFuture(EngineIOServerError.forbidden.response(headers: cors))
+            }
+            guard self.perAddress.acquire(request.remoteAddress) else {
+                return eventLoop.makeSucceededFuture(self.tooManySessions(request, headers: cors))
             }
             let (session, registry) = self.openSession(for: request, on: eventLoop)
             var headers = cors
@@ -138,6 +141,13 @@ public final class EngineIOServer: Sendable {
         case .handshake:
             let install: @Sendable (Channel) throws -> Void = { channel in
                 let transport = WebSocketTransport(channel: channel, sessionLoop: channel.eventLoop) { transport in
+                    // Counted once the WebSocket is up, so that no slot is held by a handshake
+                    // whose connection went away; over the limit the WebSocket is closed at once.
+                    guard self.perAddress.acquire(request.remoteAddress) else {
+                        _ = self.tooManySessions(request, headers: [:])
+                        transport.close()
+                        return
+                    }
                     let (session, registry) = self.openSession(for: request, on: channel.eventLoop)
                     registry.add(session)
                     session.start(over: transport)
@@ -183,6 +193,19 @@ public final class EngineIOServer: Sendable {
     }
 
     // MARK: Helpers
+
+    /// 429 for a handshake beyond `maxSessionsPerAddress`, and a log line naming the address.
+    private func tooManySessions(_ request: EngineIOHTTPRequest, headers: HTTPHeaders) -> EngineIOHTTPResponse {
+        self.logger.notice(
+            "realtime handshake refused: too many sessions from one address",
+            metadata: ["client": "\(request.remoteAddress?.ipAddress ?? "-")"]
+        )
+        var headers = headers
+        headers.replaceOrAdd(name: "content-type", value: "application/json")
+        return EngineIOHTTPResponse(
+            status: .tooManyRequests, headers: headers, body: ByteBuffer(string: #"{"code":4,"message":"Too many sessions"}"#)
+        )
+    }
 
     private func logRefusedOrigin(_ origin: String?, request: EngineIOHTTPRequest) {
         self.logger.notice(

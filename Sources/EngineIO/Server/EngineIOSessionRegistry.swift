@@ -5,11 +5,11 @@ import NIOCore
 final class EngineIOSessionRegistry {
     private var sessions: [String: EngineIOSocket] = [:]
     let loopIndex: Int
-    private let statistics: EngineIOStatistics
+    private let perAddress: SessionsPerAddress
 
-    init(loopIndex: Int, statistics: EngineIOStatistics) {
+    init(loopIndex: Int, perAddress: SessionsPerAddress) {
         self.loopIndex = loopIndex
-        self.statistics = statistics
+        self.perAddress = perAddress
     }
 
     /// `zenith_realtime_sessions{transport}` and `zenith_realtime_upgrades_total`.
@@ -20,13 +20,12 @@ final class EngineIOSessionRegistry {
 
     func add(_ socket: EngineIOSocket) {
         self.sessions[socket.id] = socket
-        self.statistics.sessionOpened()
         self.meter(for: socket.transportName).increment()
     }
 
     func remove(_ socket: EngineIOSocket) {
         if self.sessions.removeValue(forKey: socket.id) != nil {
-            self.statistics.sessionClosed()
+            self.perAddress.release(socket.handshake.remoteAddress)
             self.meter(for: socket.transportName).decrement()
         }
     }
@@ -48,7 +47,6 @@ final class EngineIOSessionRegistry {
 
     func countDroppedSlowConsumer() {
         self.slowConsumers.increment()
-        self.statistics.slowConsumerDropped()
     }
 
     /// Drops every session without a close packet, so that clients reconnect (server shutdown).

@@ -16,6 +16,17 @@ public enum EngineIOFrame: Sendable {
         return .text(buffer)
     }
 
+    /// The wire form of a decoded packet.
+    public init(_ packet: EngineIOPacket) {
+        if case .binaryMessage(let bytes) = packet {
+            self = .binary(bytes)
+            return
+        }
+        var text = ByteBuffer()
+        _ = packet.writeWebSocketText(into: &text)
+        self = .text(text)
+    }
+
     static func control(_ type: EngineIOPacketType, _ payload: String = "") -> EngineIOFrame {
         var buffer = ByteBuffer()
         buffer.writeInteger(UInt8(ascii: "0") + type.rawValue)

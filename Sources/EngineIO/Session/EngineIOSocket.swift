@@ -49,9 +49,12 @@ public final class EngineIOSocket {
     }
 
     var openPacket: EngineIOFrame {
-        let upgrades = self.transportName == "polling" ? #"["websocket"]"# : "[]"
-        let json = #"{"sid":"\#(self.id)","upgrades":\#(upgrades),"pingInterval":\#(self.configuration.pingInterval.milliseconds),"pingTimeout":\#(self.configuration.pingTimeout.milliseconds),"maxPayload":\#(self.configuration.maxPayload)}"#
-        return .control(.open, json)
+        let open = EngineIOOpenPacket(
+            sid: self.id, upgrades: self.transportName == "polling" ? ["websocket"] : [],
+            pingInterval: Int(self.configuration.pingInterval.milliseconds),
+            pingTimeout: Int(self.configuration.pingTimeout.milliseconds), maxPayload: self.configuration.maxPayload
+        )
+        return EngineIOFrame(open.packet)
     }
 
     // MARK: Sending
@@ -214,10 +217,7 @@ public final class EngineIOSocket {
 
     private func pollResponse(_ frames: [EngineIOFrame], headers: HTTPHeaders) -> EngineIOHTTPResponse {
         var body = ByteBuffer()
-        for (index, frame) in frames.enumerated() {
-            if index > 0 { body.writeInteger(UInt8(0x1E)) }
-            frame.writePolling(into: &body)
-        }
+        EngineIOPayload.encode(frames: frames, into: &body)
         var headers = headers
         headers.add(name: "content-type", value: "text/plain; charset=UTF-8")
         return EngineIOHTTPResponse(status: .ok, headers: headers, body: body)

@@ -35,8 +35,6 @@ final class NamespaceMembers {
         }
     }
 
-    var roomCount: Int { self.rooms.count }
-
     /// Sends `frames` to the sockets in any of `rooms` (every socket when empty) that are in none
     /// of `except`; returns how many sockets got them.
     func deliver(_ frames: [EngineIOFrame], to rooms: [String], except: [String]) -> Int {

@@ -23,8 +23,6 @@ struct TrustedProxies {
         }
     }
 
-    var isEmpty: Bool { self.blocks.isEmpty }
-
     func contains(_ address: SocketAddress?) -> Bool {
         guard !self.blocks.isEmpty, let bytes = address?.addressBytes else { return false }
         return self.blocks.contains { block in
