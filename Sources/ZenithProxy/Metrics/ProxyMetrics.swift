@@ -5,23 +5,30 @@ import ZenithConfig
 /// lock) when it is made, so handles whose labels vary per request are made once and kept here;
 /// the loop confinement makes the caches lock-free.
 final class ProxyMetrics {
-    private var requests: [String: Counter] = [:]
+    /// By route line and status class (line × 8 + class): no string is made per request.
+    private var requests: [Int: Counter] = [:]
     private var upstreamLatency: [String: Timer] = [:]
     private var connections: [String: Meter] = [:]
 
     /// `zenith_requests_total{route, status}`: `status` is the class (2xx, 4xx...), `route` the
     /// rule's file:line (or `none`).
     func countRequest(route: Route?, status: UInt) {
-        let routeLabel = route.map { "\($0.file.split(separator: "/").last ?? ""):\($0.line)" } ?? "none"
-        let statusClass = status == 0 ? "none" : "\(status / 100)xx"
-        let key = routeLabel + " " + statusClass
+        let statusClass = Int(min(status / 100, 6))  // 0 = no status (aborted), 1...5, 6 = anything odd
+        let key = (route?.line ?? 0) * 8 + statusClass
         if let counter = self.requests[key] {
             counter.increment()
             return
         }
-        let counter = Counter(label: "zenith_requests_total", dimensions: [("route", routeLabel), ("status", statusClass)])
+        let routeLabel = route.map { "\($0.file.split(separator: "/").last ?? ""):\($0.line)" } ?? "none"
+        let statusLabel = statusClass == 0 ? "none" : "\(statusClass)xx"
+        let counter = Counter(label: "zenith_requests_total", dimensions: [("route", routeLabel), ("status", statusLabel)])
         self.requests[key] = counter
         counter.increment()
+    }
+
+    /// A reload may give a line another rule: forget which counter a line maps to.
+    func routesChanged() {
+        self.requests.removeAll()
     }
 
     /// `zenith_upstream_response_seconds{upstream}`: from sending a request to its response head.

@@ -44,6 +44,7 @@ final class LoopContext {
         self.eventLoop.assertInEventLoop()
         self.configuration = configuration
         self.trustedProxies = TrustedProxies(configuration.proxy.trustedProxies)
+        self.metrics.routesChanged()
         self.makePools()
     }
 
