@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import SocketIO
+import ZenithProxy
 
 /// Serves `POST /publish` on the publish listener: checks the bearer token, validates the body,
 /// broadcasts, and answers 202 with the number of local recipients.
@@ -62,16 +63,9 @@ final class PublishHandler: ChannelInboundHandler {
         _ context: ChannelHandlerContext, _ status: HTTPResponseStatus, _ json: String, keepAlive: Bool,
         extra: [(String, String)] = []
     ) {
-        let body = ByteBuffer(string: json)
-        var headers = HTTPHeaders(extra)
-        headers.add(name: "content-type", value: "application/json")
-        headers.add(name: "content-length", value: String(body.readableBytes))
-        if !keepAlive { headers.add(name: "connection", value: "close") }
-        context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
-        context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        let written = context.writeAndFlush(self.wrapOutboundOut(.end(nil)))
-        if !keepAlive {
-            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
-        }
+        context.writeSmallResponse(
+            status, contentType: "application/json", body: ByteBuffer(string: json), extraHeaders: extra,
+            keepAlive: keepAlive
+        )
     }
 }

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import ZenithProxy
 
 /// The demo's stand-in for a dashboard: a tiny HTTP server on a free loopback port that serves
 /// the demo page, which Zenith proxies like any backend page.
@@ -39,15 +40,9 @@ private final class DemoPageHandler: ChannelInboundHandler {
         guard case .head(let head) = self.unwrapInboundIn(data) else { return }
         let path = head.uri.split(separator: "?", maxSplits: 1).first ?? ""
         let found = path == "/" || path == "/index.html"
-        let body = ByteBuffer(string: found ? DemoPage.html : "not found\n")
-        var headers = HTTPHeaders()
-        headers.add(name: "content-type", value: found ? "text/html; charset=utf-8" : "text/plain")
-        headers.add(name: "content-length", value: String(body.readableBytes))
-        let status: HTTPResponseStatus = found ? .ok : .notFound
-        context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
-        if head.method != .HEAD {
-            context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        }
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        context.writeSmallResponse(
+            found ? .ok : .notFound, contentType: found ? "text/html; charset=utf-8" : "text/plain",
+            body: ByteBuffer(string: found ? DemoPage.html : "not found\n"), omitBody: head.method == .HEAD
+        )
     }
 }

@@ -4,6 +4,7 @@ import NIOHTTP1
 import NIOPosix
 import Prometheus
 import ZenithConfig
+import ZenithProxy
 
 /// The `[metrics]` listener: `GET /metrics` (Prometheus text of every `zenith_` metric),
 /// `GET /healthz` (the process answers) and `GET /readyz` (listeners bound, and every upstream
@@ -75,11 +76,6 @@ private final class MetricsHandler: ChannelInboundHandler {
     }
 
     private func answer(_ context: ChannelHandlerContext, _ status: HTTPResponseStatus, _ body: ByteBuffer, type: String) {
-        var headers = HTTPHeaders()
-        headers.add(name: "content-type", value: type)
-        headers.add(name: "content-length", value: String(body.readableBytes))
-        context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
-        context.write(self.wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        context.writeSmallResponse(status, contentType: type, body: body)
     }
 }
