@@ -16,6 +16,8 @@ public struct RealtimeSettings: Sendable, Hashable {
     public var maxRoomsPerSocket: Int
     /// Frames queued for one client before it is disconnected as a slow consumer.
     public var maxQueuedPackets: Int
+    /// Open sessions one client IP may hold; beyond it handshakes get 429.
+    public var maxSessionsPerIP: Int = 1000
     /// Session-cookie authentication; nil means anonymous clients (development, demo).
     public var auth: RealtimeAuthSettings?
 

@@ -34,7 +34,8 @@ public final class RealtimeEngine: RealtimeEndpoint {
         let engineConfiguration = EngineIOConfiguration(
             pingInterval: settings.pingInterval, pingTimeout: settings.pingTimeout, maxPayload: settings.maxPayload,
             maxQueuedPackets: settings.maxQueuedPackets,
-            origins: settings.allowedOrigins.map { .list($0, allowMissing: settings.allowMissingOrigin) } ?? .any
+            origins: settings.allowedOrigins.map { .list($0, allowMissing: settings.allowMissingOrigin) } ?? .any,
+            maxSessionsPerAddress: settings.maxSessionsPerIP
         )
         let socketConfiguration = SocketIOConfiguration(
             connectTimeout: settings.connectTimeout, maxRoomsPerSocket: settings.maxRoomsPerSocket

@@ -19,6 +19,7 @@ extension RealtimeSettings {
             maxRoomsPerSocket: section.read("max_rooms_per_socket", as: .integer(1...10_000)) ?? defaults.maxRoomsPerSocket,
             maxQueuedPackets: section.read("max_queued_packets", as: .integer(16...1_000_000)) ?? defaults.maxQueuedPackets
         )
+        self.maxSessionsPerIP = section.read("max_sessions_per_ip", as: .integer(1...1_000_000)) ?? 1000
         for namespace in self.namespaces where !namespace.hasPrefix("/") {
             section.report("namespace '\(namespace)' must start with '/'", at: "namespaces")
         }
