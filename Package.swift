@@ -88,7 +88,15 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ZenithConfigTests", dependencies: ["ZenithConfig"]),
-        .testTarget(name: "EngineIOTests", dependencies: ["EngineIO", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(
+            name: "EngineIOTests",
+            dependencies: [
+                "EngineIO",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "ZenithRealtimeTests",
             dependencies: [

@@ -82,6 +82,21 @@ public final class EngineIOSocket {
         }
     }
 
+    /// Sends the frames of a broadcast: a WebSocket that can take them now gets the frames'
+    /// WebSocket bytes shared by every recipient, anything else the frames one by one.
+    public func send(_ broadcast: EngineIOBroadcastFrames) {
+        guard !self.isClosed else { return }
+        if case .webSocket(let webSocket) = self.transport, self.queue.isEmpty, webSocket.isWritable,
+            webSocket.writeEncoded(broadcast.webSocketBytes)
+        {
+            self.registry.flushBatch.add(webSocket)
+            return
+        }
+        for frame in broadcast.frames {
+            self.send(frame)
+        }
+    }
+
     /// Ends the session from the server side; the client is told with a close packet (clients
     /// take it as "disconnected on purpose" and do not reconnect).
     public func close() {

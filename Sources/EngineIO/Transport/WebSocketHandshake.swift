@@ -29,6 +29,7 @@ enum WebSocketHandshake {
     static func installHandlers(on channel: Channel, maxPayload: Int, transport: WebSocketTransport) throws {
         let pipeline = channel.pipeline.syncOperations
         try pipeline.addHandler(WebSocketFrameEncoder())
+        transport.frameEncoderContext = try pipeline.context(handlerType: WebSocketFrameEncoder.self)
         try pipeline.addHandler(ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxPayload)))
         try pipeline.addHandler(WebSocketProtocolErrorHandler())
         try pipeline.addHandler(

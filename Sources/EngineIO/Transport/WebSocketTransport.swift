@@ -30,6 +30,10 @@ final class WebSocketTransport: ChannelInboundHandler {
     /// The channel can take more bytes without growing its outbound buffer past the high mark.
     var isWritable: Bool { self.channel.isWritable }
 
+    /// The context of the channel's `WebSocketFrameEncoder`: bytes written on it skip the encoder
+    /// (for frames encoded once per broadcast). Set and read on the channel's loop.
+    var frameEncoderContext: ChannelHandlerContext?
+
     /// Written frames wait in the session loop's `WebSocketFlushBatch`; touched on that loop only.
     var flushPending = false
 
@@ -59,6 +63,14 @@ final class WebSocketTransport: ChannelInboundHandler {
         }
     }
 
+    /// Writes finished WebSocket frames past the frame encoder, when this is the channel's loop;
+    /// false (nothing written) otherwise, and the caller sends frame by frame.
+    func writeEncoded(_ bytes: ByteBuffer) -> Bool {
+        guard self.channel.eventLoop.inEventLoop, let encoder = self.frameEncoderContext else { return false }
+        encoder.write(NIOAny(bytes), promise: nil)
+        return true
+    }
+
     func flush() {
         self.channel.flush()
     }
@@ -78,6 +90,7 @@ final class WebSocketTransport: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        self.frameEncoderContext = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

@@ -37,13 +37,11 @@ final class NamespaceMembers {
 
     /// Sends `frames` to the sockets in any of `rooms` (every socket when empty) that are in none
     /// of `except`; returns how many sockets got them.
-    func deliver(_ frames: [EngineIOFrame], to rooms: [String], except: [String]) -> Int {
+    func deliver(_ frames: EngineIOBroadcastFrames, to rooms: [String], except: [String]) -> Int {
         let excluded = Set(except.flatMap { self.rooms[$0].map { Array($0.keys) } ?? [] })
         var delivered = 0
         func send(to socket: SocketIOSocket) {
-            for frame in frames {
-                socket.client.engine.send(frame)
-            }
+            socket.client.engine.send(frames)
             delivered += 1
         }
         if rooms.isEmpty {

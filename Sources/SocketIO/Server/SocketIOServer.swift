@@ -47,8 +47,9 @@ public final class SocketIOServer: Sendable {
     /// sockets it was handed to.
     public func broadcast(_ broadcast: SocketIOBroadcast) -> EventLoopFuture<Int> {
         self.broadcasts.increment()
-        let frames = SocketIOPacket.event(broadcast.event, broadcast.arguments, namespace: broadcast.namespace)
-            .engineIOFrames()
+        let frames = EngineIOBroadcastFrames(
+            SocketIOPacket.event(broadcast.event, broadcast.arguments, namespace: broadcast.namespace).engineIOFrames()
+        )
         let counts = self.loopStates.map { state in
             state.eventLoop.submit {
                 state.value.existingMembers(of: broadcast.namespace)?
