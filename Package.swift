@@ -89,7 +89,15 @@ let package = Package(
         ),
         .testTarget(name: "ZenithConfigTests", dependencies: ["ZenithConfig"]),
         .testTarget(name: "EngineIOTests", dependencies: ["EngineIO", .product(name: "NIOCore", package: "swift-nio")]),
-        .testTarget(name: "ZenithRealtimeTests", dependencies: ["ZenithRealtime", "SocketIO"]),
+        .testTarget(
+            name: "ZenithRealtimeTests",
+            dependencies: [
+                "ZenithRealtime", "SocketIO", "ZenithConfig",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .testTarget(name: "SocketIOTests", dependencies: ["SocketIO", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "ZenithProxyTests",

@@ -64,7 +64,7 @@ struct RunCommand: AsyncParsableCommand {
             server = try await ProxyServer.make(configuration: configuration, group: group, logger: logger)
             engine = try await RealtimeEngine.make(
                 settings: configuration.realtime, eventLoops: Array(group.makeIterator()), logger: logger,
-                upstreamClient: server.upstreamClient
+                upstreamClient: server.upstreamClient, watches: configuration.watches
             )
             try await server.start(
                 realtimeEndpoint: engine, inherited: InheritedListeners(environment: SystemdNotifier.processEnvironment())

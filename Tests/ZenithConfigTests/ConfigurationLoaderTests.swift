@@ -82,19 +82,11 @@ struct ConfigurationLoaderTests {
         ])
     }
 
-    @Test("[[watch]] is accepted unread and [metrics] is read")
-    func sectionsReadElsewhere() throws {
+    @Test("[publish], [metrics] and a Horizon [[watch]] load without warnings")
+    func horizonSections() throws {
         let fixture = try ConfigFixture(config: "")
         try fixture.write("token", "secret\n")
-        try fixture.write("zenith.toml", minimalConfig + """
-            [upstream.horizon]
-            servers = ["127.0.0.1:8080"]
-            [realtime]
-            ping_interval = "25s"
-            [realtime.auth]
-            upstream = "horizon"
-            endpoint = "/dashboard/api/keystone/user-session/"
-            headers = { "X-Requested-With" = "XMLHttpRequest" }
+        try fixture.write("zenith.toml", minimalConfig + horizonAuth + """
             [publish]
             listen = "127.0.0.1:9180"
             token_file = "token"
@@ -102,8 +94,81 @@ struct ConfigurationLoaderTests {
             listen = "127.0.0.1:9181"
             [[watch]]
             name = "servers"
+            upstream = "horizon"
+            path = "/dashboard/api/nova/servers/"
+            headers = { "X-Requested-With" = "XMLHttpRequest" }
+            items = "items"
+            key = "id"
+            fields = ["status", "OS-EXT-STS:task_state", "OS-EXT-STS:power_state"]
+            interval = "2s"
+            room = "project:{project_id}"
             """)
-        #expect(try fixture.load().warnings.isEmpty)
+        let loaded = try fixture.load()
+        #expect(loaded.warnings.isEmpty)
+        #expect(loaded.configuration.watches == [WatchSettings(
+            name: "servers", upstream: "horizon", path: "/dashboard/api/nova/servers/",
+            headers: ["X-Requested-With": "XMLHttpRequest"], items: "items", key: "id",
+            fields: ["status", "OS-EXT-STS:task_state", "OS-EXT-STS:power_state"], interval: .seconds(2),
+            room: "project:{project_id}", timeout: .seconds(10), maxResponseBytes: 8 << 20)])
+    }
+
+    @Test("[[watch]] entries are checked one by one, each error on its own line")
+    func watchErrors() throws {
+        let config = minimalConfig + horizonAuth + """
+            [[watch]]
+            name = "servers"
+            upstream = "horizon"
+            path = "/dashboard/api/nova/servers/"
+            key = "id"
+            fields = ["status"]
+            room = "project:{project_id}"
+            [[watch]]
+            name = "servers"
+            upstream = "nova"
+            path = "api/volumes"
+            key = "id"
+            fields = []
+            interval = "10ms"
+            room = "everyone"
+            colour = "blue"
+            [[watch]]
+            name = "bad name"
+            room = "domain:{domain}"
+            """
+        #expect(try errors(config) == [
+            "16: a watch named 'servers' is already defined",
+            "17: unknown upstream 'nova' in [[watch]] #2",
+            "18: path must start with '/'",
+            "20: invalid value for 'fields' in [[watch]] #2: expected a non-empty array of a string, found an array",
+            "21: interval must be at least 100ms",
+            "22: room 'everyone' must name an identity field such as {project_id}",
+            "23: unknown key 'colour' in [[watch]] #2",
+            "24: missing 'upstream' in [[watch]] #3",
+            "24: missing 'path' in [[watch]] #3",
+            "24: missing 'key' in [[watch]] #3",
+            "24: missing 'fields' in [[watch]] #3",
+            "25: name 'bad name' must be letters, digits, '_', '-' or '.'",
+            "26: '{domain}' in 'domain:{domain}' is not an identity field",
+        ])
+    }
+
+    @Test("[[watch]] without [realtime.auth] is an error, and so is a [watch] table")
+    func watchNeedsAuth() throws {
+        let entry = """
+            [upstream.horizon]
+            servers = ["127.0.0.1:8080"]
+            [[watch]]
+            name = "servers"
+            upstream = "horizon"
+            path = "/api/servers"
+            key = "id"
+            fields = ["status"]
+            room = "project:{project_id}"
+            """
+        #expect(try errors(minimalConfig + entry) == [
+            "5: [[watch]] needs [realtime.auth]: a watcher polls with an authenticated socket's session"
+        ])
+        #expect(try errors(minimalConfig + "[watch]\nname = \"servers\"\n").count == 1)
     }
 
     @Test("[realtime] keys are read, with defaults for the rest")

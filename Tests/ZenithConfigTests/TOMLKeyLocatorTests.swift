@@ -18,6 +18,8 @@ struct TOMLKeyLocatorTests {
         limits.header_bytes = 1
         [[watch]]
         name = "servers"
+        [[watch]]
+        name = "volumes"
         """)
 
     @Test("top-level keys, section headers and keys inside sections are found")
@@ -25,7 +27,15 @@ struct TOMLKeyLocatorTests {
         #expect(locator.line(of: ["routes"]) == 1)
         #expect(locator.line(of: ["listen"]) == 2)
         #expect(locator.line(of: ["listen", "http"]) == 3)
-        #expect(locator.line(of: ["watch", "name"]) == 14)
+        #expect(locator.line(of: ["watch", "#0", "name"]) == 14)
+    }
+
+    @Test("each entry of an array of tables has its own lines")
+    func arrayOfTables() {
+        #expect(locator.line(of: ["watch"]) == 13)
+        #expect(locator.line(of: ["watch", "#1"]) == 15)
+        #expect(locator.line(of: ["watch", "#1", "name"]) == 16)
+        #expect(locator.line(of: ["watch", "#1", "interval"]) == 15)
     }
 
     @Test("lines inside multi-line arrays and strings are not taken for keys")

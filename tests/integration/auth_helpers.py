@@ -6,7 +6,8 @@
   one JSON line each: status, user, login id, names of the cookies and headers received, never
   their values). `count(login_id)` counts the requests made for one login.
 - `start_auth(zenith_factory, apache, ...)`: zenith with `[realtime.auth]` against the dashboard,
-  routes `/socket.io/ realtime` and `/ proxy dashboard`, publish API on its own port.
+  routes `/socket.io/ realtime` and `/ proxy dashboard`, publish API on its own port, and the
+  `[[watch]]` entries given.
 - `sio_connect(rt, ...)`: a python-socketio client with a Cookie and an Origin header; raises
   `socketio.exceptions.ConnectionError`, the CONNECT_ERROR data is in the log (`connect_error`).
 """
@@ -170,7 +171,8 @@ def auth_section(**overrides) -> dict:
 
 
 def auth_config(apache: ApacheDashboard, publish_port: int, realtime: dict | None = None,
-                auth: dict | None = None, upstreams: dict | None = None, log_level: str = "info") -> dict:
+                auth: dict | None = None, upstreams: dict | None = None, log_level: str = "info",
+                watches: list[dict] | None = None) -> dict:
     rt = {
         "allowed_origins": [ALLOWED_ORIGIN, "*.example.org"],
         "allow_missing_origin": False,
@@ -187,16 +189,19 @@ def auth_config(apache: ApacheDashboard, publish_port: int, realtime: dict | Non
         "realtime": rt,
         "publish": {"listen": f"127.0.0.1:{publish_port}", "token_file": "token"},
         "log": {"level": log_level, "access": True},
+        **({"watch": watches} if watches else {}),
     }
 
 
 def start_auth(factory, apache: ApacheDashboard, realtime: dict | None = None, auth: dict | None = None,
-               upstreams: dict | None = None, token: str = TOKEN, log_level: str = "info") -> Realtime:
+               upstreams: dict | None = None, token: str = TOKEN, log_level: str = "info",
+               watches: list[dict] | None = None, extra: dict | None = None) -> Realtime:
     """zenith (via zenith_factory) with realtime auth against the fixture; returns a Realtime."""
     publish_port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix="zenith-auth-"))
     (workdir / "token").write_text(token + "\n")
-    cfg = auth_config(apache, publish_port, realtime, auth, upstreams, log_level)
+    cfg = auth_config(apache, publish_port, realtime, auth, upstreams, log_level, watches)
+    cfg.update(extra or {})  # more top-level sections, such as [metrics]
     z = factory(cfg, AUTH_ROUTES, workdir=workdir)
     deadline = time.monotonic() + 10
     while True:  # the publish listener may come up a moment after the main one

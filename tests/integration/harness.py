@@ -120,7 +120,8 @@ def _chown_tree(path: Path, user: str) -> None:
 
 
 def to_toml(data: dict) -> str:
-    """Serialize the small subset of TOML the zenith config uses (tables, str/int/bool/lists)."""
+    """Serialize the small subset of TOML the zenith config uses (tables, arrays of tables,
+    str/int/bool/lists)."""
 
     def value(v) -> str:
         if isinstance(v, bool):
@@ -137,17 +138,26 @@ def to_toml(data: dict) -> str:
 
     lines: list[str] = []
 
-    def table(prefix: str, d: dict) -> None:
-        scalars = {k: v for k, v in d.items() if not isinstance(v, dict) or k in _INLINE_TABLES}
+    def is_array_of_tables(v) -> bool:
+        return isinstance(v, list) and bool(v) and all(isinstance(x, dict) for x in v)
+
+    def table(prefix: str, d: dict, header: str | None = None) -> None:
+        scalars = {k: v for k, v in d.items()
+                   if (not isinstance(v, dict) or k in _INLINE_TABLES) and not is_array_of_tables(v)}
         tables = {k: v for k, v in d.items() if isinstance(v, dict) and k not in _INLINE_TABLES}
-        if prefix and (scalars or not tables):
-            lines.append(f"[{prefix}]")
+        arrays = {k: v for k, v in d.items() if is_array_of_tables(v)}
+        if header or (prefix and (scalars or not tables)):
+            lines.append(header or f"[{prefix}]")
         for k, v in scalars.items():
             lines.append(f"{k} = {value(v)}")
         if scalars or prefix:
             lines.append("")
         for k, v in tables.items():
             table(f"{prefix}.{k}" if prefix else k, v)
+        for k, entries in arrays.items():  # [[watch]]: one table per entry
+            name = f"{prefix}.{k}" if prefix else k
+            for entry in entries:
+                table(name, entry, header=f"[[{name}]]")
 
     table("", data)
     return "\n".join(lines) + "\n"

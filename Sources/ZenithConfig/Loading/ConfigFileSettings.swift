@@ -15,9 +15,7 @@ struct ConfigFileSettings {
     var realtime: RealtimeSettings
     var publish: PublishSettings?
     var metrics: MetricsSettings?
-
-    /// Sections the file may contain whose keys are modelled by later work; accepted unread.
-    static let sectionsReadElsewhere = ["watch"]
+    var watches: [WatchSettings]
 
     init(reading topLevel: inout ConfigSectionReader, configFile: String) {
         routesFile = topLevel.read("routes", as: .string) ?? ConfigurationLoader.defaultRoutesFile
@@ -70,8 +68,15 @@ struct ConfigFileSettings {
         metrics = metricsSection.isPresent ? MetricsSettings(reading: &metricsSection) : nil
         metricsSection.finish()
 
-        for name in Self.sectionsReadElsewhere {
-            topLevel.accept(name)
+        watches = []
+        var watchNames: Set<String> = []
+        for var section in topLevel.arrayOfTables("watch") {
+            if let watch = WatchSettings(
+                reading: &section, upstreamNames: upstreamNames, auth: realtime.auth, takenNames: &watchNames
+            ) {
+                watches.append(watch)
+            }
+            section.finish()
         }
     }
 

@@ -24,7 +24,10 @@ struct ConfigSectionReader {
 
     /// `[limits]`, `[upstream.horizon]`, or "the top level", for messages.
     var displayName: String {
-        path.isEmpty ? "the top level" : "[\(path.joined(separator: "."))]"
+        if let entry = path.last, entry.hasPrefix("#"), let index = Int(entry.dropFirst()) {
+            return "[[\(path.dropLast().joined(separator: "."))]] #\(index + 1)"
+        }
+        return path.isEmpty ? "the top level" : "[\(path.joined(separator: "."))]"
     }
 
     /// Whether `key` is written in this table.
@@ -69,17 +72,27 @@ struct ConfigSectionReader {
         return names.map { section($0) }
     }
 
+    /// Every entry of the array of tables `key` (`[[watch]]`), in file order; none when absent or
+    /// not an array of tables (which is reported).
+    mutating func arrayOfTables(_ key: String) -> [ConfigSectionReader] {
+        knownKeys.insert(key)
+        guard let value = table?[key] else { return [] }
+        guard let array = value.array, array.allSatisfy({ $0.table != nil }) else {
+            report("'\(key)' must be written as [[\(key)]] tables, found \(value.messageText)", at: key)
+            return []
+        }
+        return array.indices.map { index in
+            ConfigSectionReader(
+                path: path + [key, TOMLKeyLocator.entryComponent(index)], table: array[index].table, context: context)
+        }
+    }
+
     /// Every key of this table read as a string, in key order (for free-form tables such as
     /// `headers = { "X-Requested-With" = "XMLHttpRequest" }`).
     mutating func readAllStrings() -> [(key: String, value: String)] {
         (table?.keys.sorted() ?? []).compactMap { key in
             self.read(key, as: .string).map { (key, $0) }
         }
-    }
-
-    /// Lets `key` be written without reading it: sections that later work will model.
-    mutating func accept(_ key: String) {
-        knownKeys.insert(key)
     }
 
     /// Reports a problem about `key` on its line, or about the whole table on its header's line.

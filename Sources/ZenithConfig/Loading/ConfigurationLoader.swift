@@ -46,7 +46,8 @@ public enum ConfigurationLoader {
         let configuration = ZenithConfiguration(
             sourcePath: configPath, listen: settings.listen, tls: settings.tls, limits: settings.limits,
             proxy: settings.proxy, upstreams: upstreams, log: settings.log, realtime: settings.realtime,
-            publish: settings.publish, metrics: settings.metrics, routes: RouteTable(routes: routes.routes))
+            publish: settings.publish, metrics: settings.metrics, watches: settings.watches,
+            routes: RouteTable(routes: routes.routes))
         return LoadedConfiguration(configuration: configuration, warnings: diagnostics)
     }
 

@@ -4,6 +4,8 @@
 /// its line. This is a small scanner over the text, which TOMLKit has already accepted: it follows
 /// table headers, multi-line strings and multi-line arrays, and notes where each key path first
 /// appears. Keys inside inline tables are not indexed; `line(of:)` falls back to the enclosing key.
+/// The entries of an array of tables (`[[watch]]`) are told apart by an index component: the
+/// second entry's `name` is `["watch", "#1", "name"]`.
 struct TOMLKeyLocator {
     private var lines: [[String]: Int] = [:]
 
@@ -14,6 +16,11 @@ struct TOMLKeyLocator {
                 lines[path] = index + 1
             }
         }
+    }
+
+    /// The path component that names entry `index` (from 0) of an array of tables.
+    static func entryComponent(_ index: Int) -> String {
+        "#\(index)"
     }
 
     /// The line of `path` (table names then key, e.g. `["upstream", "horizon", "servers"]`), or of
@@ -31,6 +38,7 @@ struct TOMLKeyLocator {
     /// line to the next.
     private struct Scanner {
         var table: [String] = []
+        var arrayOfTablesCounts: [[String]: Int] = [:]
         var openMultilineString: Character?
         var valueDepth = 0
 
@@ -47,8 +55,14 @@ struct TOMLKeyLocator {
                 if line[position] == "[" {
                     let isArrayOfTables = position + 1 < line.count && line[position + 1] == "["
                     let (keys, _) = Self.keyPath(line, from: position + (isArrayOfTables ? 2 : 1))
-                    table = keys
-                    return [keys]
+                    guard isArrayOfTables else {
+                        table = keys
+                        return [keys]
+                    }
+                    let index = arrayOfTablesCounts[keys, default: 0]
+                    arrayOfTablesCounts[keys] = index + 1
+                    table = keys + [TOMLKeyLocator.entryComponent(index)]
+                    return [keys, table]
                 }
                 let (keys, afterKey) = Self.keyPath(line, from: position)
                 // Past the `=`.

@@ -18,6 +18,8 @@ public struct RealtimeSettings: Sendable, Hashable {
     public var maxQueuedPackets: Int
     /// Open sessions one client IP may hold; beyond it handshakes get 429.
     public var maxSessionsPerIP: Int = 1000
+    /// Watcher polls (`[[watch]]`) in flight at once, over all scopes; more wait their turn.
+    public var maxConcurrentPolls: Int = 8
     /// Session-cookie authentication; nil means anonymous clients (development, demo).
     public var auth: RealtimeAuthSettings?
 

@@ -18,14 +18,18 @@ public struct ZenithConfiguration: Sendable {
     public var publish: PublishSettings?
     /// The metrics and health listener, when configured.
     public var metrics: MetricsSettings?
+    /// Shared polling watchers (`[[watch]]`), in file order.
+    public var watches: [WatchSettings]
     public var routes: RouteTable
 
     public init(
         sourcePath: String, listen: ListenConfiguration, tls: TLSFiles?, limits: Limits,
         proxy: ProxySettings, upstreams: [String: UpstreamConfiguration], log: LogSettings,
-        realtime: RealtimeSettings, publish: PublishSettings?, metrics: MetricsSettings? = nil, routes: RouteTable
+        realtime: RealtimeSettings, publish: PublishSettings?, metrics: MetricsSettings? = nil,
+        watches: [WatchSettings] = [], routes: RouteTable
     ) {
         self.metrics = metrics
+        self.watches = watches
         self.sourcePath = sourcePath
         self.listen = listen
         self.tls = tls

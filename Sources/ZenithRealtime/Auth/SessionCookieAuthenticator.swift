@@ -87,13 +87,10 @@ public final class SessionCookieAuthenticator: Sendable {
     }
 
     private func probe(cookies: String, key: String, on eventLoop: EventLoop) {
-        var headers = HTTPHeaders()
-        for (name, value) in self.settings.headers.sorted(by: { $0.key < $1.key }) {
-            headers.add(name: name, value: value)
-        }
-        headers.add(name: "cookie", value: cookies)
-        headers.add(name: "accept", value: "application/json")
-        let request = UpstreamClient.Request(method: .GET, uri: self.settings.endpoint, headers: headers)
+        let request = UpstreamClient.Request(
+            method: .GET, uri: self.settings.endpoint,
+            headers: HTTPHeaders(dashboardRequestWith: self.settings.headers, cookies: cookies)
+        )
         let started = NIODeadline.now()
         self.client.send(request, to: self.settings.upstream, timeout: self.settings.timeout, on: eventLoop)
             .whenComplete { result in

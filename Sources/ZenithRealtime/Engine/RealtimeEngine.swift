@@ -18,16 +18,29 @@ public final class RealtimeEngine: RealtimeEndpoint {
     /// Builds the engine on `eventLoops` (the proxy's). Every configured namespace is served by
     /// `namespaceHandler` when given, else by session-cookie authentication over `upstreamClient` when
     /// `[realtime.auth]` is configured, else by anonymous room subscriptions.
+    /// With `watches` (which need `[realtime.auth]`), sockets may also ask for shared polling
+    /// watchers (`WatchRequestHandler`).
     public static func make(
         settings: RealtimeSettings, eventLoops: [EventLoop], logger: Logger, upstreamClient: UpstreamClient? = nil,
-        namespaceHandler: SocketIONamespaceHandler? = nil
+        watches: [WatchSettings] = [], namespaceHandler: SocketIONamespaceHandler? = nil
     ) async throws -> RealtimeEngine {
         let handler: SocketIONamespaceHandler
+        var watchRegistry: WatchRegistry?
         if let given = namespaceHandler {
             handler = given
         } else if let auth = settings.auth, let upstreamClient {
             let authenticator = SessionCookieAuthenticator(settings: auth, client: upstreamClient, logger: logger)
-            handler = AuthenticatedRoomHandler(settings: auth, authenticator: authenticator, logger: logger)
+            let authenticated = AuthenticatedRoomHandler(settings: auth, authenticator: authenticator, logger: logger)
+            if watches.isEmpty {
+                handler = authenticated
+            } else {
+                let registry = WatchRegistry(
+                    watches: watches, eventLoops: eventLoops, client: upstreamClient, authenticator: authenticator,
+                    maxConcurrentPolls: settings.maxConcurrentPolls, logger: logger
+                )
+                watchRegistry = registry
+                handler = WatchRequestHandler(base: authenticated, registry: registry, authenticator: authenticator)
+            }
         } else {
             handler = RoomSubscriptionHandler()
         }
@@ -48,6 +61,7 @@ public final class RealtimeEngine: RealtimeEndpoint {
             configuration: socketConfiguration, engineConfiguration: engineConfiguration, namespaces: namespaces,
             eventLoops: eventLoops, logger: logger
         )
+        watchRegistry?.attach(server)
         return RealtimeEngine(socketIO: server)
     }
 

@@ -58,3 +58,14 @@ let minimalConfig = """
     http = ["127.0.0.1:8000"]
 
     """
+
+/// An upstream and the `[realtime.auth]` section that watchers need, to follow `minimalConfig`
+/// (lines 3 to 7).
+let horizonAuth = """
+    [upstream.horizon]
+    servers = ["127.0.0.1:8080"]
+    [realtime.auth]
+    upstream = "horizon"
+    endpoint = "/dashboard/api/keystone/user-session/"
+
+    """

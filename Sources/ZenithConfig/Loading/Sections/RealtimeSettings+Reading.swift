@@ -20,6 +20,7 @@ extension RealtimeSettings {
             maxQueuedPackets: section.read("max_queued_packets", as: .integer(16...1_000_000)) ?? defaults.maxQueuedPackets
         )
         self.maxSessionsPerIP = section.read("max_sessions_per_ip", as: .integer(1...1_000_000)) ?? 1000
+        self.maxConcurrentPolls = section.read("max_concurrent_polls", as: .integer(1...1000)) ?? 8
         for namespace in self.namespaces where !namespace.hasPrefix("/") {
             section.report("namespace '\(namespace)' must start with '/'", at: "namespaces")
         }

@@ -1,0 +1,268 @@
+import Logging
+import Metrics
+import NIOCore
+import NIOHTTP1
+import SocketIO
+import ZenithConfig
+import ZenithProxy
+
+/// Polls one `[[watch]]` endpoint for one scope (`project:abc`) on behalf of every socket of that
+/// scope that asked for it, and emits what changed between two polls to their room.
+///
+/// It polls only while it has members, with the session of one member at a time: before each poll
+/// the session is checked (through the auth cache) to still belong to the scope, and a session
+/// that is refused, by the check or by the endpoint, is never used again; the next member's is.
+/// Failures back off (doubling up to 30 s) and are reported to the members as
+/// `watch:<name>:state {"ok":false}`, recovery as `{"ok":true}`. Confined to one event loop.
+final class ScopeWatcher {
+    private enum Phase {
+        /// Not polling: just made, or no member has a usable session.
+        case idle
+        case waitingForPermit
+        case polling
+        case scheduled(Scheduled<Void>)
+        case stopped
+    }
+
+    /// What became of one poll.
+    private enum Outcome {
+        case answered(UpstreamClient.Response)
+        /// The session no longer belongs to the scope (ended, or moved to another project).
+        case sessionRefused
+        case failed(String)
+    }
+
+    /// Longest pause between polls after failures.
+    private static let maxBackoff = Duration.seconds(30)
+    /// Failures in a row after which an established watcher tells its members polling is down.
+    private static let failuresBeforeDown = 3
+    private static let accepted: JSONValue = .object(["ok": .bool(true)])
+
+    let key: WatchScopeKey
+    private let settings: WatchSettings
+    private let scopeTemplate: RoomTemplate
+    private let eventLoop: EventLoop
+    private let services: WatchServices
+
+    private var phase = Phase.idle
+    /// Members by socket id, and their ids in the order they came (the earliest usable polls).
+    private var members: [String: WatchMember] = [:]
+    private var arrivalOrder: [String] = []
+    private var pollerID: String?
+    private var refusedCookies: Set<String> = []
+    private var baseline: WatchSnapshot?
+    /// Acknowledgements waiting for the first successful poll.
+    private var waiters: [@Sendable (JSONValue) -> Void] = []
+    private var failuresInARow = 0
+    private var reportedDown = false
+
+    init(key: WatchScopeKey, settings: WatchSettings, eventLoop: EventLoop, services: WatchServices) {
+        self.key = key
+        self.settings = settings
+        self.scopeTemplate = RoomTemplate(settings.room)
+        self.eventLoop = eventLoop
+        self.services = services
+        services.metrics.scopes.increment()
+    }
+
+    var isStopped: Bool {
+        if case .stopped = self.phase { return true }
+        return false
+    }
+
+    /// Adds (or renews) a member; it is acknowledged at once when a baseline exists, else after
+    /// the first poll.
+    func add(_ member: WatchMember) {
+        guard !self.isStopped else { return }
+        if self.members.updateValue(member, forKey: member.socketID) == nil {
+            self.arrivalOrder.append(member.socketID)
+        }
+        if self.baseline != nil {
+            member.acknowledge(Self.accepted)
+        } else {
+            self.waiters.append(member.acknowledge)
+        }
+        if case .idle = self.phase {
+            self.pollNow()
+        }
+    }
+
+    /// Removes a member; the last one leaving stops the watcher for good.
+    func remove(socketID: String) {
+        guard let member = self.members.removeValue(forKey: socketID) else { return }
+        self.arrivalOrder.removeAll { $0 == socketID }
+        if self.pollerID == socketID {
+            self.pollerID = nil
+        }
+        if !self.members.values.contains(where: { $0.cookies == member.cookies }) {
+            self.refusedCookies.remove(member.cookies)
+        }
+        if self.members.isEmpty {
+            self.stop()
+        }
+    }
+
+    /// Stops polling; a poll in flight is discarded when it ends.
+    func stop() {
+        if case .scheduled(let task) = self.phase {
+            task.cancel()
+        }
+        self.phase = .stopped
+        self.waiters = []
+        self.services.metrics.scopes.decrement()
+    }
+
+    // MARK: Polling
+
+    private func pollNow() {
+        self.phase = .waitingForPermit
+        let watcher = NIOLoopBound(self, eventLoop: self.eventLoop)
+        self.services.permits.acquire(on: self.eventLoop) {
+            watcher.value.permitted()
+        }
+    }
+
+    private func permitted() {
+        guard case .waitingForPermit = self.phase else {
+            self.services.permits.release()
+            return
+        }
+        guard let member = self.currentPoller() else {
+            self.services.permits.release()
+            self.phase = .idle
+            self.answerWaiters(.object(["ok": .bool(false), "error": .string("unauthorized")]))
+            return
+        }
+        self.phase = .polling
+        let started = NIODeadline.now()
+        self.poll(with: member).assumeIsolated().whenSuccess { outcome in
+            self.services.permits.release()
+            self.services.metrics.pollTime.recordNanoseconds((NIODeadline.now() - started).nanoseconds)
+            guard case .polling = self.phase else { return }
+            self.finished(outcome, member: member)
+        }
+    }
+
+    /// The member whose session polls: the current one while it is usable, else the earliest.
+    private func currentPoller() -> WatchMember? {
+        if let id = self.pollerID, let member = self.members[id], !self.refusedCookies.contains(member.cookies) {
+            return member
+        }
+        let next = self.arrivalOrder.lazy.compactMap { self.members[$0] }.first {
+            !self.refusedCookies.contains($0.cookies)
+        }
+        self.pollerID = next?.socketID
+        return next
+    }
+
+    /// Checks that the session still belongs to the scope, then asks the endpoint with it.
+    private func poll(with member: WatchMember) -> EventLoopFuture<Outcome> {
+        let settings = self.settings
+        let client = self.services.client
+        let eventLoop = self.eventLoop
+        let scope = self.key.scope
+        let template = self.scopeTemplate
+        return self.services.authenticator.verify(cookieHeaders: [member.cookies], on: eventLoop).flatMap {
+            verdict -> EventLoopFuture<Outcome> in
+            switch verdict {
+            case .accepted(let identity) where template.fill(with: identity) == scope:
+                let request = UpstreamClient.Request(
+                    method: .GET, uri: settings.path,
+                    headers: HTTPHeaders(dashboardRequestWith: settings.headers, cookies: member.cookies)
+                )
+                return client.send(
+                    request, to: settings.upstream, timeout: settings.timeout,
+                    maxResponseBytes: settings.maxResponseBytes, on: eventLoop
+                ).map { Outcome.answered($0) }.recover { Outcome.failed("\($0)") }
+            case .accepted, .refused:
+                return eventLoop.makeSucceededFuture(.sessionRefused)
+            case .unavailable:
+                return eventLoop.makeSucceededFuture(.failed("auth endpoint unavailable"))
+            }
+        }
+    }
+
+    private func finished(_ outcome: Outcome, member: WatchMember) {
+        switch outcome {
+        case .answered(let response) where (200..<300).contains(response.status.code):
+            do {
+                self.succeeded(try WatchSnapshot(parsing: response.body, settings: self.settings))
+            } catch {
+                self.failed(error.description)
+            }
+        case .answered(let response) where [401, 403].contains(response.status.code) || (300..<400).contains(response.status.code):
+            self.sessionRefused(member)
+        case .answered(let response):
+            self.failed("status \(response.status.code)")
+        case .sessionRefused:
+            self.sessionRefused(member)
+        case .failed(let reason):
+            self.failed(reason)
+        }
+    }
+
+    private func succeeded(_ snapshot: WatchSnapshot) {
+        self.services.metrics.polls(.ok).increment()
+        self.failuresInARow = 0
+        if self.reportedDown {
+            self.reportedDown = false
+            self.services.logger.notice("watcher polls again", metadata: ["watch": "\(self.key)"])
+            self.emit(self.key.stateEvent, Self.accepted)
+        }
+        if let baseline = self.baseline {
+            let changes = snapshot.changes(since: baseline)
+            if !changes.isEmpty {
+                self.services.metrics.changes.increment()
+                self.emit(self.key.event, changes.payload(watch: self.key.watch, scope: self.key.scope))
+            }
+        }
+        self.baseline = snapshot
+        self.answerWaiters(Self.accepted)
+        self.schedule(after: self.settings.interval)
+    }
+
+    /// The session is not used again; the next member's is tried at once (each try rules one
+    /// session out, so this ends).
+    private func sessionRefused(_ member: WatchMember) {
+        self.services.metrics.polls(.unauthorized).increment()
+        self.refusedCookies.insert(member.cookies)
+        self.pollNow()
+    }
+
+    private func failed(_ reason: String) {
+        self.services.metrics.polls(.failed).increment()
+        self.failuresInARow += 1
+        if self.failuresInARow == 1 {
+            self.services.logger.warning("watcher poll failed", metadata: ["watch": "\(self.key)", "reason": "\(reason)"])
+        }
+        if !self.reportedDown && (self.baseline == nil || self.failuresInARow >= Self.failuresBeforeDown) {
+            self.reportedDown = true
+            self.emit(self.key.stateEvent, .object(["ok": .bool(false)]))
+        }
+        self.answerWaiters(.object(["ok": .bool(false), "error": .string("unavailable")]))
+        let backoff = self.settings.interval * (1 << min(self.failuresInARow, 8))
+        self.schedule(after: min(backoff, max(Self.maxBackoff, self.settings.interval)))
+    }
+
+    private func schedule(after delay: Duration) {
+        let task = self.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(delay)) {
+            guard case .scheduled = self.phase else { return }
+            self.pollNow()
+        }
+        self.phase = .scheduled(task)
+    }
+
+    private func answerWaiters(_ reply: JSONValue) {
+        let waiters = self.waiters
+        self.waiters = []
+        for acknowledge in waiters {
+            acknowledge(reply)
+        }
+    }
+
+    private func emit(_ event: String, _ payload: JSONValue) {
+        self.services.emit(
+            SocketIOBroadcast(namespace: self.key.namespace, rooms: [self.key.room], event: event, arguments: [payload])
+        )
+    }
+}

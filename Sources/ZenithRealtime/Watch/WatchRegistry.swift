@@ -1,0 +1,76 @@
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import SocketIO
+import ZenithConfig
+import ZenithProxy
+
+/// Every scope watcher of the process, found by `WatchScopeKey`: made when the first socket of a
+/// scope asks for a watch, dropped when the last one leaves.
+///
+/// Watchers are spread over the event loops by key; each loop's share is touched only on that
+/// loop, so no lock is taken for membership changes. Events leave through the Socket.IO server,
+/// which is attached once it exists (the server needs the namespace handler, which needs this).
+public final class WatchRegistry: Sendable {
+    let watches: [String: (settings: WatchSettings, services: WatchServices)]
+    /// The watchers that live on each event loop.
+    private let shards: [NIOLoopBoundBox<[WatchScopeKey: ScopeWatcher]>]
+    private let server = NIOLockedValueBox<SocketIOServer?>(nil)
+
+    public init(
+        watches: [WatchSettings], eventLoops: [EventLoop], client: UpstreamClient,
+        authenticator: SessionCookieAuthenticator, maxConcurrentPolls: Int, logger: Logger
+    ) {
+        let permits = PollPermits(count: maxConcurrentPolls)
+        let server = self.server
+        let emit: @Sendable (SocketIOBroadcast) -> Void = { broadcast in
+            _ = server.withLockedValue { $0 }?.broadcast(broadcast)
+        }
+        self.watches = Dictionary(uniqueKeysWithValues: watches.map { settings in
+            let services = WatchServices(
+                client: client, authenticator: authenticator, permits: permits,
+                metrics: WatchMetrics(watch: settings.name), logger: logger, emit: emit
+            )
+            return (settings.name, (settings, services))
+        })
+        self.shards = eventLoops.map {
+            NIOLoopBoundBox.makeBoxSendingValue([:], as: [WatchScopeKey: ScopeWatcher].self, eventLoop: $0)
+        }
+    }
+
+    /// Gives the watchers their way out to the sockets.
+    public func attach(_ server: SocketIOServer) {
+        self.server.withLockedValue { $0 = server }
+    }
+
+    /// Adds `member` to the watcher of `key`, making it if needed.
+    func add(_ member: WatchMember, to key: WatchScopeKey) {
+        guard let watch = self.watches[key.watch] else { return }
+        let shard = self.shard(for: key)
+        shard.eventLoop.execute {
+            if let watcher = shard.value[key], !watcher.isStopped {
+                watcher.add(member)
+                return
+            }
+            let watcher = ScopeWatcher(key: key, settings: watch.settings, eventLoop: shard.eventLoop, services: watch.services)
+            shard.value[key] = watcher
+            watcher.add(member)
+        }
+    }
+
+    /// Takes a socket out of the watcher of `key`; the watcher stops when it was the last.
+    func remove(socketID: String, from key: WatchScopeKey) {
+        let shard = self.shard(for: key)
+        shard.eventLoop.execute {
+            guard let watcher = shard.value[key] else { return }
+            watcher.remove(socketID: socketID)
+            if watcher.isStopped {
+                shard.value[key] = nil
+            }
+        }
+    }
+
+    private func shard(for key: WatchScopeKey) -> NIOLoopBoundBox<[WatchScopeKey: ScopeWatcher]> {
+        self.shards[Int(UInt(bitPattern: key.hashValue) % UInt(self.shards.count))]
+    }
+}
