@@ -20,25 +20,12 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 from auth_helpers import auth_section  # noqa: E402
-from harness import ApacheDashboard, free_port, start_zenith, to_toml  # noqa: E402,F401
-from horizon_helpers import (INSTANCES_PAGE, SERVERS_API, make_server, set_servers)  # noqa: E402,F401
+from harness import ApacheDashboard, free_port, start_zenith  # noqa: E402
+from horizon_helpers import INSTANCES_PAGE, SERVERS_API  # noqa: E402
+from test_watch import servers_watch  # noqa: E402
 from testapp import identities  # noqa: E402  (harness puts the fixture on sys.path)
 
 GLUE = "/socket.io/zenith-horizon.js"
-WATCH_INTERVAL = "500ms"
-
-WATCH_SECTION = f"""
-[[watch]]
-name = "servers"
-upstream = "dashboard"
-path = "{SERVERS_API}"
-headers = {{ "X-Requested-With" = "XMLHttpRequest" }}
-items = "items"
-key = "id"
-fields = ["status", "OS-EXT-STS:task_state", "OS-EXT-STS:power_state"]
-interval = "{WATCH_INTERVAL}"
-room = "project:{{project_id}}"
-"""
 
 ROUTES = f"""\
 # host  path-prefix    action    target      options
@@ -55,18 +42,20 @@ ROUTES_REALTIME_DOWN = f"""\
 """
 
 
-def zenith_config(apache: ApacheDashboard, port: int, watch: bool = True) -> str:
-    """zenith.toml text: the dashboard upstream, realtime auth for the browser's origin, and the watcher."""
+def zenith_config(apache: ApacheDashboard, port: int, watch: bool = True) -> dict:
+    """The dashboard upstream, realtime auth for the browser's origin, and the servers watcher
+    (test_watch.servers_watch: every 500 ms per project)."""
     config = {
         "routes": "routes",
         "listen": {"http": [f"127.0.0.1:{port}"]},
         "upstream": {"dashboard": {"servers": [f"127.0.0.1:{apache.port}"], "connect_timeout": "1s",
                                    "response_timeout": "10s"}},
-        "realtime": {"allowed_origins": [f"http://127.0.0.1:{port}"], "ping_interval": "5s",
-                     "ping_timeout": "5s", "auth": auth_section(subscribe=[])},
+        "realtime": {"allowed_origins": [f"http://127.0.0.1:{port}"], "auth": auth_section()},
         "log": {"level": "info", "access": True},
     }
-    return to_toml(config) + (WATCH_SECTION if watch else "")
+    if watch:
+        config["watch"] = [servers_watch()]
+    return config
 
 
 def start_horizon_zenith(apache: ApacheDashboard, port: int | None = None, watch: bool = True,

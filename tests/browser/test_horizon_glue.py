@@ -19,9 +19,9 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from horizon_env import (INSTANCES_PAGE, footer, free_port, glue_stats, log_in, make_server,
-                         open_instances, row_updates, rows, set_servers, start_zenith, wait_until)
-from horizon_helpers import add_server, remove_server, set_server
+from horizon_env import (INSTANCES_PAGE, footer, free_port, glue_stats, log_in, open_instances, row_updates,
+                         rows, start_zenith, wait_until)
+from horizon_helpers import add_server, make_server, remove_server, set_server, set_servers
 
 FAKE_SOCKET = """
 (() => {
