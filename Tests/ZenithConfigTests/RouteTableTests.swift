@@ -88,8 +88,10 @@ struct RouteTableTests {
         var withOptions = Self.route(nil, "/static/", "static", line: 2)
         withOptions.action = .staticFiles(directory: "/srv/static")
         withOptions.options = RouteOptions(bodyBytes: 1 << 20, maxAge: .seconds(86400))
+        var injecting = Self.route(nil, "/", "horizon", line: 1)
+        injecting.options = RouteOptions(inject: "/socket.io/zenith-horizon.js")
         let table = RouteTable(routes: [
-            Self.route(nil, "/", "horizon", line: 1),
+            injecting,
             withOptions,
             Route(host: "a.example", pathPrefix: "/old/", action: .redirect(status: 301, location: "/new/"), options: RouteOptions(), file: "routes", line: 3),
             Route(host: nil, pathPrefix: "/socket.io/", action: .realtime, options: RouteOptions(), file: "routes", line: 4),
@@ -98,7 +100,7 @@ struct RouteTableTests {
             routes:3  a.example  /old/        redirect 301 /new/
             routes:4  *          /socket.io/  realtime
             routes:2  *          /static/     static /srv/static  body_bytes=1MiB max_age=1d
-            routes:1  *          /            proxy horizon
+            routes:1  *          /            proxy horizon       inject=/socket.io/zenith-horizon.js
             """
         #expect(table.render() == expected)
     }

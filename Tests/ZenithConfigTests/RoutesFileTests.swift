@@ -76,7 +76,7 @@ struct RoutesFileTests {
     @Test("an option the action does not take is an error on its line")
     func unknownOption() throws {
         #expect(try errors("* /a/ proxy horizon max_age=1d\n* /b/ realtime timeout=1s\n") == [
-            "1: unknown option 'max_age' for proxy (accepted: timeout, body_bytes, preserve_host)",
+            "1: unknown option 'max_age' for proxy (accepted: timeout, body_bytes, preserve_host, inject)",
             "2: unknown option 'timeout': realtime takes no options",
         ])
     }
@@ -87,6 +87,45 @@ struct RoutesFileTests {
             "1: bad value 'soon' for timeout: expected a duration greater than zero, such as 30s",
             "2: bad value 'yes' for preserve_host: expected true or false",
             "2: bad value 'lots' for body_bytes: expected a size such as 10MiB",
+        ])
+    }
+
+    @Test("inject on a proxy route names the script to insert into its pages")
+    func injectOption() throws {
+        let fixture = try ConfigFixture(config: config, routes: """
+            *  /dashboard/  proxy  horizon  inject=/socket.io/zenith-horizon.js
+            *  /cdn/  proxy  horizon  inject=https://cdn.example.org/a.js?v=2&x=1
+            *  /  proxy  horizon
+            """)
+        let routes = try fixture.routes()
+        #expect(routes[0].options == RouteOptions(inject: "/socket.io/zenith-horizon.js"))
+        #expect(routes[1].options.inject == "https://cdn.example.org/a.js?v=2&x=1")
+        #expect(routes[2].options.inject == nil)
+    }
+
+    @Test("inject is refused on actions other than proxy")
+    func injectOnlyOnProxy() throws {
+        let fixture = try ConfigFixture(config: config, routes: "")
+        let staticDirectory = try fixture.makeDirectory("static")
+        try fixture.write("routes", """
+            *  /socket.io/  realtime  inject=/x.js
+            *  /static/  static  \(staticDirectory)  inject=/x.js
+            *  /old/  redirect  301  /new/  inject=/x.js
+            """)
+        #expect(fixture.diagnostics().map { "\($0.line): \($0.message)" } == [
+            "1: unknown option 'inject': realtime takes no options",
+            "2: unknown option 'inject' for static (accepted: max_age, body_bytes)",
+            "3: unknown option 'inject': redirect takes no options",
+        ])
+    }
+
+    @Test("an inject value that is not a path or an http(s) URL, or could break out of the tag, is an error", arguments: [
+        "socket.io/zenith.js", "//cdn.example.org/a.js", "ftp://example.org/a.js", "https://", "https:///a.js",
+        "javascript:alert(1)", "/a.js\"onload=\"x", "/a.js><script>", "/a<b.js", "/\u{e9}.js", "",
+    ])
+    func badInjectValue(value: String) throws {
+        #expect(try errors("* / proxy horizon inject=\(value)") == [
+            "1: bad value '\(value)' for inject: expected a path such as /zenith.js or an http(s) URL, without spaces, \", < or >"
         ])
     }
 

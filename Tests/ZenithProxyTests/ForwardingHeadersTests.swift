@@ -11,11 +11,12 @@ struct ForwardingHeadersTests {
 
     private func forward(
         _ headers: [(String, String)], trusted: Bool = false, preserveHost: Bool = true,
-        framing: RequestFraming = .init(contentLength: nil, chunked: false), upgrade: Bool = false
+        framing: RequestFraming = .init(contentLength: nil, chunked: false), upgrade: Bool = false,
+        identityEncoding: Bool = false
     ) -> HTTPHeaders {
         let maker = ForwardedRequestHead(
             clientIP: self.client.ipAddress!, clientIsTrusted: trusted, scheme: "http", preserveHost: preserveHost,
-            server: HostAndPort(host: "127.0.0.1", port: 8080)
+            server: HostAndPort(host: "127.0.0.1", port: 8080), identityEncoding: identityEncoding
         )
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/x", headers: HTTPHeaders(headers))
         return maker.make(from: head, framing: framing, upgrade: upgrade).headers
@@ -69,6 +70,14 @@ struct ForwardingHeadersTests {
         let sent = forward([("Host", "dash"), ("Connection", "Upgrade"), ("Upgrade", "websocket")], upgrade: true)
         #expect(sent["upgrade"] == ["websocket"])
         #expect(sent["connection"] == ["upgrade"])
+    }
+
+    @Test("a page for an inject route is asked for without compression")
+    func identityEncoding() {
+        let headers = [("Host", "dash"), ("Accept", "text/html"), ("Accept-Encoding", "gzip, br"), ("accept-encoding", "zstd")]
+        #expect(forward(headers, identityEncoding: true)["accept-encoding"] == ["identity"])
+        #expect(forward([("Host", "dash")], identityEncoding: true)["accept-encoding"] == ["identity"])
+        #expect(forward(headers)["accept-encoding"] == ["gzip, br", "zstd"])
     }
 
     @Test("response hop-by-hop headers are removed and Set-Cookie fields stay apart")

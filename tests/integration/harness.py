@@ -7,6 +7,8 @@ Everything runs on 127.0.0.1 with free ports, in temporary directories, and is a
 - `WebSocketEcho`: a `websockets` echo server (tests/integration/ws_echo.py) in a subprocess.
 - `start_zenith(config, routes)`: the zenith binary (ZENITH_BIN or .build/debug/zenith) with a
   generated zenith.toml and routes file.
+- `make_certificate(dir)`: a self-signed certificate for TLS listeners; `scrape(port)` and
+  `metric(samples, name, **labels)`: samples of the metrics listener.
 - Raw-socket HTTP helpers (`raw_exchange`, `read_response`, `http_request`) for the cases that
   ordinary clients refuse to produce (smuggling, pipelining, Expect, source-address binding).
 """
@@ -18,6 +20,7 @@ import hashlib
 import json
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -498,6 +501,44 @@ def base_config(apache: ApacheDashboard, ws: WebSocketEcho | None = None, **over
         else:
             cfg[key] = val
     return cfg
+
+
+def make_certificate(directory: Path, name: str = "cert", cn: str = "localhost") -> tuple[Path, Path]:
+    """A self-signed certificate for localhost and 127.0.0.1 and its key: (cert.pem, key.pem)."""
+    key, cert = directory / f"{name}-key.pem", directory / f"{name}.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
+                    "-out", str(cert), "-days", "2", "-subj", f"/CN={cn}",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+# ---------------------------------------------------------------------------------------------
+# the metrics listener
+
+
+def scrape(port: int) -> dict[str, float]:
+    """The samples of zenith's `GET /metrics` on `port`, by name with labels."""
+    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    samples = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            samples[name] = float(value)
+    return samples
+
+
+def metric(samples: dict[str, float], name: str, **labels) -> float:
+    """The sum of the samples of `name` whose labels include `labels`."""
+    total = 0.0
+    for key, value in samples.items():
+        match = re.fullmatch(r"([a-z_]+)(?:\{(.*)\})?", key)
+        if not match or match.group(1) != name:
+            continue
+        have = dict(re.findall(r'(\w+)="([^"]*)"', match.group(2) or ""))
+        if all(have.get(k) == v for k, v in labels.items()):
+            total += value
+    return total
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,37 +1,13 @@
 """The metrics listener: Prometheus text whose counters move with traffic, /healthz and /readyz."""
 import os
-import re
 import signal
 
 import requests
 import socketio
 
-from harness import base_config, free_port
+from harness import base_config, free_port, metric, scrape
 
 ROUTES = "*  /socket.io/  realtime\n*  /  proxy  dashboard\n"
-
-
-def scrape(port) -> dict[str, float]:
-    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
-    samples = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.rsplit(" ", 1)
-            samples[name] = float(value)
-    return samples
-
-
-def metric(samples, name, **labels):
-    """The sum of the samples of `name` whose labels include `labels`."""
-    total = 0.0
-    for key, value in samples.items():
-        match = re.fullmatch(r"([a-z_]+)(?:\{(.*)\})?", key)
-        if not match or match.group(1) != name:
-            continue
-        have = dict(re.findall(r'(\w+)="([^"]*)"', match.group(2) or ""))
-        if all(have.get(k) == v for k, v in labels.items()):
-            total += value
-    return total
 
 
 def start(apache, zenith_factory, **upstream_override):

@@ -11,18 +11,9 @@ import pytest
 import requests
 import socketio
 
-from harness import ZENITH_BIN, base_config, free_port, wait_for_port
+from harness import ZENITH_BIN, base_config, free_port, make_certificate, wait_for_port
 
 ROUTES = "*  /socket.io/  realtime\n*  /  proxy  dashboard\n"
-
-
-def make_certificate(directory, name="cert", cn="localhost"):
-    key, cert = directory / f"{name}-key.pem", directory / f"{name}.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key),
-                    "-out", str(cert), "-days", "2", "-subj", f"/CN={cn}",
-                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"],
-                   check=True, capture_output=True)
-    return cert, key
 
 
 @pytest.fixture

@@ -18,10 +18,9 @@ from pathlib import Path
 import pytest
 
 from auth_helpers import close, login, project_of, sio_connect, start_auth
-from harness import ZENITH_BIN, free_port, to_toml
+from harness import ZENITH_BIN, free_port, metric, scrape, to_toml
 from horizon_helpers import SERVERS_API, make_server, servers_path, set_server, set_servers
 from realtime_helpers import zenith_survives  # noqa: F401 (fixture)
-from test_metrics import metric, scrape
 
 INTERVAL = 0.5
 

@@ -41,7 +41,9 @@ public final class EngineIOServer: Sendable {
         for (index, loop) in eventLoops.enumerated() {
             registries.append(
                 try await loop.submit {
-                    NIOLoopBound(EngineIOSessionRegistry(loopIndex: index, perAddress: perAddress), eventLoop: loop)
+                    NIOLoopBound(
+                        EngineIOSessionRegistry(loopIndex: index, perAddress: perAddress, eventLoop: loop), eventLoop: loop
+                    )
                 }.get()
             )
         }

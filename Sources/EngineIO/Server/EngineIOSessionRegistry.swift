@@ -6,10 +6,13 @@ final class EngineIOSessionRegistry {
     private var sessions: [String: EngineIOSocket] = [:]
     let loopIndex: Int
     private let perAddress: SessionsPerAddress
+    /// Flushes the WebSockets of this loop's sessions once per run of tasks.
+    let flushBatch: WebSocketFlushBatch
 
-    init(loopIndex: Int, perAddress: SessionsPerAddress) {
+    init(loopIndex: Int, perAddress: SessionsPerAddress, eventLoop: EventLoop) {
         self.loopIndex = loopIndex
         self.perAddress = perAddress
+        self.flushBatch = WebSocketFlushBatch(eventLoop: eventLoop)
     }
 
     /// `zenith_realtime_sessions{transport}` and `zenith_realtime_upgrades_total`.

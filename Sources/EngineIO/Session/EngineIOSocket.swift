@@ -64,7 +64,8 @@ public final class EngineIOSocket {
     public func send(_ frame: EngineIOFrame) {
         guard !self.isClosed else { return }
         if case .webSocket(let webSocket) = self.transport, self.queue.isEmpty, webSocket.isWritable {
-            webSocket.write(frame, flush: true)
+            webSocket.write(frame, flush: false)
+            self.registry.flushBatch.add(webSocket)
             return
         }
         guard self.queue.count < self.configuration.maxQueuedPackets else {

@@ -30,6 +30,9 @@ final class WebSocketTransport: ChannelInboundHandler {
     /// The channel can take more bytes without growing its outbound buffer past the high mark.
     var isWritable: Bool { self.channel.isWritable }
 
+    /// Written frames wait in the session loop's `WebSocketFlushBatch`; touched on that loop only.
+    var flushPending = false
+
     /// The attached session; only to be read on the session's loop.
     fileprivate var attachedSession: EngineIOSocket? { self.session }
 

@@ -46,11 +46,18 @@ public struct RouteOptions: Sendable, Hashable {
     public var maxAge: Duration?
     /// proxy: overrides `[proxy] preserve_host`.
     public var preserveHost: Bool?
+    /// proxy: the `src` of a `<script>` tag inserted into the HTML pages the backend answers with
+    /// (checked by `ScriptSourceSyntax`); nil leaves pages alone.
+    public var inject: String?
 
-    public init(timeout: Duration? = nil, bodyBytes: Int64? = nil, maxAge: Duration? = nil, preserveHost: Bool? = nil) {
+    public init(
+        timeout: Duration? = nil, bodyBytes: Int64? = nil, maxAge: Duration? = nil, preserveHost: Bool? = nil,
+        inject: String? = nil
+    ) {
         self.timeout = timeout
         self.bodyBytes = bodyBytes
         self.maxAge = maxAge
         self.preserveHost = preserveHost
+        self.inject = inject
     }
 }

@@ -30,7 +30,7 @@ enum RouteActionKeyword: String, CaseIterable {
 
     var acceptedOptions: [RouteOptionKey] {
         switch self {
-        case .proxy: [.timeout, .bodyBytes, .preserveHost]
+        case .proxy: [.timeout, .bodyBytes, .preserveHost, .inject]
         case .staticFiles: [.maxAge, .bodyBytes]
         case .realtime, .redirect, .respond: []
         }

@@ -4,6 +4,7 @@ enum RouteOptionKey: String, CaseIterable {
     case bodyBytes = "body_bytes"
     case maxAge = "max_age"
     case preserveHost = "preserve_host"
+    case inject
 
     /// What the value should look like, completing "expected ...".
     var expectation: String {
@@ -12,6 +13,7 @@ enum RouteOptionKey: String, CaseIterable {
         case .bodyBytes: "a size such as 10MiB"
         case .maxAge: "a duration such as 1d"
         case .preserveHost: "true or false"
+        case .inject: "a path such as /zenith.js or an http(s) URL, without spaces, \", < or >"
         }
     }
 
@@ -30,6 +32,9 @@ enum RouteOptionKey: String, CaseIterable {
         case .preserveHost:
             guard let flag = Bool(String(value)) else { return false }
             options.preserveHost = flag
+        case .inject:
+            guard ScriptSourceSyntax.isValid(value) else { return false }
+            options.inject = String(value)
         }
         return true
     }

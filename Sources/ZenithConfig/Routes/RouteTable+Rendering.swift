@@ -39,6 +39,7 @@ extension RouteTable {
         if let bodyBytes = options.bodyBytes { written.append("body_bytes=\(SizeParser.format(bodyBytes))") }
         if let maxAge = options.maxAge { written.append("max_age=\(DurationParser.format(maxAge))") }
         if let preserveHost = options.preserveHost { written.append("preserve_host=\(preserveHost)") }
+        if let inject = options.inject { written.append("inject=\(inject)") }
         return written.joined(separator: " ")
     }
 }

@@ -4,13 +4,16 @@ import ZenithConfig
 
 /// Builds the head Zenith sends upstream from the head a client sent: hop-by-hop headers out,
 /// framing restated, X-Forwarded-For/-Proto/-Host and Forwarded set (a trusted proxy's values
-/// extended, anyone else's replaced), Host kept or set to the server's.
+/// extended, anyone else's replaced), Host kept or set to the server's, and Accept-Encoding set to
+/// `identity` for a page that an `inject=` route inserts its script into.
 struct ForwardedRequestHead {
     var clientIP: String
     var clientIsTrusted: Bool
     var scheme: String
     var preserveHost: Bool
     var server: HostAndPort
+    /// Replace the client's Accept-Encoding with `identity` (see `ScriptInjectionDecision.asksForPage`).
+    var identityEncoding = false
 
     func make(from head: HTTPRequestHead, framing: RequestFraming, upgrade: Bool) -> HTTPRequestHead {
         let hopByHop = HopByHopHeaders(of: head.headers)
@@ -35,6 +38,8 @@ struct ForwardedRequestHead {
             case 15 where name.equalsIgnoringASCIICase("x-forwarded-for"):
                 forwardedFor = forwardedFor.map { $0 + ", " + value } ?? value
                 continue
+            case 15 where self.identityEncoding && name.equalsIgnoringASCIICase("accept-encoding"):
+                continue
             case 16 where name.equalsIgnoringASCIICase("x-forwarded-host"):
                 forwardedHost = value
                 continue
@@ -48,6 +53,9 @@ struct ForwardedRequestHead {
         }
         if !self.preserveHost {
             headers.add(name: "host", value: self.server.description)
+        }
+        if self.identityEncoding {
+            headers.add(name: "accept-encoding", value: "identity")
         }
         if framing.chunked {
             headers.add(name: "transfer-encoding", value: "chunked")

@@ -9,6 +9,7 @@ import ZenithConfig
 /// Both channels live on the same event loop, so no lock is needed. A request that meets a reused
 /// connection the backend had closed is retried once on a new one when that is safe (idempotent
 /// method, no body sent). After a 101 answer to an Upgrade the two sockets become a byte tunnel.
+/// On an `inject=` route, HTML pages get the route's script tag on their way through.
 final class ProxyExchange: StartableResponder, ReadCompletionObserver, UpstreamConnectionDelegate {
     private enum UpstreamState {
         case waiting
@@ -35,6 +36,7 @@ final class ProxyExchange: StartableResponder, ReadCompletionObserver, UpstreamC
     private var upgradeAccepted = false
     private var upstreamKeepAlive = false
     private var requestSentAt: NIODeadline?
+    private var injection = ScriptInjection.passThrough
 
     init(
         client: ClientConnectionHandler, pool: UpstreamPool, route: Route, head: HTTPRequestHead,
@@ -87,7 +89,8 @@ final class ProxyExchange: StartableResponder, ReadCompletionObserver, UpstreamC
             clientIsTrusted: self.client.loop.trustedProxies.contains(self.client.clientAddress),
             scheme: self.client.transport.scheme,
             preserveHost: self.route.options.preserveHost ?? self.client.loop.configuration.proxy.preserveHost,
-            server: server
+            server: server,
+            identityEncoding: self.route.options.inject != nil && ScriptInjectionDecision.asksForPage(self.requestHead)
         )
         connection.write(.head(forwarding.make(from: self.requestHead, framing: self.framing, upgrade: self.isUpgrade)))
         if self.expectsContinue && !self.client.requestComplete {
@@ -177,9 +180,14 @@ final class ProxyExchange: StartableResponder, ReadCompletionObserver, UpstreamC
                 self.upgradeAccepted = true
             }
             self.upstreamKeepAlive = head.isKeepAlive
-            self.client.sendHead(ForwardedResponseHead.make(from: head))
+            let forwarded = ForwardedResponseHead.make(from: head)
+            if let source = self.route.options.inject {
+                self.client.sendHead(self.prepareInjection(of: source, into: forwarded))
+            } else {
+                self.client.sendHead(forwarded)
+            }
         case .body(let buffer):
-            self.client.sendBody(.byteBuffer(buffer))
+            self.injection.process(buffer) { self.client.sendBody(.byteBuffer($0)) }
             if !self.client.isWritable {
                 connection.pauseReading()
             }
@@ -198,7 +206,27 @@ final class ProxyExchange: StartableResponder, ReadCompletionObserver, UpstreamC
             // can one answering an Upgrade it refused (it may still switch protocols later).
             let reusable = self.upstreamKeepAlive && self.requestForwarded && !self.isUpgrade
             self.pool.release(connection, reusable: reusable)
+            self.injection.finish { self.client.sendBody(.byteBuffer($0)) }
             self.client.finishResponse()
+        }
+    }
+
+    /// Decides whether this response gets the script tag of the route's `inject=` option, readies
+    /// `injection` if so, and returns the head to send.
+    private func prepareInjection(of source: String, into head: HTTPResponseHead) -> HTTPResponseHead {
+        let decision = ScriptInjectionDecision(
+            method: self.requestHead.method, response: head, tagLength: ScriptInjection.tagLength(source: source)
+        )
+        switch decision {
+        case .inject(let adjusted):
+            self.injection = ScriptInjection(source: source, allocator: self.client.allocator)
+            self.client.loop.metrics.countInjection()
+            return adjusted
+        case .skipEncoded:
+            self.client.loop.metrics.countInjectionSkippedEncoded()
+            return head
+        case .leave:
+            return head
         }
     }
 

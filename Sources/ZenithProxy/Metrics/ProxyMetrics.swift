@@ -9,6 +9,11 @@ final class ProxyMetrics {
     private var requests: [Int: Counter] = [:]
     private var upstreamLatency: [String: Timer] = [:]
     private var connections: [String: Meter] = [:]
+    // Made on first use, after the executable has bootstrapped the metrics system.
+    private lazy var injected = Counter(label: "zenith_injected_total")
+    private lazy var injectionsSkippedEncoded = Counter(
+        label: "zenith_inject_skipped_total", dimensions: [("reason", "encoded")]
+    )
 
     /// `zenith_requests_total{route, status}`: `status` is the class (2xx, 4xx...), `route` the
     /// rule's file:line (or `none`).
@@ -47,5 +52,16 @@ final class ProxyMetrics {
         let meter = Meter(label: "zenith_client_connections", dimensions: [("protocol", protocolName)])
         self.connections[protocolName] = meter
         return meter
+    }
+
+    /// `zenith_injected_total`: pages that got the script tag of an `inject=` route.
+    func countInjection() {
+        self.injected.increment()
+    }
+
+    /// `zenith_inject_skipped_total{reason="encoded"}`: pages of an `inject=` route sent without
+    /// the tag because the backend compressed them.
+    func countInjectionSkippedEncoded() {
+        self.injectionsSkippedEncoded.increment()
     }
 }

@@ -96,7 +96,6 @@ public final class ProxyServer: Sendable {
         let configuration = self.configuration
         let logger = self.logger
         let quiescingHelpers = self.quiescingHelpers
-        let decoderLimits = NIOHTTPDecoderLimitConfiguration(headerBytes: configuration.limits.headerBytes)
         let pipelines = ClientPipelines(contexts: self.contexts, headerBytes: configuration.limits.headerBytes)
         let tlsContext = self.tlsContext
         // ServerBootstrap is a class whose setters return self: each listener kind gets its own.

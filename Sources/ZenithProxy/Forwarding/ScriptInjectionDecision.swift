@@ -1,0 +1,70 @@
+import NIOHTTP1
+
+/// Whether a response on an `inject=` route gets the route's script tag, and the head sent with it.
+/// Made by `ProxyExchange` from the backend's response head; the tag itself is `ScriptInjection`'s.
+///
+/// Only a whole HTML page can take the tag: the answer to a GET (a HEAD answer has no body, and is
+/// left as the backend sent it), status 200, `Content-Type: text/html`, no Content-Range, and not
+/// compressed (Zenith does not decompress pages; compressed ones are left alone and counted).
+/// The tag is always inserted once a page qualifies, so a Content-Length grows by its length.
+enum ScriptInjectionDecision: Equatable {
+    /// Insert the tag and send this head.
+    case inject(HTTPResponseHead)
+    /// A page, but compressed: sent unchanged.
+    case skipEncoded
+    /// Not a page: sent unchanged.
+    case leave
+
+    init(method: HTTPMethod, response head: HTTPResponseHead, tagLength: Int) {
+        let headers = head.headers
+        guard method == .GET, head.status == .ok, !headers.contains(name: "content-range"),
+            let contentType = headers.first(name: "content-type"),
+            Self.mediaType(of: contentType[...]).equalsIgnoringASCIICase("text/html")
+        else {
+            self = .leave
+            return
+        }
+        for coding in headers["content-encoding"] {
+            for token in coding.split(separator: ",") {
+                let name = token.trimmingHTTPWhitespace()
+                if !name.isEmpty && !name.equalsIgnoringASCIICase("identity") {
+                    self = .skipEncoded
+                    return
+                }
+            }
+        }
+        let lengths = headers["content-length"]
+        guard !lengths.isEmpty else {
+            // Chunked or ended by the close: the client's framing takes the longer body as it is.
+            self = .inject(head)
+            return
+        }
+        guard lengths.count == 1, let length = Int(lengths[0].trimmingHTTPWhitespace()), length >= 0 else {
+            self = .leave
+            return
+        }
+        var adjusted = head
+        adjusted.headers.replaceOrAdd(name: "content-length", value: String(length + tagLength))
+        self = .inject(adjusted)
+    }
+
+    /// A GET that asks for HTML, as a browser navigation does. On an `inject=` route it is forwarded
+    /// with `Accept-Encoding: identity` instead of the client's: a backend that compresses its pages
+    /// (Apache with mod_deflate) then answers one that the tag can go into. Other requests (scripts,
+    /// JSON calls, `Accept: */*`) keep their encodings.
+    static func asksForPage(_ head: HTTPRequestHead) -> Bool {
+        guard head.method == .GET else { return false }
+        for (name, value) in head.headers where name.equalsIgnoringASCIICase("accept") {
+            for element in value.split(separator: ",") where Self.mediaType(of: element).equalsIgnoringASCIICase("text/html") {
+                return true
+            }
+        }
+        return false
+    }
+
+    /// `text/html` of `text/html; charset=utf-8` (RFC 9110 §8.3.1; also an Accept element).
+    private static func mediaType(of value: Substring) -> Substring {
+        let withoutParameters = value.firstIndex(of: ";").map { value[..<$0] } ?? value
+        return withoutParameters.trimmingHTTPWhitespace()
+    }
+}
