@@ -4,9 +4,9 @@ logged in through zenith), with the socket replaced by a fake that the test driv
 A script installed before any page script (CDP Page.addScriptToEvaluateOnNewDocument) catches
 zenith.js' `window.zenith` and makes `zenith.connect` return a `FakeSocket` (window.__fake): the
 test decides when it connects, what the `watch` acknowledgement says and which `watch:servers`
-events arrive, so each behaviour of the glue is checked without a watcher on the server. The page
-gets the glue from the fixture's `?zenith_glue=<query>` (the script tag Zenith would inject), the
-row updates go to the real fixture under Apache, and Apache's access log shows every row fetch,
+events arrive, so each behaviour of the glue is checked without a watcher on the server. zenith
+injects the glue into the page (`inject=`), the row updates go to the real fixture under Apache,
+and Apache's access log shows every row fetch,
 whether Horizon's (horizon-like.js) or the glue's. The end-to-end tests with the real watcher
 and injection are in test_horizon_rows.py.
 """
@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import json
 import time
-from urllib.parse import quote
 
 import pytest
 import requests
 
-from horizon_env import (INSTANCES_PAGE, footer, free_port, glue_stats, log_in, open_instances, row_updates,
+from horizon_env import (GLUE, INSTANCES_PAGE, footer, free_port, glue_stats, log_in, open_instances, row_updates,
                          rows, start_zenith, wait_until)
 from horizon_helpers import add_server, make_server, remove_server, set_server, set_servers
 
@@ -49,15 +48,18 @@ FAKE_SOCKET = """
 
 ROUTES = """\
 *       /socket.io/    realtime
-*       /dashboard/    proxy     dashboard
+*       /dashboard/    proxy     dashboard   inject={src}
 """
 
 
 @pytest.fixture
-def zenith(apache):
+def zenith(apache, request):
+    """zenith injecting the glue; parametrized indirectly, the value is the script's query."""
+    query = getattr(request, "param", "")
     port = free_port()
     z = start_zenith({"upstream": {"dashboard": {"servers": [f"127.0.0.1:{apache.port}"]}},
-                      "listen": {"http": [f"127.0.0.1:{port}"]}}, ROUTES, port=port)
+                      "listen": {"http": [f"127.0.0.1:{port}"]}},
+                     ROUTES.format(src=GLUE + ("?" + query if query else "")), port=port)
     yield z
     z.stop()
 
@@ -81,9 +83,9 @@ class GluePage:
         log_in(driver, zenith.url, "alice")
         self.mark = 0
 
-    def open(self, glue_query: str = "") -> float:
+    def open(self) -> float:
         self.mark = self.apache.log_mark()
-        open_instances(self.driver, self.zenith.url, "?zenith_glue=" + quote(glue_query, safe=""))
+        open_instances(self.driver, self.zenith.url)
         return time.monotonic()
 
     def js(self, script: str, *args):
@@ -279,8 +281,9 @@ def test_refused_watch_lets_horizon_poll_at_once(page):
     assert glue_stats(page.driver)["error"] == "unknown watch"
 
 
+@pytest.mark.parametrize("zenith", ["table=volumes"], indirect=True)
 def test_page_without_the_table_opens_no_socket(page, servers):
-    page.open("table=volumes")
+    page.open()
     time.sleep(0.5)
     assert page.js("return window.__fake === undefined")
     assert page.js("return 'value' in Object.getOwnPropertyDescriptor(horizon.datatables, 'update')"), \
@@ -288,8 +291,9 @@ def test_page_without_the_table_opens_no_socket(page, servers):
     wait_until(page.driver, lambda: len(page.row_updates()) >= 2, 2, "Horizon's own polling")
 
 
+@pytest.mark.parametrize("zenith", ["watch=volumes&table=instances"], indirect=True)
 def test_script_parameters_and_realtime_path_come_from_its_src(page):
-    page.open("watch=volumes&table=instances")
+    page.open()
     wait_until(page.driver, lambda: page.js("return !!window.__fake"), 5, "zenith.connect")
     assert page.fake("opts.path") == "/socket.io/"
     assert page.fake("opts.url") == page.zenith.url
