@@ -8,8 +8,9 @@
 /// watcher's state not failed, it holds Horizon's own row polling back (it wraps
 /// `horizon.datatables.update`, which Horizon looks up each time it schedules the next poll) and
 /// instead fetches a row through its `data-update-url` only when a `watch:<name>` event says the
-/// object changed, swapping it the way horizon.tables.js does. When the socket drops, Horizon's
-/// polling starts again. The server side of `watch` is the watcher event source in ZenithRealtime.
+/// object changed, swapping it the way horizon.tables.js does. When the socket drops or the
+/// watcher fails, Horizon's polling starts again one poll interval later (unless the socket is back
+/// by then). The server side of `watch` is `WatchRequestHandler` and its registry.
 public enum ZenithHorizonScript {
     public static let source: String = #"""
     /*! zenith-horizon.js: live Horizon table rows over Zenith's shared polling watchers. Needs zenith.js before it.
