@@ -1,4 +1,6 @@
-"""Fixtures for the browser tests: `zenith demo` on a free loopback port, and headless Chromium.
+"""Fixtures for the browser tests: `zenith demo` on a free loopback port, and headless Chromium;
+for the Horizon live-rows tests also the Django fixture under Apache mod_wsgi (`apache`) and
+browsers with profiles of their own (`browsers`), see horizon_env.py.
 
 Needs Debian's `chromium` and `chromium-driver` (apt-get install -y chromium chromium-driver) and
 `pip install -r tests/browser/requirements.txt`. `ZENITH_BIN` picks the binary (default
@@ -126,3 +128,26 @@ def page(browser):
     finally:
         browser.get("about:blank")
         browser.get_log("browser")  # drop this test's console lines
+
+
+@pytest.fixture(scope="session")
+def apache(request):
+    """The dashboard fixture under Apache mod_wsgi (tests/integration/harness.py), for the Horizon tests."""
+    from horizon_env import ApacheDashboard
+
+    dashboard = ApacheDashboard()
+    request.addfinalizer(dashboard.cleanup)
+    return dashboard.start()
+
+
+@pytest.fixture
+def browsers(request):
+    """`browsers()` starts a headless Chromium with its own cookies; each is quit after the test."""
+    from horizon_env import new_browser
+
+    def start():
+        driver = new_browser(CHROMIUM, CHROMEDRIVER)
+        request.addfinalizer(driver.quit)
+        return driver
+
+    return start

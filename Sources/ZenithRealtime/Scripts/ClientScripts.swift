@@ -3,8 +3,8 @@ import NIOCore
 import NIOHTTP1
 import ZenithProxy
 
-/// Zenith's own browser scripts, served below the realtime path (`/socket.io/zenith.js`) from
-/// memory, with an ETag so that browsers revalidate cheaply.
+/// Zenith's own browser scripts, served below the realtime path (`/socket.io/zenith.js`,
+/// `/socket.io/zenith-horizon.js`) from memory, with an ETag so that browsers revalidate cheaply.
 enum ClientScripts {
     private struct Script {
         let body: ByteBuffer
@@ -21,7 +21,9 @@ enum ClientScripts {
     }
 
     private static let scripts: [String: Script] = [
-        "zenith.js": Script(ZenithClientScript.source)
+        "zenith.js": Script(ZenithClientScript.source),
+        // The Horizon glue needs the client: both in one file, so that an injected page makes one request.
+        "zenith-horizon.js": Script(ZenithClientScript.source + "\n" + ZenithHorizonScript.source),
     ]
 
     /// The answer for a GET or HEAD of one of the scripts, nil for any other request.
