@@ -247,6 +247,15 @@ def test_unknown_watches_and_bad_requests_are_refused(rt, apache, projects):
         alice.close()
 
 
+def test_without_watchers_a_watch_is_answered_at_once(zenith_factory, apache, projects):
+    rt = start_auth(zenith_factory, apache)
+    alice = Watching(rt, "alice")
+    try:
+        assert alice.ack == {"ok": False, "error": "unknown watch"}
+    finally:
+        alice.close()
+
+
 def test_a_watch_whose_endpoint_fails_from_the_start_answers_unavailable(zenith_factory, apache, projects):
     rt = start_auth(zenith_factory, apache, watches=[servers_watch(path="/dashboard/status/500")])
     alice = Watching(rt, "alice")

@@ -18,8 +18,8 @@ public final class RealtimeEngine: RealtimeEndpoint {
     /// Builds the engine on `eventLoops` (the proxy's). Every configured namespace is served by
     /// `namespaceHandler` when given, else by session-cookie authentication over `upstreamClient` when
     /// `[realtime.auth]` is configured, else by anonymous room subscriptions.
-    /// With `watches` (which need `[realtime.auth]`), sockets may also ask for shared polling
-    /// watchers (`WatchRequestHandler`).
+    /// With `[realtime.auth]`, sockets may also ask for the shared polling watchers of `watches`
+    /// (`WatchRequestHandler`).
     public static func make(
         settings: RealtimeSettings, eventLoops: [EventLoop], logger: Logger, upstreamClient: UpstreamClient? = nil,
         watches: [WatchSettings] = [], namespaceHandler: SocketIONamespaceHandler? = nil
@@ -31,16 +31,14 @@ public final class RealtimeEngine: RealtimeEndpoint {
         } else if let auth = settings.auth, let upstreamClient {
             let authenticator = SessionCookieAuthenticator(settings: auth, client: upstreamClient, logger: logger)
             let authenticated = AuthenticatedRoomHandler(settings: auth, authenticator: authenticator, logger: logger)
-            if watches.isEmpty {
-                handler = authenticated
-            } else {
-                let registry = WatchRegistry(
-                    watches: watches, eventLoops: eventLoops, client: upstreamClient, authenticator: authenticator,
-                    maxConcurrentPolls: settings.maxConcurrentPolls, logger: logger
-                )
-                watchRegistry = registry
-                handler = WatchRequestHandler(base: authenticated, registry: registry, authenticator: authenticator)
-            }
+            // Also without watches: a `watch` then gets "unknown watch" at once, and the page's
+            // own polling need not wait for an answer that never comes.
+            let registry = WatchRegistry(
+                watches: watches, eventLoops: eventLoops, client: upstreamClient, authenticator: authenticator,
+                maxConcurrentPolls: settings.maxConcurrentPolls, logger: logger
+            )
+            watchRegistry = registry
+            handler = WatchRequestHandler(base: authenticated, registry: registry, authenticator: authenticator)
         } else {
             handler = RoomSubscriptionHandler()
         }

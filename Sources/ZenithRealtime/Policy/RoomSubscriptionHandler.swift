@@ -3,7 +3,8 @@ import SocketIO
 
 /// The namespace behaviour of anonymous realtime clients (no `[realtime.auth]`): every CONNECT
 /// is accepted, and a client may `subscribe` to and `unsubscribe` from rooms by name, with an
-/// acknowledgement `{"ok":true}` or `{"ok":false,"error":...}`.
+/// acknowledgement `{"ok":true}` or `{"ok":false,"error":...}`. A `watch` is refused (`unknown
+/// watch`): watchers need authenticated sockets.
 public struct RoomSubscriptionHandler: SocketIONamespaceHandler {
     public init() {}
 
@@ -28,6 +29,9 @@ public struct RoomSubscriptionHandler: SocketIONamespaceHandler {
             }
             socket.leave(room)
             ack?.send([Self.success])
+        case "watch":
+            // Watchers poll with a member's session, which anonymous sockets do not have.
+            ack?.send([Self.failure("unknown watch")])
         default:
             break
         }
