@@ -110,6 +110,28 @@ struct ConfigurationLoaderTests {
             headers: ["X-Requested-With": "XMLHttpRequest"], items: "items", key: "id",
             fields: ["status", "OS-EXT-STS:task_state", "OS-EXT-STS:power_state"], interval: .seconds(2),
             room: "project:{project_id}", timeout: .seconds(10), maxResponseBytes: 8 << 20)])
+        #expect(loaded.configuration.watches[0].idleInterval == .seconds(2))
+    }
+
+    @Test("idle_interval is read and may not be shorter than interval")
+    func watchIdleInterval() throws {
+        let entry = """
+            [[watch]]
+            name = "servers"
+            upstream = "horizon"
+            path = "/api/servers"
+            key = "id"
+            fields = ["status"]
+            room = "project:{project_id}"
+            interval = "2s"
+
+            """
+        let configuration = try ConfigFixture(config: minimalConfig + horizonAuth + entry + "idle_interval = \"30s\"\n")
+            .load().configuration
+        #expect(configuration.watches[0].idleInterval == .seconds(30))
+        #expect(try errors(minimalConfig + horizonAuth + entry + "idle_interval = \"1s\"\n") == [
+            "16: idle_interval must not be shorter than interval"
+        ])
     }
 
     @Test("[[watch]] entries are checked one by one, each error on its own line")

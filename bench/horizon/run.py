@@ -23,13 +23,16 @@ the browser doing the same):
 - zenith: each tab is a python-socketio client that connects to zenith with the same cookie and
   emits `watch` for the `servers` watcher (`[[watch]]`, `--interval`), then fetches the row once
   through zenith as the glue (zenith-horizon.js) does when the watch becomes live. No row changes
-  during the run, so no further row fetches follow.
+  during the run, so no further row fetches follow;
+- zenith-idle: the same against a second zenith whose watcher has `idle_interval`
+  (`--idle-interval`, 30 s): unchanged polls slow down to it, a tab that opens speeds them up.
 
 Tabs open spread over the first 2.5 s; the window counted is `--seconds` from the first tab's
 opening, so it includes each tab's first requests. With the horizon mode, a page younger than
 2.75 minutes polls faster than an old one: the table also shows the rate of pages that have
 reached the 30 s cap (2 per minute and tab), computed from the same schedule; for zenith the steady
-state is the servers polls and auth probes, without the tabs' one-off row fetches.
+state is the servers polls and auth probes, without the tabs' one-off row fetches, and for
+zenith-idle one servers poll per idle_interval.
 """
 from __future__ import annotations
 
@@ -141,7 +144,15 @@ def aged_horizon_rate(tabs: int) -> float:
     return tabs * 60.0 / HORIZON_CAP
 
 
-def zenith_config(apache: ApacheDashboard, port: int, interval: str) -> dict:
+def seconds_of(duration: str) -> float:
+    """`30s`, `500ms`, `2m` as seconds."""
+    for unit, factor in (("ms", 0.001), ("s", 1.0), ("m", 60.0)):
+        if duration.endswith(unit) and duration[: -len(unit)].replace(".", "", 1).isdigit():
+            return float(duration[: -len(unit)]) * factor
+    raise ValueError(f"not a duration: {duration}")
+
+
+def zenith_config(apache: ApacheDashboard, port: int, interval: str, idle_interval: str | None = None) -> dict:
     return {
         "routes": "routes",
         "listen": {"http": [f"127.0.0.1:{port}"]},
@@ -154,6 +165,7 @@ def zenith_config(apache: ApacheDashboard, port: int, interval: str) -> dict:
             "headers": dict(AJAX), "items": "items", "key": "id",
             "fields": ["status", "OS-EXT-STS:task_state", "OS-EXT-STS:power_state"],
             "interval": interval, "room": "project:{project_id}",
+            **({"idle_interval": idle_interval} if idle_interval else {}),
         }],
     }
 
@@ -162,28 +174,33 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tabs", type=int, nargs="+", default=[1, 10, 50])
     parser.add_argument("--seconds", type=float, default=60.0, help="window counted per cell")
-    parser.add_argument("--interval", default="2s", help="the watcher's interval (zenith mode)")
+    parser.add_argument("--interval", default="2s", help="the watcher's interval (zenith modes)")
+    parser.add_argument("--idle-interval", default="30s", help="the watcher's idle_interval (zenith-idle mode)")
     args = parser.parse_args()
 
     apache = ApacheDashboard().start()
-    zenith = None
+    zenith = zenith_idle = None
     try:
         building = make_server(PROJECT, "web-1", "BUILD", task_state="spawning", power_state=0)
         set_servers(apache, PROJECT, [building, make_server(PROJECT, "db-1", "ACTIVE")])
         me = login(apache.url, USER)
         port = free_port()
         zenith = start_zenith(zenith_config(apache, port, args.interval), ROUTES, port=port)
+        idle_port = free_port()
+        zenith_idle = start_zenith(zenith_config(apache, idle_port, args.interval, args.idle_interval), ROUTES,
+                                   port=idle_port)
 
         results = []
         for tabs in args.tabs:
-            for mode in ("horizon", "zenith"):
+            for mode in ("horizon", "zenith", "zenith-idle"):
                 time.sleep(1.0)  # let the previous cell's last requests land in the log
                 mark = apache.log_mark()
                 errors: list[str] = []
                 if mode == "horizon":
                     run_horizon(apache, me.cookie, building["id"], tabs, args.seconds)
                 else:
-                    errors = run_zenith(zenith.url, me.cookie, building["id"], tabs, args.seconds)
+                    url = zenith.url if mode == "zenith" else zenith_idle.url
+                    errors = run_zenith(url, me.cookie, building["id"], tabs, args.seconds)
                 c = counts(apache.log_since(mark))
                 results.append((tabs, mode, c, errors))
                 print(f"{tabs:>3} tabs {mode:<8} {c} {'errors: ' + '; '.join(errors[:3]) if errors else ''}",
@@ -191,19 +208,27 @@ def main() -> int:
 
         per_minute = 60.0 / args.seconds
         print(f"\nBackend requests per minute, one project, one row in transition; window {args.seconds:.0f} s "
-              f"from the first tab's opening; watcher interval {args.interval}.\n")
+              f"from the first tab's opening; watcher interval {args.interval}, "
+              f"idle_interval {args.idle_interval} in the zenith-idle rows.\n")
         print("| tabs | mode | row updates | servers polls | auth probes | total / min | steady state / min |")
         print("|---:|---|---:|---:|---:|---:|---:|")
         for tabs, mode, c, errors in results:
-            label = "Horizon polling (each tab)" if mode == "horizon" else "Zenith watcher + glue"
-            aged = aged_horizon_rate(tabs) if mode == "horizon" else (c["servers"] + c["user_session"]) * per_minute
+            label = {"horizon": "Horizon polling (each tab)", "zenith": "Zenith watcher + glue",
+                     "zenith-idle": f"Zenith, idle_interval {args.idle_interval}"}[mode]
+            if mode == "horizon":
+                aged = aged_horizon_rate(tabs)
+            elif mode == "zenith-idle":
+                aged = 60.0 / seconds_of(args.idle_interval)  # one poll per idle_interval, tabs or not
+            else:
+                aged = (c["servers"] + c["user_session"]) * per_minute
             note = f" ({len(errors)} tabs failed)" if errors else ""
             print(f"| {tabs} | {label}{note} | {c['row_update'] * per_minute:.0f} | {c['servers'] * per_minute:.0f} "
                   f"| {c['user_session'] * per_minute:.0f} | {c['total'] * per_minute:.0f} | {aged:.0f} |")
         return 0 if not any(errors for *_, errors in results) else 1
     finally:
-        if zenith is not None:
-            zenith.stop()
+        for z in (zenith, zenith_idle):
+            if z is not None:
+                z.stop()
         apache.cleanup()
 
 

@@ -179,6 +179,28 @@ def test_a_user_of_another_project_hears_nothing_of_it_and_has_its_own_poller(rt
         bob.close()
 
 
+def test_with_idle_interval_polls_slow_down_while_nothing_changes_and_speed_up_again(
+        zenith_factory, apache, projects):
+    rt = start_auth(zenith_factory, apache,
+                    watches=[servers_watch(interval="200ms", idle_interval="1s")])
+    first = Watching(rt, "alice")
+    try:
+        time.sleep(3.0)  # unchanged polls at 0.2, 0.6, 1.2, 2.0 s, then one a second
+        mark = apache.log_mark()
+        time.sleep(3.0)
+        slow = polls_since(apache, mark)
+        assert 2 <= slow <= 4, f"{slow} polls in 3 s at the idle pace of 1/s (15 without idle_interval)"
+        mark = apache.log_mark()
+        second = Watching(rt, "alice")  # a page just loaded: the pace quickens
+        time.sleep(0.5)
+        assert polls_since(apache, mark) >= 1, "no poll within 0.5 s of a new watching socket"
+        set_server(apache, project_of("alice"), projects["alice"]["id"], status="ACTIVE", task_state=None)
+        assert second.wait_for(lambda: second.events, timeout=1.5), "the change was not seen at the quick pace"
+        second.close()
+    finally:
+        first.close()
+
+
 def test_sockets_that_did_not_ask_hear_nothing_and_cause_no_polls(rt, apache, projects):
     alice = login(rt.url, "alice")
     sio, log = sio_connect(rt, alice.cookie)

@@ -17,6 +17,10 @@ public struct WatchSettings: Sendable, Hashable {
     public var fields: [String]
     /// Time between two polls of one scope.
     public var interval: Duration
+    /// Longest time between two polls while nothing changes: each unchanged poll adds `interval`
+    /// to the pause, up to this; a change or a socket that starts watching resets it. Equal to
+    /// `interval` (the default) keeps the pace constant.
+    public var idleInterval: Duration
     /// The scope as a room template over identity fields (`project:{project_id}`): the sockets whose
     /// identity fills it to the same room share one poller, which uses one of their sessions.
     public var room: String
@@ -27,7 +31,8 @@ public struct WatchSettings: Sendable, Hashable {
 
     public init(
         name: String, upstream: String, path: String, headers: [String: String], items: String, key: String,
-        fields: [String], interval: Duration, room: String, timeout: Duration, maxResponseBytes: Int
+        fields: [String], interval: Duration, idleInterval: Duration? = nil, room: String, timeout: Duration,
+        maxResponseBytes: Int
     ) {
         self.name = name
         self.upstream = upstream
@@ -37,6 +42,7 @@ public struct WatchSettings: Sendable, Hashable {
         self.key = key
         self.fields = fields
         self.interval = interval
+        self.idleInterval = max(idleInterval ?? interval, interval)
         self.room = room
         self.timeout = timeout
         self.maxResponseBytes = maxResponseBytes

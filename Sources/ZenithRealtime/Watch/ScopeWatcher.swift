@@ -12,7 +12,8 @@ import ZenithProxy
 /// It polls only while it has members, with the session of one member at a time: before each poll
 /// the session is checked (through the auth cache) to still belong to the scope, and a session
 /// that is refused, by the check or by the endpoint, is never used again; the next member's is.
-/// Failures back off (doubling up to 30 s) and are reported to the members as
+/// While nothing changes the pause between polls grows by `interval` per poll up to
+/// `idle_interval`; a change or a new member brings it back to `interval`. Failures back off (doubling up to 30 s) and are reported to the members as
 /// `watch:<name>:state {"ok":false}`, recovery as `{"ok":true}`. Confined to one event loop.
 final class ScopeWatcher {
     private enum Phase {
@@ -20,7 +21,7 @@ final class ScopeWatcher {
         case idle
         case waitingForPermit
         case polling
-        case scheduled(Scheduled<Void>)
+        case scheduled(Scheduled<Void>, at: NIODeadline)
         case stopped
     }
 
@@ -54,6 +55,7 @@ final class ScopeWatcher {
     /// Acknowledgements waiting for the first successful poll.
     private var waiters: [@Sendable (JSONValue) -> Void] = []
     private var failuresInARow = 0
+    private var unchangedPolls = 0
     private var reportedDown = false
 
     init(key: WatchScopeKey, settings: WatchSettings, eventLoop: EventLoop, services: WatchServices) {
@@ -82,8 +84,17 @@ final class ScopeWatcher {
         } else {
             self.waiters.append(member.acknowledge)
         }
-        if case .idle = self.phase {
+        // A socket that starts watching is a page just loaded, often after the user acted on an
+        // object: the pace quickens again.
+        self.unchangedPolls = 0
+        switch self.phase {
+        case .idle:
             self.pollNow()
+        case .scheduled(let task, let deadline) where deadline > .now() + TimeAmount(self.settings.interval):
+            task.cancel()
+            self.schedule(after: self.settings.interval)
+        default:
+            break
         }
     }
 
@@ -104,7 +115,7 @@ final class ScopeWatcher {
 
     /// Stops polling; a poll in flight is discarded when it ends.
     func stop() {
-        if case .scheduled(let task) = self.phase {
+        if case .scheduled(let task, _) = self.phase {
             task.cancel()
         }
         self.phase = .stopped
@@ -211,14 +222,19 @@ final class ScopeWatcher {
         }
         if let baseline = self.baseline {
             let changes = snapshot.changes(since: baseline)
-            if !changes.isEmpty {
+            if changes.isEmpty {
+                self.unchangedPolls += 1
+            } else {
+                self.unchangedPolls = 0
                 self.services.metrics.changes.increment()
                 self.emit(self.key.event, changes.payload(watch: self.key.watch, scope: self.key.scope))
             }
         }
         self.baseline = snapshot
         self.answerWaiters(Self.accepted)
-        self.schedule(after: self.settings.interval)
+        // Horizon-like decay while nothing changes: interval × (unchanged polls + 1), capped.
+        let pause = self.settings.interval * (self.unchangedPolls + 1)
+        self.schedule(after: min(pause, self.settings.idleInterval))
     }
 
     /// The session is not used again; the next member's is tried at once (each try rules one
@@ -245,11 +261,12 @@ final class ScopeWatcher {
     }
 
     private func schedule(after delay: Duration) {
-        let task = self.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(delay)) {
+        let deadline = NIODeadline.now() + TimeAmount(delay)
+        let task = self.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
             guard case .scheduled = self.phase else { return }
             self.pollNow()
         }
-        self.phase = .scheduled(task)
+        self.phase = .scheduled(task, at: deadline)
     }
 
     private func answerWaiters(_ reply: JSONValue) {

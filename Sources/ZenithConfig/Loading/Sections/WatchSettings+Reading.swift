@@ -23,6 +23,7 @@ extension WatchSettings {
         let key = section.readRequired("key", as: .string)
         let fields = section.readRequired("fields", as: .list(of: .string, nonEmpty: true))
         let interval = section.read("interval", as: .positiveDuration) ?? .seconds(2)
+        let idleInterval = section.read("idle_interval", as: .positiveDuration)
         let room = section.readRequired("room", as: .string)
         let timeout = section.read("timeout", as: .positiveDuration) ?? .seconds(10)
         let maxResponseBytes = section.read("max_response_bytes", as: .size(1024...(64 << 20))).map { Int($0) } ?? 8 << 20
@@ -45,6 +46,9 @@ extension WatchSettings {
         if interval < Self.minimumInterval {
             section.report("interval must be at least 100ms", at: "interval")
         }
+        if let idleInterval, idleInterval < interval {
+            section.report("idle_interval must not be shorter than interval", at: "idle_interval")
+        }
         if let auth, let room {
             let placeholders = RealtimeAuthSettings.placeholders(in: room)
             if placeholders.isEmpty {
@@ -59,7 +63,7 @@ extension WatchSettings {
         guard let name, let upstream, let path, let key, let fields, let room else { return nil }
         self.init(
             name: name, upstream: upstream, path: path, headers: headers, items: items, key: key, fields: fields,
-            interval: interval, room: room, timeout: timeout, maxResponseBytes: maxResponseBytes
+            interval: interval, idleInterval: idleInterval, room: room, timeout: timeout, maxResponseBytes: maxResponseBytes
         )
     }
 }
