@@ -67,6 +67,26 @@ def test_pipelined_request_split_across_writes(zenith):
         assert c.read_response().json()["args"] == {"split": ["2"]}
 
 
+def test_many_pipelined_requests_in_one_write_are_answered_in_order(zenith):
+    requests_ = b"".join(build_request("GET", f"/dashboard/echo?i={i}") for i in range(60))
+    with Conn(zenith.port) as c:
+        c.send(requests_)
+        for i in range(60):
+            r = c.read_response()
+            assert r.status == 200 and r.json()["args"] == {"i": [str(i)]}
+        # and the connection is still good for a request sent after the burst
+        c.send(build_request("GET", "/dashboard/echo?after=1"))
+        assert c.read_response().json()["args"] == {"after": ["1"]}
+
+
+def test_requests_pipelined_behind_connection_close_are_not_served(zenith):
+    with Conn(zenith.port) as c:
+        c.send(build_request("GET", "/dashboard/echo?n=1", [("Connection", "close")])
+               + build_request("GET", "/dashboard/echo?n=2"))
+        assert c.read_response().json()["args"] == {"n": ["1"]}
+        assert c.is_closed(3.0), "the request behind Connection: close must not be answered"
+
+
 def test_connection_close_honoured(zenith):
     with Conn(zenith.port) as c:
         c.send(build_request("GET", "/dashboard/echo", [("Connection", "close")]))

@@ -7,7 +7,7 @@ import ZenithConfig
 /// a `RequestResponder`, and writes that responder's response with keep-alive, body limits, read
 /// backpressure and the access log taken care of here, once, for every kind of route.
 ///
-/// `HTTPServerPipelineHandler` in front of it delivers pipelined requests one at a time, so this
+/// `PipelinedRequestGate` in front of it delivers pipelined requests one at a time, so this
 /// handler only ever has one request in flight.
 final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
@@ -92,7 +92,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         // After a response that closes the connection, requests pipelined behind it (which
-        // HTTPServerPipelineHandler releases once that response ended) are not served.
+        // PipelinedRequestGate releases once that response ended) are not served.
         if case .closed = self.state { return }
         switch self.unwrapInboundIn(data) {
         case .head(let head):
@@ -123,6 +123,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         if let parserError = error as? HTTPParserError {
+            if parserError == .closedConnection && !self.keepAlive {
+                // Bytes after a `Connection: close` request, which the server does not read
+                // (RFC 9112 §9.6): the request in progress is answered, then the connection closes.
+                return
+            }
             let status: HTTPResponseStatus = parserError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
             self.loop.logger.info(
                 "rejected malformed request",
@@ -380,7 +385,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         self.idleDeadline?.cancel()
         let pipeline = self.context.pipeline.syncOperations
         _ = pipeline.removeHandler(self)
-        _ = pipeline.removeHandler(try pipeline.handler(type: HTTPServerPipelineHandler.self))
+        _ = pipeline.removeHandler(try pipeline.handler(type: PipelinedRequestGate.self))
         _ = pipeline.removeHandler(try pipeline.handler(type: HTTPResponseEncoder.self))
         _ = pipeline.removeHandler(try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
     }

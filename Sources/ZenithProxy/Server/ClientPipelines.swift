@@ -50,13 +50,14 @@ struct ClientPipelines: Sendable {
         let loop = self.contexts[ObjectIdentifier(channel.eventLoop)]!.value
         try channel.pipeline.syncOperations.configureHTTPServerPipeline(
             position: .last,
-            withPipeliningAssistance: true,
+            withPipeliningAssistance: false,
             withServerUpgrade: nil,
             withErrorHandling: false,
             withOutboundHeaderValidation: false,
             withEncoderConfiguration: .init(),
             withDecoderLimitConfiguration: self.decoderLimits
         )
+        try channel.pipeline.syncOperations.addHandler(PipelinedRequestGate())
         try channel.pipeline.syncOperations.addHandler(ClientConnectionHandler(loop: loop, transport: transport))
     }
 
