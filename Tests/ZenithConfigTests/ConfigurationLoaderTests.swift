@@ -115,17 +115,7 @@ struct ConfigurationLoaderTests {
 
     @Test("idle_interval is read and may not be shorter than interval")
     func watchIdleInterval() throws {
-        let entry = """
-            [[watch]]
-            name = "servers"
-            upstream = "horizon"
-            path = "/api/servers"
-            key = "id"
-            fields = ["status"]
-            room = "project:{project_id}"
-            interval = "2s"
-
-            """
+        let entry = serversWatch + "interval = \"2s\"\n"
         let configuration = try ConfigFixture(config: minimalConfig + horizonAuth + entry + "idle_interval = \"30s\"\n")
             .load().configuration
         #expect(configuration.watches[0].idleInterval == .seconds(30))
@@ -176,17 +166,7 @@ struct ConfigurationLoaderTests {
 
     @Test("[[watch]] without [realtime.auth] is an error, and so is a [watch] table")
     func watchNeedsAuth() throws {
-        let entry = """
-            [upstream.horizon]
-            servers = ["127.0.0.1:8080"]
-            [[watch]]
-            name = "servers"
-            upstream = "horizon"
-            path = "/api/servers"
-            key = "id"
-            fields = ["status"]
-            room = "project:{project_id}"
-            """
+        let entry = "[upstream.horizon]\nservers = [\"127.0.0.1:8080\"]\n" + serversWatch
         #expect(try errors(minimalConfig + entry) == [
             "5: [[watch]] needs [realtime.auth]: a watcher polls with an authenticated socket's session"
         ])

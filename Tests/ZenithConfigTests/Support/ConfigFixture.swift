@@ -69,3 +69,15 @@ let horizonAuth = """
     endpoint = "/dashboard/api/keystone/user-session/"
 
     """
+
+/// A valid `[[watch]]` entry of 7 lines, to follow `horizonAuth`.
+let serversWatch = """
+    [[watch]]
+    name = "servers"
+    upstream = "horizon"
+    path = "/api/servers"
+    key = "id"
+    fields = ["status"]
+    room = "project:{project_id}"
+
+    """
