@@ -25,6 +25,9 @@ public final class EngineIOSocket {
     private var transport = Transport.polling
     /// A WebSocket that has been opened for this session and is being probed.
     private var probe: WebSocketTransport?
+    /// `probe` has answered the client's `2probe`: the upgrade is under way, and polls that find
+    /// nothing to send are ended at once with a noop (as the reference server does within 100 ms).
+    private var probeAnswered = false
     private var queue = CircularBuffer<EngineIOFrame>()
     private var pendingPoll: (promise: EventLoopPromise<EngineIOHTTPResponse>, headers: HTTPHeaders)?
     private var pingTimer: Scheduled<Void>?
@@ -183,6 +186,11 @@ public final class EngineIOSocket {
         if !self.queue.isEmpty {
             return self.eventLoop.makeSucceededFuture(self.pollResponse(self.takeQueued(), headers: headers))
         }
+        if self.probe != nil, self.probeAnswered {
+            // Upgrade under way: the client is to stop polling and send `5` over the WebSocket;
+            // holding this GET until the next ping would only delay it.
+            return self.eventLoop.makeSucceededFuture(self.pollResponse([.control(.noop)], headers: headers))
+        }
         let promise = self.eventLoop.makePromise(of: EngineIOHTTPResponse.self)
         self.pendingPoll = (promise, headers)
         request.connectionClosed.hop(to: self.eventLoop).assumeIsolated().whenComplete { [weak self] _ in
@@ -248,6 +256,7 @@ public final class EngineIOSocket {
             return
         }
         self.probe = webSocket
+        self.probeAnswered = false
         webSocket.attach(to: self)
         let probeID = ObjectIdentifier(webSocket)
         self.upgradeTimer = self.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(self.configuration.upgradeTimeout)) {
@@ -264,6 +273,7 @@ public final class EngineIOSocket {
             switch packet {
             case .ping("probe"):
                 webSocket.write(.control(.pong, "probe"), flush: true)
+                self.probeAnswered = true
                 // Complete the pending poll so the client can pause polling and send `5`.
                 if let poll = self.pendingPoll {
                     self.pendingPoll = nil
@@ -331,7 +341,10 @@ public final class EngineIOSocket {
         case .binaryMessage(let data):
             self.delegate?.engineIOSocket(self, didReceiveBinary: data)
         case .close:
-            self.close(reason: "transport close")
+            // The client is leaving. Over a WebSocket it is answered with a close packet; over
+            // polling a pending GET is ended with a noop, as the reference server does (a close
+            // packet there is the server's own decision to end the session).
+            self.close(reason: "transport close", notifyClient: webSocket != nil)
         case .ping, .open, .upgrade, .noop:
             // Not for a server in v4 outside the probe; ignored like the reference server does.
             break
