@@ -21,7 +21,10 @@ struct ConformanceCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = Logger(label: "zenith")
         let signals = SignalStream.watching([SIGTERM, SIGINT])
-        try await withEventLoopGroup { group in
+        // One event loop, as the single-threaded reference server has: the suites send WebSocket
+        // frames and then a polling request on another connection and expect them handled in
+        // that order, which two loops do not promise.
+        try await withEventLoopGroup(threads: 1) { group in
             let loops = Array(group.makeIterator())
             // The settings the suites' reference servers use.
             let engineConfiguration = EngineIOConfiguration(
@@ -88,7 +91,7 @@ struct ConformanceEchoNamespace: SocketIONamespaceHandler {
     }
 
     func connected(_ socket: SocketIOSocket) {
-        socket.emit("auth", [.object(socket.auth)])
+        emitAuthAfterConnect(socket)
     }
 
     func received(_ socket: SocketIOSocket, event: String, arguments: [JSONValue], ack: SocketIOAcknowledgement?) {
@@ -117,10 +120,23 @@ struct ConformanceAuthNamespace: SocketIONamespaceHandler {
     }
 
     func connected(_ socket: SocketIOSocket) {
-        socket.emit("auth", [.object(socket.auth)])
+        emitAuthAfterConnect(socket)
     }
 
     func received(_ socket: SocketIOSocket, event: String, arguments: [JSONValue], ack: SocketIOAcknowledgement?) {}
 
     func disconnected(_ socket: SocketIOSocket, reason: String) {}
+}
+
+/// The suites' servers echo the CONNECT's auth object as an `auth` event. It is sent 2 ms after the
+/// CONNECT answer rather than in the same write: the suites' Node client adds its listener for
+/// that event only once it has handled the CONNECT answer, and `ws` delivers the messages of one
+/// TCP read back to back, so an event read together with the answer would be missed (the
+/// reference server's writes happen to land in separate reads). Zenith batches the writes of one
+/// loop turn, which real clients (browsers, python-socketio) read one message at a time.
+private func emitAuthAfterConnect(_ socket: SocketIOSocket) {
+    socket.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(2)) { [weak socket] in
+        guard let socket, socket.isConnected else { return }
+        socket.emit("auth", [.object(socket.auth)])
+    }
 }

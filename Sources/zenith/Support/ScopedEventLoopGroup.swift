@@ -3,11 +3,14 @@ import NIOPosix
 
 import Foundation
 
-/// Runs `body` with a new event loop group (one loop per CPU this process may run on) and shuts the group down once
-/// `body` has returned, so that everything it made (servers, quiescing helpers) has been
-/// released first and nothing schedules work on a stopped loop.
-func withEventLoopGroup<Result>(_ body: (MultiThreadedEventLoopGroup) async throws -> Result) async throws -> Result {
-    let group = MultiThreadedEventLoopGroup(numberOfThreads: usableCPUCount())
+/// Runs `body` with a new event loop group (`threads` loops, by default one per CPU this process
+/// may run on) and shuts the group down once `body` has returned, so that everything it made
+/// (servers, quiescing helpers) has been released first and nothing schedules work on a stopped
+/// loop.
+func withEventLoopGroup<Result>(
+    threads: Int? = nil, _ body: (MultiThreadedEventLoopGroup) async throws -> Result
+) async throws -> Result {
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: threads ?? usableCPUCount())
     do {
         let result = try await body(group)
         try? await group.shutdownGracefully()
