@@ -17,8 +17,6 @@ final class UpstreamFetch: UpstreamConnectionDelegate {
     private var head: HTTPResponseHead?
     private var body = ByteBuffer()
     private var finished = false
-    /// Holds the fetch alive while it runs: a connection only refers to its delegate weakly.
-    private var running: UpstreamFetch?
 
     init(
         pool: UpstreamPool, request: UpstreamClient.Request, timeout: Duration, maxResponseBytes: Int,
@@ -31,8 +29,8 @@ final class UpstreamFetch: UpstreamConnectionDelegate {
         self.promise = promise
     }
 
+    /// Kept alive by the lease callback, then by its connection (`delegate`) until it ends.
     func start() {
-        self.running = self
         if let connection = self.pool.leaseIdle() {
             self.attach(connection, reused: true)
         } else {
@@ -112,7 +110,6 @@ final class UpstreamFetch: UpstreamConnectionDelegate {
     private func finish(_ result: Result<UpstreamClient.Response, Error>) {
         guard !self.finished else { return }
         self.finished = true
-        self.running = nil
         self.promise.completeWith(result)
     }
 }

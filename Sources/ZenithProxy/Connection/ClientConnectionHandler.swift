@@ -54,14 +54,20 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        self.idleDeadline = LazyDeadline(eventLoop: context.eventLoop) { [weak self] in
-            guard let self, case .idle = self.state else { return }
+        self.idleDeadline = LazyDeadline(eventLoop: context.eventLoop) {
+            guard case .idle = self.state else { return }
             self.state = .closed
             self.context.close(promise: nil)
         }
         if context.channel.isActive {
             self.connectionBecameActive(context: context)
         }
+    }
+
+    /// Also when the pipeline is torn down without the channel ever having been active: the
+    /// deadline's callback holds this handler.
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.idleDeadline?.cancel()
     }
 
     func channelActive(context: ChannelHandlerContext) {

@@ -23,9 +23,12 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     typealias OutboundOut = HTTPClientRequestPart
 
     let serverIndex: Int
-    weak var delegate: UpstreamConnectionDelegate?
-    /// The pool to tell when the connection closes while idle.
-    weak var pool: UpstreamPool?
+    /// The exchange using the connection. Strong, and cleared whenever a lease ends (release,
+    /// detach, close, channel closed): a `weak` reference would give every exchange a side table
+    /// and slow reference counting (see `LazyDeadline`).
+    var delegate: UpstreamConnectionDelegate?
+    /// The pool to tell when the connection closes; cleared when it does or is detached.
+    var pool: UpstreamPool?
     private(set) var context: ChannelHandlerContext?
     private var readsPaused = false
     private var readPending = false
@@ -45,17 +48,19 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        self.idleDeadline = LazyDeadline(eventLoop: context.eventLoop) { [weak self] in
-            guard let self, self.delegate == nil else { return }
+        self.idleDeadline = LazyDeadline(eventLoop: context.eventLoop) {
+            guard self.delegate == nil else { return }
             self.close()
         }
-        self.responseDeadline = LazyDeadline(eventLoop: context.eventLoop) { [weak self] in
-            self?.delegate?.upstreamTimedOut()
+        self.responseDeadline = LazyDeadline(eventLoop: context.eventLoop) {
+            self.delegate?.upstreamTimedOut()
         }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        self.idleDeadline?.cancel()
+        self.responseDeadline?.cancel()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

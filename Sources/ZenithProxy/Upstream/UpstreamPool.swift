@@ -71,8 +71,8 @@ final class UpstreamPool {
             let waiter = Waiter(callback: callback)
             waiter.timeout = self.eventLoop.assumeIsolated().scheduleTask(
                 in: TimeAmount(self.configuration.connectTimeout)
-            ) { [weak self, weak waiter] in
-                guard let self, let waiter, let index = self.waiters.firstIndex(where: { $0 === waiter }) else { return }
+            ) { [weak waiter] in
+                guard let waiter, let index = self.waiters.firstIndex(where: { $0 === waiter }) else { return }
                 self.waiters.remove(at: index)
                 waiter.callback(.failure(Failure.busy))
             }
