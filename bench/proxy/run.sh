@@ -62,7 +62,7 @@ elif [[ -z ${ZENITH_BIN:-} ]]; then
     # Others may be editing Sources/ meanwhile: SwiftPM then stops with "was modified during
     # the build"; try again (the finished parts are kept).
     for attempt in 1 2 3 4; do
-      (cd "$ROOT" && swift build -c release --product zenith --scratch-path .build-release) \
+      (cd "$ROOT" && scripts/build-release --scratch-path .build-release) \
         >"$OUT/logs/build.log" 2>&1 && break
       grep -q 'modified during the build' "$OUT/logs/build.log" && [[ $attempt != 4 ]] ||
         { tail -30 "$OUT/logs/build.log" >&2; die "build failed"; }

@@ -74,7 +74,7 @@ if [[ " $TARGETS " == *" zenith "* && -z ${ZENITH_BIN:-} ]]; then
   if [[ ! -x $ZENITH_BIN || $REBUILD == 1 ]]; then
     log "building zenith (release) into $ROOT/.build-release, this takes a while"
     for attempt in 1 2 3 4; do
-      (cd "$ROOT" && swift build -c release --product zenith --scratch-path .build-release) \
+      (cd "$ROOT" && scripts/build-release --scratch-path .build-release) \
         >"$OUT/logs/build.log" 2>&1 && break
       grep -q 'modified during the build' "$OUT/logs/build.log" && [[ $attempt != 4 ]] ||
         { tail -30 "$OUT/logs/build.log" >&2; die "build failed"; }
