@@ -25,7 +25,12 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     let loop: LoopContext
     let transport: ClientTransport
-    private(set) var context: ChannelHandlerContext!
+    /// Set while the handler is in the pipeline: dropped in `handlerRemoved`, since the context
+    /// holds this handler and a kept context would keep both alive after the connection is gone.
+    private var context: ChannelHandlerContext?
+    /// The client's channel (which outlives the pipeline's handlers), for responders that hand
+    /// the connection over or watch it close.
+    private(set) var channel: Channel!
     private(set) var clientAddress: SocketAddress?
     /// The client's IP as text, made once per connection (forwarding headers, logs).
     private(set) lazy var clientIP: String = self.clientAddress?.ipAddress ?? "unknown"
@@ -54,10 +59,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.channel = context.channel
         self.idleDeadline = LazyDeadline(eventLoop: context.eventLoop) {
             guard case .idle = self.state else { return }
             self.state = .closed
-            self.context.close(promise: nil)
+            self.context?.close(promise: nil)
         }
         if context.channel.isActive {
             self.connectionBecameActive(context: context)
@@ -68,6 +74,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// deadline's callback holds this handler.
     func handlerRemoved(context: ChannelHandlerContext) {
         self.idleDeadline?.cancel()
+        self.context = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -270,7 +277,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
         self.state = .closed
         self.idleDeadline?.cancel()
-        let context = self.context!
+        guard let context = self.context else { return }
         guard !self.responseStarted, context.channel.isActive else {
             self.logAccess(aborted: true)
             context.close(promise: nil)
@@ -295,21 +302,21 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     // MARK: Response output, used by responders
 
-    var isWritable: Bool { self.context.channel.isWritable }
-    var allocator: ByteBufferAllocator { self.context.channel.allocator }
-    var eventLoop: EventLoop { self.context.eventLoop }
+    var isWritable: Bool { self.context?.channel.isWritable ?? false }
+    var allocator: ByteBufferAllocator { self.channel.allocator }
+    var eventLoop: EventLoop { self.loop.eventLoop }
 
     /// Writes the response head, adding `Connection: close` when this connection will not be kept.
     func sendHead(_ head: HTTPResponseHead) {
         var head = head
         if head.status == .continue {
-            self.context.writeAndFlush(self.wrapOutboundOut(.head(head)), promise: nil)
+            self.context?.writeAndFlush(self.wrapOutboundOut(.head(head)), promise: nil)
             return
         }
         if head.status == .switchingProtocols {
             self.responseStarted = true
             self.summary?.status = head.status.code
-            self.context.write(self.wrapOutboundOut(.head(head)), promise: nil)
+            self.context?.write(self.wrapOutboundOut(.head(head)), promise: nil)
             return
         }
         self.responseStarted = true
@@ -317,7 +324,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         if case .http2 = self.transport {
             // Each request is its own stream: no connection headers (forbidden in HTTP/2).
             self.keepAlive = true
-            self.context.write(self.wrapOutboundOut(.head(head)), promise: nil)
+            self.context?.write(self.wrapOutboundOut(.head(head)), promise: nil)
             return
         }
         let isHTTP10 = self.summary?.version == .http1_0
@@ -333,16 +340,20 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         } else if isHTTP10 {
             head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
         }
-        self.context.write(self.wrapOutboundOut(.head(head)), promise: nil)
+        self.context?.write(self.wrapOutboundOut(.head(head)), promise: nil)
     }
 
     func sendBody(_ data: IOData, promise: EventLoopPromise<Void>? = nil) {
         self.summary?.responseBodyBytes += data.readableBytes
-        self.context.write(self.wrapOutboundOut(.body(data)), promise: promise)
+        guard let context = self.context else {
+            promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        context.write(self.wrapOutboundOut(.body(data)), promise: promise)
     }
 
     func flush() {
-        self.context.flush()
+        self.context?.flush()
     }
 
     func recordUpstreamTime(_ time: TimeAmount) {
@@ -357,13 +368,13 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         self.state = closeAfter ? .closed : .idle
         self.summary = nil
         self.resumeReading()
+        guard let context = self.context else { return }
         if closeAfter {
-            let context = self.context!
             context.writeAndFlush(self.wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }
         } else {
-            self.context.writeAndFlush(self.wrapOutboundOut(.end(trailers)), promise: nil)
+            context.writeAndFlush(self.wrapOutboundOut(.end(trailers)), promise: nil)
             self.armIdleTimer(self.loop.configuration.limits.keepaliveTimeout)
         }
     }
@@ -378,7 +389,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         self.readsPaused = false
         if self.readPending {
             self.readPending = false
-            self.context.read()
+            self.context?.read()
         }
     }
 
@@ -389,7 +400,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         self.logAccess(aborted: false)
         self.state = .closed
         self.idleDeadline?.cancel()
-        let pipeline = self.context.pipeline.syncOperations
+        guard let pipeline = self.context?.pipeline.syncOperations else { throw ChannelError.ioOnClosedChannel }
         _ = pipeline.removeHandler(self)
         _ = pipeline.removeHandler(try pipeline.handler(type: PipelinedRequestGate.self))
         _ = pipeline.removeHandler(try pipeline.handler(type: HTTPResponseEncoder.self))

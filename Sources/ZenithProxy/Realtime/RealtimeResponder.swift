@@ -45,7 +45,7 @@ final class RealtimeResponder: RequestResponder {
         let request = RealtimeRequest(
             head: self.head, body: self.body, bodyExceededLimit: self.bodyExceededLimit,
             clientAddress: self.client.clientAddress, eventLoop: self.client.eventLoop,
-            connectionClosed: self.client.context.channel.closeFuture
+            connectionClosed: self.client.channel.closeFuture
         )
         let loop = self.client.eventLoop
         if self.isUpgrade {
@@ -90,7 +90,7 @@ final class RealtimeResponder: RequestResponder {
     }
 
     private func acceptUpgrade(headers: HTTPHeaders, install: @Sendable (Channel) throws -> Void) {
-        let channel = self.client.context.channel
+        let channel: Channel = self.client.channel
         self.client.sendHead(HTTPResponseHead(version: .http1_1, status: .switchingProtocols, headers: headers))
         self.client.flush()
         do {

@@ -11,7 +11,7 @@ enum TunnelSwitch {
             client.failRequest(status: .badGateway)
             return
         }
-        let clientChannel = client.context.channel
+        let clientChannel: Channel = client.channel
         let (clientEnd, upstreamEnd) = TunnelHandler.matchedPair()
         do {
             try client.removeHTTPHandlers()
