@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 import uuid
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import harness
-from harness import ApacheDashboard, WebSocketEcho, base_config, start_zenith
+from harness import ApacheDashboard, WebSocketEcho, base_config, free_port, start_zenith, wait_for_port
 
 
 def pytest_configure(config):
@@ -145,3 +146,17 @@ def zenith_factory():
     yield factory
     for z in started:
         z.stop()
+
+
+@pytest.fixture
+def conformance():
+    """`zenith conformance` on a free port (the official suites' reference-server behaviour); its port."""
+    port = free_port()
+    proc = subprocess.Popen([harness.ZENITH_BIN, "conformance", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        wait_for_port(port, 20, proc, "zenith conformance")
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

@@ -1,31 +1,12 @@
 """Wire details of `zenith conformance` that the official engine.io-protocol / socket.io-protocol
 test suites check and Zenith once got wrong (settings: pingInterval 300 ms, pingTimeout 200 ms)."""
 import json
-import os
-import subprocess
 import threading
 import time
 
 import pytest
 import requests
 import websocket
-
-from harness import free_port, wait_for_port
-
-ZENITH_BIN = os.environ.get("ZENITH_BIN", os.path.join(os.path.dirname(__file__), "../../.build/debug/zenith"))
-
-
-@pytest.fixture
-def conformance():
-    port = free_port()
-    proc = subprocess.Popen([ZENITH_BIN, "conformance", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        wait_for_port(port, 20, proc, "zenith conformance")
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _open_polling(port: int, path: str) -> str:

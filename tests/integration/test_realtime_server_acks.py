@@ -1,29 +1,10 @@
 """Acknowledgements asked for by the server (conformance mode's `ack-me`), answered or timed out."""
 import json
-import os
-import subprocess
 import time
 
 import pytest
 import socketio
 import websocket
-
-from harness import free_port, wait_for_port
-
-ZENITH_BIN = os.environ.get("ZENITH_BIN", os.path.join(os.path.dirname(__file__), "../../.build/debug/zenith"))
-
-
-@pytest.fixture
-def conformance():
-    port = free_port()
-    proc = subprocess.Popen([ZENITH_BIN, "conformance", "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        wait_for_port(port, 20, proc, "zenith conformance")
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.mark.parametrize("transport", ["polling", "websocket"])
