@@ -49,31 +49,7 @@ pinned() { # pinned CPU: prints the command prefix that pins to CPU (taskset exe
 }
 
 # ---------------------------------------------------------------- zenith binary
-src_hash() { # short hash of Package.swift + Sources/ (the repo may have no commit to name)
-  (cd "$ROOT" && find Package.swift Package.resolved Sources -type f 2>/dev/null | LC_ALL=C sort |
-    xargs sha256sum | sha256sum | cut -c1-16)
-}
-if [[ " $TARGETS " != *" zenith "* ]]; then
-  ZENITH_BIN=${ZENITH_BIN:-none}
-elif [[ -z ${ZENITH_BIN:-} ]]; then
-  ZENITH_BIN=$ROOT/.build-release/release/zenith
-  if [[ ! -x $ZENITH_BIN || $REBUILD == 1 ]]; then
-    log "building zenith (release) into $ROOT/.build-release, this takes a while"
-    # Others may be editing Sources/ meanwhile: SwiftPM then stops with "was modified during
-    # the build"; try again (the finished parts are kept).
-    for attempt in 1 2 3 4; do
-      (cd "$ROOT" && scripts/build-release --scratch-path .build-release) \
-        >"$OUT/logs/build.log" 2>&1 && break
-      grep -q 'modified during the build' "$OUT/logs/build.log" && [[ $attempt != 4 ]] ||
-        { tail -30 "$OUT/logs/build.log" >&2; die "build failed"; }
-      log "sources changed during the build, building again"
-    done
-    src_hash >"$ROOT/.build-release/bench-sources.sha256"
-  else
-    log "re-using $ZENITH_BIN (REBUILD=1 to rebuild)"
-  fi
-fi
-[[ $ZENITH_BIN == none || -x $ZENITH_BIN ]] || die "ZENITH_BIN=$ZENITH_BIN is not executable"
+source "$HERE/../release-binary.sh"
 
 # ---------------------------------------------------------------- process handling
 declare -A PIDS=()
@@ -269,7 +245,7 @@ done
   echo
   echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(uname -sr), load before start: $(cut -d' ' -f1-3 /proc/loadavg)"
   [[ $ZENITH_BIN == none ]] ||
-    echo "- zenith: $ZENITH_BIN built $(date -u -r "$ZENITH_BIN" +%Y-%m-%dT%H:%MZ); git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo 'no commit')$( [[ -z $(git -C "$ROOT" status --porcelain -- Package.swift Sources 2>/dev/null) ]] || echo ' + uncommitted changes in Sources/'); sources hash at build: $( [[ $ZENITH_BIN == "$ROOT/.build-release/release/zenith" ]] && cat "$ROOT/.build-release/bench-sources.sha256" 2>/dev/null || echo unknown), now: $(src_hash)"
+    echo "- zenith: $(zenith_build_line "$ZENITH_BIN")"
   echo "- $(nginx -v 2>&1 | sed 's/^nginx version: //'), $(haproxy -v | head -1 | cut -d' ' -f1-3), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
   if [[ $PIN == 1 ]]; then
     echo "- pinning: fronts on CPU $FRONT_CPU, backend on CPU $BACKEND_CPU, wrk on CPU $WRK_CPU (taskset)"

@@ -65,32 +65,10 @@ MAXCLIENTS=0; for n in $MEM_LEVELS; do MAXCLIENTS=$n; done
 (( $(ulimit -n) > MAXCLIENTS + 1000 )) || die "ulimit -n is $(ulimit -n); $MAXCLIENTS clients need more"
 
 # ---------------------------------------------------------------- zenith binary (as bench/proxy)
-src_hash() {
-  (cd "$ROOT" && find Package.swift Package.resolved Sources -type f 2>/dev/null | LC_ALL=C sort |
-    xargs sha256sum | sha256sum | cut -c1-16)
-}
-if [[ " $TARGETS " == *" zenith "* && -z ${ZENITH_BIN:-} ]]; then
-  ZENITH_BIN=$ROOT/.build-release/release/zenith
-  if [[ ! -x $ZENITH_BIN || $REBUILD == 1 ]]; then
-    log "building zenith (release) into $ROOT/.build-release, this takes a while"
-    for attempt in 1 2 3 4; do
-      (cd "$ROOT" && scripts/build-release --scratch-path .build-release) \
-        >"$OUT/logs/build.log" 2>&1 && break
-      grep -q 'modified during the build' "$OUT/logs/build.log" && [[ $attempt != 4 ]] ||
-        { tail -30 "$OUT/logs/build.log" >&2; die "build failed"; }
-      log "sources changed during the build, building again"
-    done
-    src_hash >"$ROOT/.build-release/bench-sources.sha256"
-  else
-    log "re-using $ZENITH_BIN (REBUILD=1 to rebuild)"
-  fi
-fi
-ZENITH_BIN=${ZENITH_BIN:-none}
-[[ $ZENITH_BIN == none || -x $ZENITH_BIN ]] || die "ZENITH_BIN=$ZENITH_BIN is not executable"
+source "$HERE/../release-binary.sh"
 if [[ $ZENITH_BIN != none ]]; then
   # Others may rebuild .build-release meanwhile: run a private copy so every round uses one binary.
-  ZENITH_ORIG=$ZENITH_BIN
-  ZENITH_BUILT=$(date -u -r "$ZENITH_BIN" +%Y-%m-%dT%H:%MZ)
+  ZENITH_LINE="$(zenith_build_line "$ZENITH_BIN") (run from a copy)"
   cp "$ZENITH_BIN" "$OUT/zenith"
   ZENITH_BIN=$OUT/zenith
 fi
@@ -321,7 +299,7 @@ fi
   echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(uname -sr)"
   echo "- 1-min load average: $LOAD_START at the start; $(tr ' ' '\n' <<<"$LOADS" | sed '/^$/d' | sort -n | sed -n '1p;$p' | paste -sd- ) during the runs; took $(( $(date +%s) - START )) s"
   [[ $ZENITH_BIN == none ]] ||
-    echo "- zenith: $ZENITH_ORIG built $ZENITH_BUILT (run from a copy); git $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo 'no commit')$( [[ -z $(git -C "$ROOT" status --porcelain -- Package.swift Sources 2>/dev/null) ]] || echo ' + uncommitted changes in Sources/'); sources hash at build: $( [[ $ZENITH_ORIG == "$ROOT/.build-release/release/zenith" ]] && cat "$ROOT/.build-release/bench-sources.sha256" 2>/dev/null || echo unknown), now: $(src_hash)"
+    echo "- zenith: $ZENITH_LINE"
   [[ -z ${PYSIO_VERSIONS:-} ]] || echo "- python-socketio server: $PYSIO_VERSIONS; $("$VENV/bin/python" --version); uvicorn --ws $PYSIO_WS"
   if [[ $PIN == 1 ]]; then echo "- pinning: server on CPU $SERVER_CPU, load generator (subscribers + publisher) on CPU $LOADGEN_CPU"; else echo "- pinning: none"; fi
   echo "- memory levels: $MEM_LEVELS clients, $MEM_ROUNDS rounds; fan-out: $FANOUT_CLIENTS clients, rates $RATES msg/s, $STEP s each after a 1 s warm-up at $WARMUP_RATE msg/s, $PUB_CONNS publisher connections, $ROUNDS rounds"

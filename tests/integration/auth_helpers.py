@@ -25,7 +25,7 @@ import requests
 import socketio
 
 from harness import ApacheDashboard, free_port
-from realtime_helpers import STARTED, TOKEN, EventLog, Realtime, make_client
+from realtime_helpers import TOKEN, EventLog, Realtime, make_client, realtime_started
 from testapp import identities  # the fixture's users (harness puts the fixture on sys.path)
 
 USER_SESSION_PATH = "/dashboard/api/keystone/user-session/"
@@ -203,18 +203,7 @@ def start_auth(factory, apache: ApacheDashboard, realtime: dict | None = None, a
     cfg = auth_config(apache, publish_port, realtime, auth, upstreams, log_level, watches)
     cfg.update(extra or {})  # more top-level sections, such as [metrics]
     z = factory(cfg, AUTH_ROUTES, workdir=workdir)
-    deadline = time.monotonic() + 10
-    while True:  # the publish listener may come up a moment after the main one
-        try:
-            requests.get(f"http://127.0.0.1:{publish_port}/", timeout=1)
-            break
-        except requests.RequestException:
-            if time.monotonic() > deadline:
-                raise RuntimeError("publish API never listened\n" + z.stderr_text())
-            time.sleep(0.05)
-    rt = Realtime(z, publish_port, token, cfg)
-    STARTED.append(rt)
-    return rt
+    return realtime_started(z, publish_port, token, cfg)
 
 
 # ---------------------------------------------------------------------------------------------

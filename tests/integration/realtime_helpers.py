@@ -118,8 +118,14 @@ def start_realtime(factory, realtime: dict | None = None, publish: dict | None =
     (workdir / "token").write_text(token + "\n")
     cfg = realtime_config(publish_port, realtime, publish)
     z = factory(cfg, REALTIME_ROUTES, port=port, workdir=workdir)
+    return realtime_started(z, publish_port, token, cfg)
+
+
+def realtime_started(z: ZenithProcess, publish_port: int, token: str, cfg: dict) -> Realtime:
+    """The Realtime of a zenith just started, once its publish listener (which may come up a
+    moment after the main one) answers."""
     deadline = time.monotonic() + 10
-    while True:  # the publish listener may come up a moment after the main one
+    while True:
         try:
             requests.get(f"http://127.0.0.1:{publish_port}/", timeout=1)
             break
