@@ -69,6 +69,17 @@ def test_publish_invalid_json_is_400(rt):
         _error(r)
 
 
+def test_publish_room_lists_are_bounded(rt):
+    cases = [
+        ({"rooms": ["r"] * 1001, "event": "e"}, "more than 1000 rooms"),
+        ({"rooms": ["x" * 257], "event": "e"}, "1 to 256 bytes"),
+        ({"except": [""], "event": "e"}, "1 to 256 bytes"),
+    ]
+    for body, message in cases:
+        r = rt.publish(body)
+        assert r.status_code == 400 and message in r.json()["error"], (r.status_code, r.text)
+
+
 def test_publish_missing_event_is_400(rt):
     for body in ({"data": 1}, {"event": "", "data": 1}, {"event": 5}, {"event": None}):
         r = rt.publish(body)

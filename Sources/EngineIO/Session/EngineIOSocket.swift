@@ -29,7 +29,13 @@ public final class EngineIOSocket {
     /// nothing to send are ended at once with a noop (as the reference server does within 100 ms).
     private var probeAnswered = false
     private var queue = CircularBuffer<EngineIOFrame>()
-    private var pendingPoll: (promise: EventLoopPromise<EngineIOHTTPResponse>, headers: HTTPHeaders)?
+    private var pendingPoll: (
+        promise: EventLoopPromise<EngineIOHTTPResponse>, headers: HTTPHeaders, connectionClosed: EventLoopFuture<Void>
+    )?
+    /// The connection whose closing is watched for held polls. A keep-alive connection carries
+    /// many polls: it is watched once, not once per poll (a callback per poll on its close future
+    /// would stay there, with its response, as long as the connection lives).
+    private var watchedConnection: EventLoopFuture<Void>?
     private var pingTimer: Scheduled<Void>?
     private var pongTimer: Scheduled<Void>?
     private var upgradeTimer: Scheduled<Void>?
@@ -192,12 +198,16 @@ public final class EngineIOSocket {
             return self.eventLoop.makeSucceededFuture(self.pollResponse([.control(.noop)], headers: headers))
         }
         let promise = self.eventLoop.makePromise(of: EngineIOHTTPResponse.self)
-        self.pendingPoll = (promise, headers)
-        request.connectionClosed.hop(to: self.eventLoop).assumeIsolated().whenComplete { [weak self] _ in
-            guard let self, let poll = self.pendingPoll, poll.promise.futureResult === promise.futureResult else { return }
-            self.pendingPoll = nil
-            promise.succeed(EngineIOServerError.badRequest.response(headers: headers))
-            self.close(reason: "poll connection closed prematurely")
+        let connectionClosed = request.connectionClosed
+        self.pendingPoll = (promise, headers, connectionClosed)
+        if self.watchedConnection !== connectionClosed {
+            self.watchedConnection = connectionClosed
+            connectionClosed.hop(to: self.eventLoop).assumeIsolated().whenComplete { [weak self] _ in
+                guard let self, let poll = self.pendingPoll, poll.connectionClosed === connectionClosed else { return }
+                self.pendingPoll = nil
+                poll.promise.succeed(EngineIOServerError.badRequest.response(headers: poll.headers))
+                self.close(reason: "poll connection closed prematurely")
+            }
         }
         return promise.futureResult
     }

@@ -12,7 +12,7 @@ import NIOCore
 /// Equality is structural with numbers compared by value (`.int(1) == .double(1)`, since the
 /// serializer writes an integral double as `1`, as `JSON.stringify` does), and order-sensitive
 /// for objects: the same members in another order differ.
-public indirect enum JSONValue: Sendable, Hashable {
+public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     case int(Int64)

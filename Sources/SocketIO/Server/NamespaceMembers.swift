@@ -25,13 +25,11 @@ final class NamespaceMembers {
     }
 
     func remove(_ socket: SocketIOSocket, from room: String) {
-        guard var members = self.rooms[room] else { return }
-        members.removeValue(forKey: ObjectIdentifier(socket))
-        if members.isEmpty {
+        // In place: a copy of the member dictionary would make each leave O(room size).
+        guard self.rooms[room]?.removeValue(forKey: ObjectIdentifier(socket)) != nil else { return }
+        if self.rooms[room]?.isEmpty == true {
             self.rooms[room] = nil
             self.roomsMeter.decrement()
-        } else {
-            self.rooms[room] = members
         }
     }
 

@@ -56,8 +56,11 @@ public final class SessionCookieAuthenticator: Sendable {
                 return false
             default:
                 if cache.count >= Self.maxEntries {
+                    // Pending entries stay: their waiters are answered when their probe returns.
                     cache = cache.filter { if case .decided(_, let until) = $0.value { return until > now } else { return true } }
-                    if cache.count >= Self.maxEntries { cache.removeAll() }
+                    if cache.count >= Self.maxEntries {
+                        cache = cache.filter { if case .pending = $0.value { return true } else { return false } }
+                    }
                 }
                 cache[key] = .pending([promise])
                 return true

@@ -17,7 +17,7 @@ public struct RoomSubscriptionHandler: SocketIONamespaceHandler {
     public func received(_ socket: SocketIOSocket, event: String, arguments: [JSONValue], ack: SocketIOAcknowledgement?) {
         switch event {
         case "subscribe":
-            guard case .string(let room)? = arguments.first, !room.isEmpty, room.utf8.count <= 256 else {
+            guard case .string(let room)? = arguments.first, RoomNames.isValid(room) else {
                 ack?.send([Self.failure("bad room")])
                 return
             }

@@ -66,10 +66,13 @@ enum PublishRequest {
     private static func rooms(_ value: JSONValue?, field: String) throws(Invalid) -> [String] {
         guard let value, !value.isNull else { return [] }
         guard case .array(let items) = value else { throw Invalid(message: "'\(field)' must be a list of room names") }
+        guard items.count <= RoomNames.maxPerPublish else {
+            throw Invalid(message: "'\(field)' names more than \(RoomNames.maxPerPublish) rooms")
+        }
         var rooms: [String] = []
         for item in items {
-            guard case .string(let room) = item, !room.isEmpty else {
-                throw Invalid(message: "'\(field)' must be a list of non-empty strings")
+            guard case .string(let room) = item, RoomNames.isValid(room) else {
+                throw Invalid(message: "'\(field)' must be a list of room names of 1 to \(RoomNames.maxBytes) bytes")
             }
             rooms.append(room)
         }

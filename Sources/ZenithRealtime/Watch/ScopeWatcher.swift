@@ -52,8 +52,9 @@ final class ScopeWatcher {
     private var pollerID: String?
     private var refusedCookies: Set<String> = []
     private var baseline: WatchSnapshot?
-    /// Acknowledgements waiting for the first successful poll.
-    private var waiters: [@Sendable (JSONValue) -> Void] = []
+    /// Acknowledgements waiting for the first successful poll, by socket id: one per member, so
+    /// that a socket repeating `watch` cannot pile them up.
+    private var waiters: [String: @Sendable (JSONValue) -> Void] = [:]
     private var failuresInARow = 0
     private var unchangedPolls = 0
     private var reportedDown = false
@@ -82,7 +83,8 @@ final class ScopeWatcher {
         if self.baseline != nil {
             member.acknowledge(Self.accepted)
         } else {
-            self.waiters.append(member.acknowledge)
+            let earlier = self.waiters.updateValue(member.acknowledge, forKey: member.socketID)
+            earlier?(.object(["ok": .bool(false), "error": .string("repeated")]))
         }
         // A socket that starts watching is a page just loaded, often after the user acted on an
         // object: the pace quickens again.
@@ -101,6 +103,7 @@ final class ScopeWatcher {
     /// Removes a member; the last one leaving stops the watcher for good.
     func remove(socketID: String) {
         guard let member = self.members.removeValue(forKey: socketID) else { return }
+        self.waiters[socketID] = nil
         self.arrivalOrder.removeAll { $0 == socketID }
         if self.pollerID == socketID {
             self.pollerID = nil
@@ -119,7 +122,7 @@ final class ScopeWatcher {
             task.cancel()
         }
         self.phase = .stopped
-        self.waiters = []
+        self.waiters = [:]
         self.services.metrics.scopes.decrement()
     }
 
@@ -270,8 +273,8 @@ final class ScopeWatcher {
     }
 
     private func answerWaiters(_ reply: JSONValue) {
-        let waiters = self.waiters
-        self.waiters = []
+        let waiters = self.waiters.values
+        self.waiters = [:]
         for acknowledge in waiters {
             acknowledge(reply)
         }
