@@ -164,6 +164,18 @@ struct ConfigurationLoaderTests {
         ])
     }
 
+    @Test("configured headers and paths that would split a request line are errors")
+    func requestInjection() throws {
+        let config = minimalConfig + horizonAuth + serversWatch.replacingOccurrences(
+            of: "path = \"/api/servers\"", with: "path = \"/api/servers HTTP/1.1\\r\\nX: y\""
+        ) + "headers = { \"X-Bad Name\" = \"1\", \"X-Ok\" = \"a\\r\\nb\" }\n"
+        #expect(try errors(config) == [
+            "11: path must hold no spaces or control characters",
+            "15: 'X-Bad Name' in headers is not an HTTP header name",
+            "15: the value of 'X-Ok' in headers holds a control character",
+        ])
+    }
+
     @Test("[[watch]] without [realtime.auth] is an error, and so is a [watch] table")
     func watchNeedsAuth() throws {
         let entry = "[upstream.horizon]\nservers = [\"127.0.0.1:8080\"]\n" + serversWatch

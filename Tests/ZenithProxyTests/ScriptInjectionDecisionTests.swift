@@ -76,6 +76,13 @@ struct ScriptInjectionDecisionTests {
     func oddContentLength() {
         #expect(decide([("Content-Type", "text/html"), ("Content-Length", "ten")]) == .leave)
         #expect(decide([("Content-Type", "text/html"), ("Content-Length", "10"), ("Content-Length", "10")]) == .leave)
+        #expect(decide([("Content-Type", "text/html"), ("Content-Length", "+10")]) == .leave)
+    }
+
+    @Test("a Content-Length the tag would overflow leaves the page alone instead of trapping")
+    func hugeContentLength() {
+        #expect(decide([("Content-Type", "text/html"), ("Content-Length", "9223372036854775807")]) == .leave)
+        #expect(decide([("Content-Type", "text/html"), ("Content-Length", "99999999999999999999")]) == .leave)
     }
 
     @Test("a GET whose Accept names text/html asks for a page")

@@ -79,6 +79,24 @@ def test_many_pipelined_requests_in_one_write_are_answered_in_order(zenith):
         assert c.read_response().json()["args"] == {"after": ["1"]}
 
 
+def test_a_flood_of_pipelined_requests_is_cut_off(zenith):
+    """More than 256 request parts waiting behind one response (128 bodiless GETs) is not a
+    browser: the connection closes instead of holding them all."""
+    with Conn(zenith.port) as c:
+        c.send(b"".join(build_request("GET", f"/dashboard/echo?i={i}") for i in range(400)))
+        answered = 0
+        try:
+            while answered < 400:
+                assert c.read_response().status == 200
+                answered += 1
+        except ConnectionError:
+            pass
+        assert answered < 400 and c.is_closed(3.0)
+    with Conn(zenith.port) as c:  # and everyone else is still served
+        c.send(build_request("GET", "/dashboard/echo?after=1"))
+        assert c.read_response().status == 200
+
+
 def test_requests_pipelined_behind_connection_close_are_not_served(zenith):
     with Conn(zenith.port) as c:
         c.send(build_request("GET", "/dashboard/echo?n=1", [("Connection", "close")])

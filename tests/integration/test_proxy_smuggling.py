@@ -118,6 +118,9 @@ CASES = [
      "GET /dashboard/echo?m={m} HTTP/3.0\r\n" + H + "\r\n", {400, 505}, "none"),
     ("control-char-in-target",
      "GET /dashboard/echo?m={m}\x01x HTTP/1.1\r\n" + H + "\r\n", {400}, "none"),
+    # TRACE has no content (RFC 9110 §9.3.8); forwarded, its body would go out unframed
+    ("trace-with-body",
+     "TRACE /dashboard/echo?m={m} HTTP/1.1\r\n" + H + "Content-Length: 5\r\n\r\nhello", {400}, "none"),
 ]
 
 

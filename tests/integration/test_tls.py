@@ -3,6 +3,7 @@ TLS, certificate checks at `zenith check` time and certificates reloaded on SIGH
 import json
 import os
 import signal
+import socket
 import ssl
 import subprocess
 import time
@@ -115,3 +116,19 @@ def test_certificate_is_replaced_on_reload(tls_zenith, tmp_path):
     while "renewed.example" not in served_cn() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert "renewed.example" in served_cn()
+
+
+def test_a_client_that_never_completes_the_tls_handshake_is_closed(apache, zenith_factory, tmp_path):
+    cert, key = make_certificate(tmp_path)
+    https_port, http_port = free_port(), free_port()
+    cfg = base_config(apache)
+    cfg["listen"] = {"http": [f"127.0.0.1:{http_port}"], "https": [f"127.0.0.1:{https_port}"]}
+    cfg["tls"] = {"certificate": str(cert), "key": str(key)}
+    cfg["limits"] = {**cfg.get("limits", {}), "header_timeout": "1s"}
+    z = zenith_factory(cfg, ROUTES, port=http_port)
+    wait_for_port(https_port, 10, z.proc, "zenith https")
+    with socket.create_connection(("127.0.0.1", https_port), timeout=5) as silent:
+        started = time.monotonic()
+        assert silent.recv(1) == b"", "zenith sent something to a client that never said hello"
+        took = time.monotonic() - started
+    assert 0.5 < took < 4, f"closed after {took:.1f}s with a 1s header timeout"

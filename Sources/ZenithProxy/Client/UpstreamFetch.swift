@@ -34,11 +34,15 @@ final class UpstreamFetch: UpstreamConnectionDelegate {
         if let connection = self.pool.leaseIdle() {
             self.attach(connection, reused: true)
         } else {
-            self.pool.leaseNew { result in
-                switch result {
-                case .success(let connection): self.attach(connection, reused: false)
-                case .failure: self.finish(.failure(UpstreamClient.Failure.unavailable))
-                }
+            self.leaseNew()
+        }
+    }
+
+    private func leaseNew() {
+        self.pool.leaseNew { result in
+            switch result {
+            case .success(let connection): self.attach(connection, reused: false)
+            case .failure: self.finish(.failure(UpstreamClient.Failure.unavailable))
             }
         }
     }
@@ -90,12 +94,7 @@ final class UpstreamFetch: UpstreamConnectionDelegate {
         self.connection = nil
         if self.head == nil && self.reused && !self.retried && !self.finished {
             self.retried = true
-            self.pool.leaseNew { result in
-                switch result {
-                case .success(let connection): self.attach(connection, reused: false)
-                case .failure: self.finish(.failure(UpstreamClient.Failure.unavailable))
-                }
-            }
+            self.leaseNew()
             return
         }
         self.finish(.failure(UpstreamClient.Failure.unavailable))

@@ -43,6 +43,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     private(set) var responseStarted = false
     private var keepAlive = true
     private var bodyLimit: Int64 = 0
+    /// Per request: its head announced a body (Content-Length above 0, or chunked).
+    private var requestHasBody = false
     private var bodyReceived: Int64 = 0
 
     private var readsPaused = false
@@ -191,17 +193,20 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             accept: head.headers.first(name: "accept")
         )
 
-        var framing: RequestFraming
+        let framing: RequestFraming
         switch RequestFraming.of(head) {
+        case .success(let value) where head.method == .TRACE && value.hasBody:
+            // RFC 9110 §9.3.8: TRACE has no content, and NIO's encoder would send one unframed.
+            self.loop.logger.info(
+                "rejected request framing", metadata: ["client": "\(self.clientIP)", "reason": "TRACE with a body"]
+            )
+            self.failRequest(status: .badRequest)
+            return
         case .success(let value):
+            // HTTP/2 streams come through NIO's codec, which frames a POST/PUT/PATCH body without
+            // a length as chunked and leaves other methods without framing.
             framing = value
-            // An HTTP/2 body has no framing of its own (DATA frames end with END_STREAM); sent
-            // upstream over HTTP/1.1 without a length it must be chunked.
-            if self.transport == .http2, value.contentLength == nil,
-                head.method == .POST || head.method == .PUT || head.method == .PATCH
-            {
-                framing.chunked = true
-            }
+            self.requestHasBody = value.hasBody
         case .failure(let problem):
             self.loop.logger.info(
                 "rejected request framing",
@@ -255,6 +260,15 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     private func requestBodyReceived(_ buffer: ByteBuffer) {
         guard case .responding(let responder) = self.state else { return }
+        guard self.requestHasBody else {
+            // Only HTTP/2 can get here (DATA on a GET, DELETE...): forwarded without framing, the
+            // bytes would be read upstream as another request.
+            self.loop.logger.info(
+                "rejected request framing", metadata: ["client": "\(self.clientIP)", "reason": "body without framing"]
+            )
+            self.failRequest(status: .badRequest)
+            return
+        }
         self.bodyReceived += Int64(buffer.readableBytes)
         if self.bodyReceived > self.bodyLimit {
             self.loop.logger.info(

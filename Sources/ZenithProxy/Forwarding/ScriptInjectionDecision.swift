@@ -39,12 +39,14 @@ enum ScriptInjectionDecision: Equatable {
             self = .inject(head)
             return
         }
-        guard lengths.count == 1, let length = Int(lengths[0].trimmingHTTPWhitespace()), length >= 0 else {
+        guard lengths.count == 1, let length = Int64(decimalDigits: String(lengths[0].trimmingHTTPWhitespace())),
+            case (let grown, false) = length.addingReportingOverflow(Int64(tagLength))
+        else {
             self = .leave
             return
         }
         var adjusted = head
-        adjusted.headers.replaceOrAdd(name: "content-length", value: String(length + tagLength))
+        adjusted.headers.replaceOrAdd(name: "content-length", value: String(grown))
         self = .inject(adjusted)
     }
 

@@ -61,16 +61,24 @@ struct ClientPipelines: Sendable {
         try channel.pipeline.syncOperations.addHandler(ClientConnectionHandler(loop: loop, transport: transport))
     }
 
-    /// TLS, then HTTP/2 or HTTP/1.1 as ALPN decides.
+    /// TLS, then HTTP/2 or HTTP/1.1 as ALPN decides. The handshake must be done within
+    /// `[limits] header_timeout`: until ALPN has chosen, no HTTP handler watches the connection,
+    /// and a client that says nothing would hold it for ever.
     func configureTLS(_ channel: Channel, context: NIOSSLContext) throws {
         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+        let headerTimeout = self.contexts[ObjectIdentifier(channel.eventLoop)]!.value.configuration.limits.headerTimeout
+        let handshakeDeadline = channel.eventLoop.scheduleTask(in: TimeAmount(headerTimeout)) {
+            channel.close(promise: nil)
+        }
         let pipelines = self
         _ = channel.configureHTTP2SecureUpgrade(
             h2ChannelConfigurator: { channel in
-                channel.eventLoop.makeCompletedFuture { try pipelines.configureHTTP2(channel) }
+                handshakeDeadline.cancel()
+                return channel.eventLoop.makeCompletedFuture { try pipelines.configureHTTP2(channel) }
             },
             http1ChannelConfigurator: { channel in
-                channel.eventLoop.makeCompletedFuture { try pipelines.configureHTTP1(channel, transport: .http1OverTLS) }
+                handshakeDeadline.cancel()
+                return channel.eventLoop.makeCompletedFuture { try pipelines.configureHTTP1(channel, transport: .http1OverTLS) }
             }
         )
     }

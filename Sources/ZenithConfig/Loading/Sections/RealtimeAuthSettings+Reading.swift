@@ -7,11 +7,7 @@ extension RealtimeAuthSettings {
         let upstream = section.readRequired("upstream", as: .string)
         let endpoint = section.readRequired("endpoint", as: .string)
         let cookies = section.read("cookies", as: .list(of: .string, nonEmpty: true)) ?? ["sessionid"]
-        var headersSection = section.section("headers")
-        let headers = headersSection.isPresent
-            ? Dictionary(headersSection.readAllStrings().map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
-            : ["X-Requested-With": "XMLHttpRequest"]
-        headersSection.finish()
+        let headers = section.readHeaderTable("headers", default: ["X-Requested-With": "XMLHttpRequest"])
         var fieldsSection = section.section("fields")
         var fields = Self.defaultFields
         for (name, key) in fieldsSection.readAllStrings() {
@@ -31,6 +27,8 @@ extension RealtimeAuthSettings {
         }
         if !endpoint.hasPrefix("/") {
             section.report("endpoint must be a path starting with '/'", at: "endpoint")
+        } else if !HTTPFieldSyntax.isRequestTarget(endpoint) {
+            section.report("endpoint must hold no spaces or control characters", at: "endpoint")
         }
         for (key, templates) in [("rooms", rooms), ("subscribe", subscribe)] {
             for template in templates {

@@ -14,11 +14,7 @@ extension WatchSettings {
         let name = section.readRequired("name", as: .string)
         let upstream = section.readRequired("upstream", as: .string)
         let path = section.readRequired("path", as: .string)
-        var headersSection = section.section("headers")
-        let headers = headersSection.isPresent
-            ? Dictionary(headersSection.readAllStrings().map { ($0.key, $0.value) }, uniquingKeysWith: { $1 })
-            : ["X-Requested-With": "XMLHttpRequest"]
-        headersSection.finish()
+        let headers = section.readHeaderTable("headers", default: ["X-Requested-With": "XMLHttpRequest"])
         let items = section.read("items", as: .string) ?? "items"
         let key = section.readRequired("key", as: .string)
         let fields = section.readRequired("fields", as: .list(of: .string, nonEmpty: true))
@@ -39,6 +35,8 @@ extension WatchSettings {
         }
         if let path, !path.hasPrefix("/") {
             section.report("path must start with '/'", at: "path")
+        } else if let path, !HTTPFieldSyntax.isRequestTarget(path) {
+            section.report("path must hold no spaces or control characters", at: "path")
         }
         if key?.isEmpty == true {
             section.report("key must name the item field that identifies an object", at: "key")
