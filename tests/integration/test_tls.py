@@ -17,19 +17,26 @@ from harness import ZENITH_BIN, base_config, free_port, make_certificate, wait_f
 ROUTES = "*  /socket.io/  realtime\n*  /  proxy  dashboard\n"
 
 
-@pytest.fixture
-def tls_zenith(apache, zenith_factory, tmp_path):
+def start_tls_zenith(apache, zenith_factory, tmp_path, limits: dict | None = None):
+    """zenith with an http and an https listener (a fresh self-signed certificate)."""
     cert, key = make_certificate(tmp_path)
     https_port, http_port = free_port(), free_port()
     cfg = base_config(apache)
     cfg["listen"] = {"http": [f"127.0.0.1:{http_port}"], "https": [f"127.0.0.1:{https_port}"]}
     cfg["tls"] = {"certificate": str(cert), "key": str(key)}
     cfg["realtime"] = {"allow_missing_origin": True}
+    cfg["limits"] = {**cfg.get("limits", {}), **(limits or {})}
     z = zenith_factory(cfg, ROUTES, port=http_port)
     wait_for_port(https_port, 10, z.proc, "zenith https")  # bound just after the http listener
+    z.https_port = https_port
     z.https_url = f"https://127.0.0.1:{https_port}"
     z.cert = cert
     return z
+
+
+@pytest.fixture
+def tls_zenith(apache, zenith_factory, tmp_path):
+    return start_tls_zenith(apache, zenith_factory, tmp_path)
 
 
 def curl(*args):
@@ -119,15 +126,8 @@ def test_certificate_is_replaced_on_reload(tls_zenith, tmp_path):
 
 
 def test_a_client_that_never_completes_the_tls_handshake_is_closed(apache, zenith_factory, tmp_path):
-    cert, key = make_certificate(tmp_path)
-    https_port, http_port = free_port(), free_port()
-    cfg = base_config(apache)
-    cfg["listen"] = {"http": [f"127.0.0.1:{http_port}"], "https": [f"127.0.0.1:{https_port}"]}
-    cfg["tls"] = {"certificate": str(cert), "key": str(key)}
-    cfg["limits"] = {**cfg.get("limits", {}), "header_timeout": "1s"}
-    z = zenith_factory(cfg, ROUTES, port=http_port)
-    wait_for_port(https_port, 10, z.proc, "zenith https")
-    with socket.create_connection(("127.0.0.1", https_port), timeout=5) as silent:
+    z = start_tls_zenith(apache, zenith_factory, tmp_path, limits={"header_timeout": "1s"})
+    with socket.create_connection(("127.0.0.1", z.https_port), timeout=5) as silent:
         started = time.monotonic()
         assert silent.recv(1) == b"", "zenith sent something to a client that never said hello"
         took = time.monotonic() - started
