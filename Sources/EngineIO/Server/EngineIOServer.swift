@@ -38,11 +38,11 @@ public final class EngineIOServer: Sendable {
         precondition(eventLoops.count <= EngineIOSessionID.loopIndexRange.count, "too many event loops")
         let perAddress = SessionsPerAddress(limit: configuration.maxSessionsPerAddress)
         var registries: [NIOLoopBound<EngineIOSessionRegistry>] = []
-        for (index, loop) in eventLoops.enumerated() {
+        for loop in eventLoops {
             registries.append(
                 try await loop.submit {
                     NIOLoopBound(
-                        EngineIOSessionRegistry(loopIndex: index, perAddress: perAddress, eventLoop: loop), eventLoop: loop
+                        EngineIOSessionRegistry(perAddress: perAddress, eventLoop: loop), eventLoop: loop
                     )
                 }.get()
             )

@@ -4,13 +4,11 @@ import NIOCore
 /// The open Engine.IO sessions of one event loop, by sid. Confined to that loop.
 final class EngineIOSessionRegistry {
     private var sessions: [String: EngineIOSocket] = [:]
-    let loopIndex: Int
     private let perAddress: SessionsPerAddress
     /// Flushes the WebSockets of this loop's sessions once per run of tasks.
     let flushBatch: WebSocketFlushBatch
 
-    init(loopIndex: Int, perAddress: SessionsPerAddress, eventLoop: EventLoop) {
-        self.loopIndex = loopIndex
+    init(perAddress: SessionsPerAddress, eventLoop: EventLoop) {
         self.perAddress = perAddress
         self.flushBatch = WebSocketFlushBatch(eventLoop: eventLoop)
     }

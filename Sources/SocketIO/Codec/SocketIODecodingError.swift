@@ -11,8 +11,6 @@ public enum SocketIODecodingError: Error, Equatable, Sendable {
     case invalidAttachmentCount
     /// More attachments than the limit.
     case tooManyAttachments(limit: Int)
-    /// A namespace that is not valid UTF-8 text starting with `/`.
-    case invalidNamespace
     /// An ack id that is not a non-negative integer within range.
     case invalidID
     /// An ack id on a packet type that has none (connect, disconnect, connect error).

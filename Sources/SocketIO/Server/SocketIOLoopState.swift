@@ -30,6 +30,8 @@ final class SocketIOLoopState {
     }
 
     func logProtocolViolation(_ reason: String, session: String) {
-        self.logger.info("closing realtime session after a malformed packet", metadata: ["reason": "\(reason)"])
+        self.logger.info(
+            "closing realtime session after a malformed packet", metadata: ["reason": "\(reason)", "session": "\(session)"]
+        )
     }
 }
