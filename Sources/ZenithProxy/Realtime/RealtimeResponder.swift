@@ -96,6 +96,10 @@ final class RealtimeResponder: RequestResponder {
         do {
             try self.client.removeHTTPHandlers()
             try install(channel)
+            // A read held back by an HTTP handler left with it; without this the socket may not be
+            // read again until something else asks (seen over TLS: a WebSocket's first events
+            // went unanswered), as TunnelSwitch does after its switch.
+            channel.read()
         } catch {
             self.client.loop.logger.warning("could not set up WebSocket", metadata: ["error": "\(error)"])
             channel.close(promise: nil)
