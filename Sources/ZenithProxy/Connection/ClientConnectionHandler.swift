@@ -7,8 +7,8 @@ import ZenithConfig
 /// a `RequestResponder`, and writes that responder's response with keep-alive, body limits, read
 /// backpressure and the access log taken care of here, once, for every kind of route.
 ///
-/// `PipelinedRequestGate` in front of it delivers pipelined requests one at a time, so this
-/// handler only ever has one request in flight.
+/// Its `PipelinedRequestQueue` holds pipelined requests back until the response before them has
+/// ended, so only one request is ever in flight.
 final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -47,6 +47,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var requestHasBody = false
     private var bodyReceived: Int64 = 0
 
+    private var pipelined = PipelinedRequestQueue()
     private var readsPaused = false
     private var readPending = false
     /// Header timeout for a new connection, keep-alive timeout between requests.
@@ -106,10 +107,23 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        // After a response that closes the connection, requests pipelined behind it (which
-        // PipelinedRequestGate releases once that response ended) are not served.
+        let part = self.unwrapInboundIn(data)
+        switch self.pipelined.arrived(part) {
+        case .deliver:
+            self.handle(part)
+        case .hold:
+            break
+        case .overflow:
+            // One read can hold hundreds of tiny pipelined requests; more than this waiting at
+            // once is not a browser, and would otherwise all be held in memory.
+            context.close(promise: nil)
+        }
+    }
+
+    private func handle(_ part: HTTPServerRequestPart) {
+        // After a response that closes the connection, requests pipelined behind it are not served.
         if case .closed = self.state { return }
-        switch self.unwrapInboundIn(data) {
+        switch part {
         case .head(let head):
             self.requestHeadReceived(head)
         case .body(let buffer):
@@ -123,10 +137,26 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        self.readBatchEnded()
+        context.fireChannelReadComplete()
+    }
+
+    private func readBatchEnded() {
         if case .responding(let responder as ReadCompletionObserver) = self.state {
             responder.clientReadComplete()
         }
-        context.fireChannelReadComplete()
+    }
+
+    /// Hands the requests that waited behind the response just ended to this handler, up to the
+    /// next one that must wait, and reads again once none waits.
+    private func releasePipelinedRequests() {
+        self.pipelined.releaseStarted()
+        guard let channel = self.channel, channel.isActive else { return }
+        while let part = self.pipelined.nextReleased() {
+            self.handle(part)
+        }
+        self.readBatchEnded()
+        self.readIfPending()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -173,11 +203,17 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     func read(context: ChannelHandlerContext) {
-        if self.readsPaused {
+        if self.readsPaused || self.pipelined.holdsReads {
             self.readPending = true
         } else {
             context.read()
         }
+    }
+
+    private func readIfPending() {
+        guard self.readPending, !self.readsPaused, !self.pipelined.holdsReads else { return }
+        self.readPending = false
+        self.context?.read()
     }
 
     // MARK: Request intake
@@ -390,6 +426,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         } else {
             context.writeAndFlush(self.wrapOutboundOut(.end(trailers)), promise: nil)
             self.armIdleTimer(self.loop.configuration.limits.keepaliveTimeout)
+            if self.pipelined.responseEnded() {
+                context.eventLoop.assumeIsolated().execute { self.releasePipelinedRequests() }
+            }
         }
     }
 
@@ -401,10 +440,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     func resumeReading() {
         guard self.readsPaused else { return }
         self.readsPaused = false
-        if self.readPending {
-            self.readPending = false
-            self.context?.read()
-        }
+        self.readIfPending()
     }
 
     /// Gives the connection to another protocol (after a 101 has been written): the access line is
@@ -416,7 +452,6 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         self.idleDeadline?.cancel()
         guard let pipeline = self.context?.pipeline.syncOperations else { throw ChannelError.ioOnClosedChannel }
         _ = pipeline.removeHandler(self)
-        _ = pipeline.removeHandler(try pipeline.handler(type: PipelinedRequestGate.self))
         _ = pipeline.removeHandler(try pipeline.handler(type: HTTPResponseEncoder.self))
         _ = pipeline.removeHandler(try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
     }

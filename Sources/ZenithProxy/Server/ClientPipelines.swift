@@ -57,7 +57,6 @@ struct ClientPipelines: Sendable {
             withEncoderConfiguration: .init(),
             withDecoderLimitConfiguration: self.decoderLimits
         )
-        try channel.pipeline.syncOperations.addHandler(PipelinedRequestGate())
         try channel.pipeline.syncOperations.addHandler(ClientConnectionHandler(loop: loop, transport: transport))
     }
 
