@@ -114,6 +114,7 @@ public final class ProxyServer: Sendable {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .childChannelOption(.writeBufferWaterMark, value: StreamingBuffers.writeWaterMark)
                 .childChannelOption(.maxMessagesPerRead, value: StreamingBuffers.maxMessagesPerRead)
+                .childChannelOption(.recvAllocator, value: StreamingBuffers.receiveAllocator)
         }
         let bootstrap = makeBootstrap().childChannelInitializer { channel in
             channel.eventLoop.makeCompletedFuture { try pipelines.configureHTTP1(channel) }

@@ -162,6 +162,7 @@ final class UpstreamPool {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelOption(.writeBufferWaterMark, value: StreamingBuffers.writeWaterMark)
             .channelOption(.maxMessagesPerRead, value: StreamingBuffers.maxMessagesPerRead)
+            .channelOption(.recvAllocator, value: StreamingBuffers.receiveAllocator)
             .connectTimeout(TimeAmount(self.configuration.connectTimeout))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
