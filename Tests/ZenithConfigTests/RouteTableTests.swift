@@ -16,7 +16,7 @@ struct RouteTableTests {
     ])
 
     func upstream(host: String?, path: String) -> String? {
-        guard case .proxy(let upstream) = table.match(host: host, path: path)?.action else { return nil }
+        guard case .proxy(let upstream) = table.match(host: host, path: path[...])?.action else { return nil }
         return upstream
     }
 

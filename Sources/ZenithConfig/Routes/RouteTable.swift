@@ -34,7 +34,7 @@ public struct RouteTable: Sendable {
     ///   - host: the Host header (or HTTP/2 `:authority`) as received: any case, with or without a
     ///     port, IPv6 in brackets; nil when the request had none.
     ///   - path: the request target's path, compared byte for byte with the rules' prefixes.
-    public func match(host: String?, path: String) -> Route? {
+    public func match(host: String?, path: Substring) -> Route? {
         var hostGroup: Int?
         if let host, !hosts.isEmpty {
             hostGroup = hosts.position(ofHostHeader: host)

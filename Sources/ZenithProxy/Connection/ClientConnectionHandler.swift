@@ -270,7 +270,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
 
         let path = head.uri.requestPath
-        guard let route = self.loop.configuration.routes.match(host: head.headers.first(name: "host"), path: String(path))
+        guard let route = self.loop.configuration.routes.match(host: head.headers.first(name: "host"), path: path)
         else {
             self.start(LocalResponder.errorPage(.notFound, for: self))
             return

@@ -29,8 +29,9 @@ struct PipelinedRequestQueue {
 
     /// A request was let through and its response has not ended yet.
     private var responseOpen = false
-    /// Parts of requests that came while a response was open, in order.
-    private var waiting = CircularBuffer<HTTPServerRequestPart>()
+    /// Parts of requests that came while a response was open, in order. Small at first: most
+    /// connections never pipeline, and NIO's default capacity is 16 parts.
+    private var waiting = CircularBuffer<HTTPServerRequestPart>(initialCapacity: 2)
     private var releaseScheduled = false
 
     /// Requests wait: the client must not be read from until they have been handled.

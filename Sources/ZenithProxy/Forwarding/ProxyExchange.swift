@@ -26,7 +26,8 @@ final class ProxyExchange: StartableResponder, ReadCompletionObserver, UpstreamC
     private let isUpgrade: Bool
 
     private var upstream = UpstreamState.waiting
-    private var pendingBody = CircularBuffer<ByteBuffer>()
+    /// Body parts read before an upstream connection was attached (an empty array allocates nothing).
+    private var pendingBody: [ByteBuffer] = []
     private var pendingEnd: HTTPHeaders??
     private var requestForwarded = false
     private var bodyBytesSent = false
@@ -96,10 +97,11 @@ final class ProxyExchange: StartableResponder, ReadCompletionObserver, UpstreamC
         if self.expectsContinue && !self.client.requestComplete {
             self.client.sendHead(HTTPResponseHead(version: .http1_1, status: .continue))
         }
-        while let part = self.pendingBody.popFirst() {
+        for part in self.pendingBody {
             connection.write(.body(.byteBuffer(part)))
             self.bodyBytesSent = true
         }
+        self.pendingBody.removeAll()
         if let trailers = self.pendingEnd {
             connection.write(.end(trailers))
             self.requestForwarded = true
