@@ -15,7 +15,7 @@ struct ForwardingHeadersTests {
         identityEncoding: Bool = false
     ) -> HTTPHeaders {
         let maker = ForwardedRequestHead(
-            clientIP: self.client.ipAddress!, clientIsTrusted: trusted, scheme: "http", preserveHost: preserveHost,
+            client: .init(ip: self.client.ipAddress!, scheme: "http"), clientIsTrusted: trusted, preserveHost: preserveHost,
             server: HostAndPort(host: "127.0.0.1", port: 8080), identityEncoding: identityEncoding
         )
         let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/x", headers: HTTPHeaders(headers))
@@ -43,6 +43,19 @@ struct ForwardingHeadersTests {
         #expect(sent["x-forwarded-host"] == ["dash:8000"])
         #expect(sent["forwarded"] == ["for=192.0.2.7;proto=http;host=\"dash:8000\""])
         #expect(sent["host"] == ["dash:8000"])
+    }
+
+    @Test("an IPv6 client is bracketed and quoted in Forwarded, bare in X-Forwarded-For")
+    func ipv6Client() {
+        let maker = ForwardedRequestHead(
+            client: .init(ip: "2001:db8::7", scheme: "https"), clientIsTrusted: false, preserveHost: true,
+            server: HostAndPort(host: "127.0.0.1", port: 8080)
+        )
+        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/x", headers: ["Host": "dash"])
+        let sent = maker.make(from: head, framing: .init(contentLength: nil, chunked: false), upgrade: false).headers
+        #expect(sent["forwarded"] == ["for=\"[2001:db8::7]\";proto=https;host=\"dash\""])
+        #expect(sent["x-forwarded-for"] == ["2001:db8::7"])
+        #expect(sent["x-forwarded-proto"] == ["https"])
     }
 
     @Test("a trusted proxy's forwarding headers are extended")

@@ -34,6 +34,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     private(set) var clientAddress: SocketAddress?
     /// The client's IP as text, made once per connection (forwarding headers, logs).
     private(set) lazy var clientIP: String = self.clientAddress?.ipAddress ?? "unknown"
+    /// The client as the forwarding headers describe it, made once per connection.
+    private(set) lazy var forwardingClient = ForwardedRequestHead.Client(ip: self.clientIP, scheme: self.transport.scheme)
     private var state = State.idle
     private(set) var summary: RequestSummary?
 

@@ -7,9 +7,24 @@ import ZenithConfig
 /// extended, anyone else's replaced), Host kept or set to the server's, and Accept-Encoding set to
 /// `identity` for a page that an `inject=` route inserts its script into.
 struct ForwardedRequestHead {
-    var clientIP: String
+    /// What the forwarding headers say of one client connection, made once per connection.
+    struct Client {
+        let ip: String
+        let scheme: String
+        /// `for=IP;proto=SCHEME`, the start of this proxy's Forwarded element.
+        let forwardedElement: String
+
+        init(ip: String, scheme: String) {
+            self.ip = ip
+            self.scheme = scheme
+            // RFC 7239 §6: IPv6 nodes are bracketed and the whole value quoted.
+            let node = ip.utf8.contains(UInt8(ascii: ":")) ? "\"[" + ip + "]\"" : ip
+            self.forwardedElement = "for=" + node + ";proto=" + scheme
+        }
+    }
+
+    var client: Client
     var clientIsTrusted: Bool
-    var scheme: String
     var preserveHost: Bool
     var server: HostAndPort
     /// Replace the client's Accept-Encoding with `identity` (see `ScriptInjectionDecision.asksForPage`).
@@ -65,27 +80,26 @@ struct ForwardedRequestHead {
             headers.add(name: "upgrade", value: protocols)
         }
 
-        let clientIP = self.clientIP
+        let client = self.client
         let trusted = self.clientIsTrusted
         headers.add(
             name: "x-forwarded-for",
-            value: trusted && forwardedFor != nil ? forwardedFor! + ", " + clientIP : clientIP
+            value: trusted && forwardedFor != nil ? forwardedFor! + ", " + client.ip : client.ip
         )
-        headers.add(name: "x-forwarded-proto", value: trusted ? forwardedProto ?? self.scheme : self.scheme)
+        headers.add(name: "x-forwarded-proto", value: trusted ? forwardedProto ?? client.scheme : client.scheme)
         if let hostValue = trusted ? forwardedHost ?? host : host {
             headers.add(name: "x-forwarded-host", value: hostValue)
         }
-        var element = "for=" + Self.forwardedNode(clientIP) + ";proto=" + self.scheme
+        var element = client.forwardedElement
         if let host {
-            element += ";host=\"" + host + "\""
+            // One allocation for the element, not one per piece.
+            element.reserveCapacity(element.utf8.count + host.utf8.count + 8)
+            element += ";host=\""
+            element += host
+            element += "\""
         }
         headers.add(name: "forwarded", value: trusted && forwarded != nil ? forwarded! + ", " + element : element)
 
         return HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: headers)
-    }
-
-    /// RFC 7239 §6: IPv6 nodes are bracketed and the whole value quoted.
-    private static func forwardedNode(_ ip: String) -> String {
-        ip.utf8.contains(UInt8(ascii: ":")) ? "\"[" + ip + "]\"" : ip
     }
 }

@@ -86,9 +86,8 @@ final class ProxyExchange: StartableResponder, ReadCompletionObserver, UpstreamC
         connection.delegate = self
         let server = self.pool.configuration.servers[connection.serverIndex]
         let forwarding = ForwardedRequestHead(
-            clientIP: self.client.clientIP,
+            client: self.client.forwardingClient,
             clientIsTrusted: self.client.loop.trustedProxies.contains(self.client.clientAddress),
-            scheme: self.client.transport.scheme,
             preserveHost: self.route.options.preserveHost ?? self.client.loop.configuration.proxy.preserveHost,
             server: server,
             identityEncoding: self.route.options.inject != nil && ScriptInjectionDecision.asksForPage(self.requestHead)
