@@ -144,7 +144,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     private func readBatchEnded() {
-        if case .responding(let responder as ReadCompletionObserver) = self.state {
+        if case .responding(let responder) = self.state {
             responder.clientReadComplete()
         }
     }
@@ -291,9 +291,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     private func start(_ responder: RequestResponder) {
         self.state = .responding(responder)
-        if let starting = responder as? StartableResponder {
-            starting.start()
-        }
+        responder.start()
     }
 
     private func requestBodyReceived(_ buffer: ByteBuffer) {
@@ -473,13 +471,3 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 }
 
-/// A responder that does its work once it owns the connection (not in its initializer, so that the
-/// connection's state already names it when it writes).
-protocol StartableResponder: RequestResponder {
-    func start()
-}
-
-/// A responder that wants to flush its writes towards an upstream once per client read batch.
-protocol ReadCompletionObserver: RequestResponder {
-    func clientReadComplete()
-}

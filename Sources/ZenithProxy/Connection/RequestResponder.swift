@@ -6,7 +6,14 @@ import NIOHTTP1
 ///
 /// Owned by `ClientConnectionHandler` from the moment the head is routed until the responder calls
 /// `finishResponse` or the connection closes. Every call happens on the connection's event loop.
+///
+/// A responder may hold its `ClientConnectionHandler` strongly: the handler drops the responder
+/// when the response ends or the connection closes, which breaks the cycle. (`unowned` would cost
+/// an atomic unowned-retain on every use of the handler, several per request.)
 protocol RequestResponder: AnyObject {
+    /// Does the responder's work once it owns the connection (not in its initializer, so that the
+    /// connection's state already names it when it writes).
+    func start()
     /// A part of the request body, already counted against the route's body limit.
     func requestBodyPart(_ buffer: ByteBuffer)
     /// The request is complete.
@@ -15,4 +22,11 @@ protocol RequestResponder: AnyObject {
     func clientBecameWritable()
     /// The connection is going away (client closed, protocol error, limit): release what is held.
     func abort()
+    /// A batch of reads from the client ended (for flushing writes towards an upstream once per batch).
+    func clientReadComplete()
+}
+
+extension RequestResponder {
+    func start() {}
+    func clientReadComplete() {}
 }

@@ -10,14 +10,14 @@ import ZenithConfig
 /// connection the backend had closed is retried once on a new one when that is safe (idempotent
 /// method, no body sent). After a 101 answer to an Upgrade the two sockets become a byte tunnel.
 /// On an `inject=` route, HTML pages get the route's script tag on their way through.
-final class ProxyExchange: StartableResponder, ReadCompletionObserver, UpstreamConnectionDelegate {
+final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
     private enum UpstreamState {
         case waiting
         case attached(UpstreamConnection)
         case finished
     }
 
-    private unowned let client: ClientConnectionHandler
+    private let client: ClientConnectionHandler
     private let pool: UpstreamPool
     private let route: Route
     private let requestHead: HTTPRequestHead

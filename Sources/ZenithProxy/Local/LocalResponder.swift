@@ -7,8 +7,8 @@ import ZenithConfig
 ///
 /// The answer goes out when the request has been read to its end (its body is discarded), so the
 /// connection can be kept; with `answerBeforeBody` it goes out at once and the connection closes.
-final class LocalResponder: StartableResponder {
-    private unowned let client: ClientConnectionHandler
+final class LocalResponder: RequestResponder {
+    private let client: ClientConnectionHandler
     private let head: HTTPResponseHead
     private let body: ByteBuffer
     private let answerBeforeBody: Bool

@@ -10,8 +10,8 @@ import ZenithConfig
 /// requests, single byte ranges, Content-Type by extension, Cache-Control from `max_age`.
 /// Regular files only: no directory listings, no symlinks followed, no path leaving the directory.
 /// The body is sent as a file region (sendfile), so it never passes through user memory.
-final class StaticFileResponder: StartableResponder {
-    private unowned let client: ClientConnectionHandler
+final class StaticFileResponder: RequestResponder {
+    private let client: ClientConnectionHandler
     private let directory: String
     private let route: Route
     private let head: HTTPRequestHead
