@@ -106,6 +106,17 @@ struct ForwardingHeadersTests {
         }
     }
 
+    @Test("Connection tokens are found with any spacing, empty elements and case")
+    func connectionTokens() {
+        let head = HTTPResponseHead(version: .http1_1, status: .ok, headers: HTTPHeaders([
+            ("Connection", " close ,X-One,, \tx-TWO\t ,"), ("X-One", "1"), ("X-Two", "2"), ("X-Three", "3"),
+        ]))
+        let sent = ForwardedResponseHead.make(from: head).headers
+        #expect(!sent.contains(name: "x-one"))
+        #expect(!sent.contains(name: "x-two"))
+        #expect(sent["x-three"] == ["3"])
+    }
+
     @Test("trusted proxies match single addresses and CIDR blocks of both families")
     func trustedProxies() throws {
         let trusted = TrustedProxies(["127.0.0.2", "10.0.0.0/8", "fd00::/8"])

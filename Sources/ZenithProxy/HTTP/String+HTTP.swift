@@ -15,15 +15,19 @@ extension StringProtocol {
             }
         }
     }
+}
 
-    /// The value without leading and trailing spaces and tabs (RFC 9110 OWS).
-    func trimmingHTTPWhitespace() -> SubSequence {
-        var start = self.startIndex
-        var end = self.endIndex
-        while start < end, self[start] == " " || self[start] == "\t" { start = self.index(after: start) }
+extension Substring {
+    /// The value without leading and trailing spaces and tabs (RFC 9110 OWS). By byte: Character
+    /// indexing would run grapheme breaking.
+    func trimmingHTTPWhitespace() -> Substring {
+        let bytes = self.utf8
+        var start = bytes.startIndex
+        var end = bytes.endIndex
+        while start < end, bytes[start].isHTTPWhitespace { start = bytes.index(after: start) }
         while end > start {
-            let before = self.index(before: end)
-            guard self[before] == " " || self[before] == "\t" else { break }
+            let before = bytes.index(before: end)
+            guard bytes[before].isHTTPWhitespace else { break }
             end = before
         }
         return self[start..<end]
@@ -31,11 +35,16 @@ extension StringProtocol {
 }
 
 extension String {
+    /// The value without leading and trailing spaces and tabs (RFC 9110 OWS).
+    func trimmingHTTPWhitespace() -> Substring {
+        self[...].trimmingHTTPWhitespace()
+    }
+
     /// The path part of a request target (`/a/b?x=1` → `/a/b`); an absolute-form target
     /// (`http://host/a`) yields its path too.
     var requestPath: Substring {
         var target = self[...]
-        if !target.hasPrefix("/"), let scheme = target.range(of: "://") {
+        if target.utf8.first != UInt8(ascii: "/"), let scheme = target.range(of: "://") {
             let afterAuthority = target[scheme.upperBound...]
             target = afterAuthority.firstIndex(of: "/").map { afterAuthority[$0...] } ?? "/"
         }
@@ -44,5 +53,12 @@ extension String {
             return target[..<query]
         }
         return target
+    }
+}
+
+extension UInt8 {
+    /// A space or a horizontal tab (RFC 9110 OWS).
+    fileprivate var isHTTPWhitespace: Bool {
+        self == UInt8(ascii: " ") || self == UInt8(ascii: "\t")
     }
 }
