@@ -226,26 +226,23 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         self.responseStarted = false
         self.bodyReceived = 0
         self.keepAlive = head.isKeepAlive
-        self.summary = RequestSummary(
-            method: head.method, uri: head.uri, version: head.version, startedAt: .now(),
-            accept: head.headers.first(name: "accept")
-        )
+        self.summary = RequestSummary(method: head.method, uri: head.uri, version: head.version, startedAt: .now())
 
-        let framing: RequestFraming
-        switch RequestFraming.of(head) {
-        case .success(let value) where head.method == .TRACE && value.hasBody:
+        let fields = RequestHeadFields.read(head)
+        self.summary?.accept = fields.accept
+        switch fields.framingProblem {
+        case nil where head.method == .TRACE && fields.framing.hasBody:
             // RFC 9110 §9.3.8: TRACE has no content, and NIO's encoder would send one unframed.
             self.loop.logger.info(
                 "rejected request framing", metadata: ["client": "\(self.clientIP)", "reason": "TRACE with a body"]
             )
             self.failRequest(status: .badRequest)
             return
-        case .success(let value):
+        case nil:
             // HTTP/2 streams come through NIO's codec, which frames a POST/PUT/PATCH body without
             // a length as chunked and leaves other methods without framing.
-            framing = value
-            self.requestHasBody = value.hasBody
-        case .failure(let problem):
+            self.requestHasBody = fields.framing.hasBody
+        case let problem?:
             self.loop.logger.info(
                 "rejected request framing",
                 metadata: ["client": "\(self.clientIP)", "reason": "\(problem)"]
@@ -256,7 +253,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
         // llhttp stops parsing after a request that asks for an upgrade (or CONNECT), so unless the
         // answer is a 101 the connection cannot carry another request.
-        let upgradeProtocol = head.headers.first(name: "upgrade").flatMap {
+        let upgradeProtocol = fields.upgrade.flatMap {
             HopByHopHeaders(of: head.headers).requestsUpgrade ? $0 : nil
         }
         if upgradeProtocol != nil {
@@ -270,9 +267,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             self.start(LocalResponder.errorPage(.methodNotAllowed, for: self, answerBeforeBody: true))
             return
         }
+        let framing = fields.framing
 
         let path = head.uri.requestPath
-        guard let route = self.loop.configuration.routes.match(host: head.headers.first(name: "host"), path: path)
+        guard let route = self.loop.configuration.routes.match(host: fields.host, path: path)
         else {
             self.start(LocalResponder.errorPage(.notFound, for: self))
             return
@@ -285,7 +283,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             return
         }
         self.start(RouteDispatcher.responder(
-                for: route, head: head, framing: framing, path: path, isUpgrade: isUpgrade, client: self
+                for: route, head: head, framing: framing, path: path, isUpgrade: isUpgrade,
+                expectsContinue: fields.expectsContinue, client: self
             ))
     }
 

@@ -5,11 +5,10 @@ import ZenithConfig
 enum RouteDispatcher {
     static func responder(
         for route: Route, head: HTTPRequestHead, framing: RequestFraming, path: Substring,
-        isUpgrade: Bool, client: ClientConnectionHandler
+        isUpgrade: Bool, expectsContinue: Bool, client: ClientConnectionHandler
     ) -> RequestResponder {
         // A client that waits for 100-continue would wait forever for a local answer that is only
-        // sent once its body has been read; answer such requests at once (and close).
-        let expectsContinue = head.headers.first(name: "expect")?.equalsIgnoringASCIICase("100-continue") ?? false
+        // sent once its body has been read (`expectsContinue`); answer such requests at once (and close).
         switch route.action {
         case .proxy(let upstream):
             guard let pool = client.loop.pool(named: upstream) else {

@@ -1,8 +1,4 @@
-import NIOHTTP1
-
-/// How a request's body is delimited, read off its head after the checks of RFC 9112 §6.3 that
-/// llhttp does not already make. A request that fails them is answered 400 and never forwarded,
-/// because a proxy and its backend that disagree on where a body ends are a smuggling channel.
+/// How a request's body is delimited, as `RequestHeadFields` reads it off the head.
 struct RequestFraming: Equatable {
     /// The single, numeric Content-Length, if one was sent.
     var contentLength: Int64?
@@ -30,39 +26,6 @@ struct RequestFraming: Equatable {
             case .multipleHosts: "more than one Host"
             }
         }
-    }
-
-    /// Reads the framing of `head` in one pass over its headers.
-    static func of(_ head: HTTPRequestHead) -> Result<RequestFraming, Problem> {
-        var contentLength: Int64?
-        var contentLengthCount = 0
-        var transferEncodingCount = 0
-        var chunked = false
-        var hostCount = 0
-        for (name, value) in head.headers {
-            switch name.utf8.count {
-            case 4 where name.equalsIgnoringASCIICase("host"):
-                hostCount += 1
-            case 14 where name.equalsIgnoringASCIICase("content-length"):
-                contentLengthCount += 1
-                guard let length = Int64(decimalDigits: value) else { return .failure(.invalidContentLength) }
-                contentLength = length
-            case 17 where name.equalsIgnoringASCIICase("transfer-encoding"):
-                transferEncodingCount += 1
-                chunked = value.trimmingHTTPWhitespace().equalsIgnoringASCIICase("chunked")
-            default:
-                continue
-            }
-        }
-        if contentLengthCount > 1 { return .failure(.multipleContentLengths) }
-        if transferEncodingCount > 0 {
-            if head.version.minor == 0 && head.version.major == 1 { return .failure(.transferEncodingInHTTP10) }
-            if contentLengthCount > 0 { return .failure(.contentLengthWithTransferEncoding) }
-            if transferEncodingCount > 1 || !chunked { return .failure(.unsupportedTransferEncoding) }
-        }
-        if hostCount > 1 { return .failure(.multipleHosts) }
-        if hostCount == 0 && head.version == .http1_1 { return .failure(.missingHost) }
-        return .success(RequestFraming(contentLength: contentLength, chunked: chunked))
     }
 
     /// The request carries a body (possibly empty when Content-Length is 0).
