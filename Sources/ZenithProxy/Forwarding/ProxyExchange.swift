@@ -171,7 +171,7 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
             if let sentAt = self.requestSentAt {
                 let elapsed = NIODeadline.now() - sentAt
                 self.client.recordUpstreamTime(elapsed)
-                self.client.loop.metrics.recordUpstreamLatency(self.pool.configuration.name, nanoseconds: elapsed.nanoseconds)
+                self.pool.responseTimer.recordNanoseconds(elapsed.nanoseconds)
             }
             if head.status == .switchingProtocols {
                 guard self.isUpgrade else {

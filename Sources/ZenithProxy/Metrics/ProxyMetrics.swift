@@ -7,7 +7,6 @@ import ZenithConfig
 final class ProxyMetrics {
     /// By route line and status class (line × 8 + class): no string is made per request.
     private var requests: [Int: Counter] = [:]
-    private var upstreamLatency: [String: Timer] = [:]
     private var connections: [String: Meter] = [:]
     // Made on first use, after the executable has bootstrapped the metrics system.
     private lazy var injected = Counter(label: "zenith_injected_total")
@@ -34,16 +33,6 @@ final class ProxyMetrics {
     /// A reload may give a line another rule: forget which counter a line maps to.
     func routesChanged() {
         self.requests.removeAll()
-    }
-
-    /// `zenith_upstream_response_seconds{upstream}`: from sending a request to its response head.
-    func recordUpstreamLatency(_ upstream: String, nanoseconds: Int64) {
-        let timer = self.upstreamLatency[upstream] ?? {
-            let timer = Timer(label: "zenith_upstream_response_seconds", dimensions: [("upstream", upstream)])
-            self.upstreamLatency[upstream] = timer
-            return timer
-        }()
-        timer.recordNanoseconds(nanoseconds)
     }
 
     /// `zenith_client_connections{protocol}`: open client connections (HTTP/2: streams).
