@@ -32,7 +32,9 @@ struct ForwardedRequestHead {
 
     func make(from head: HTTPRequestHead, framing: RequestFraming, upgrade: Bool) -> HTTPRequestHead {
         let hopByHop = HopByHopHeaders(of: head.headers)
-        var headers = HTTPHeaders()
+        // A plain array, wrapped once: `HTTPHeaders.add` would scan every name again for
+        // non-ASCII bytes and Connection, and these names are parsed tokens or literals.
+        var headers: [(String, String)] = []
         headers.reserveCapacity(head.headers.count + 5)
         var host: String?
         var forwardedFor: String?
@@ -64,31 +66,28 @@ struct ForwardedRequestHead {
             default:
                 break
             }
-            headers.add(name: name, value: value)
+            headers.append((name, value))
         }
         if !self.preserveHost {
-            headers.add(name: "host", value: self.server.description)
+            headers.append(("host", self.server.description))
         }
         if self.identityEncoding {
-            headers.add(name: "accept-encoding", value: "identity")
+            headers.append(("accept-encoding", "identity"))
         }
         if framing.chunked {
-            headers.add(name: "transfer-encoding", value: "chunked")
+            headers.append(("transfer-encoding", "chunked"))
         }
         if upgrade, let protocols = head.headers.first(name: "upgrade") {
-            headers.add(name: "connection", value: "upgrade")
-            headers.add(name: "upgrade", value: protocols)
+            headers.append(("connection", "upgrade"))
+            headers.append(("upgrade", protocols))
         }
 
         let client = self.client
         let trusted = self.clientIsTrusted
-        headers.add(
-            name: "x-forwarded-for",
-            value: trusted && forwardedFor != nil ? forwardedFor! + ", " + client.ip : client.ip
-        )
-        headers.add(name: "x-forwarded-proto", value: trusted ? forwardedProto ?? client.scheme : client.scheme)
+        headers.append(("x-forwarded-for", trusted && forwardedFor != nil ? forwardedFor! + ", " + client.ip : client.ip))
+        headers.append(("x-forwarded-proto", trusted ? forwardedProto ?? client.scheme : client.scheme))
         if let hostValue = trusted ? forwardedHost ?? host : host {
-            headers.add(name: "x-forwarded-host", value: hostValue)
+            headers.append(("x-forwarded-host", hostValue))
         }
         var element = client.forwardedElement
         if let host {
@@ -98,8 +97,8 @@ struct ForwardedRequestHead {
             element += host
             element += "\""
         }
-        headers.add(name: "forwarded", value: trusted && forwarded != nil ? forwarded! + ", " + element : element)
+        headers.append(("forwarded", trusted && forwarded != nil ? forwarded! + ", " + element : element))
 
-        return HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: headers)
+        return HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: HTTPHeaders(headers))
     }
 }

@@ -15,11 +15,13 @@ enum ForwardedResponseHead {
             break
         }
         guard needsRewrite else { return head }
-        var headers = HTTPHeaders()
+        // A plain array, wrapped once: `HTTPHeaders.add` would scan every name again for
+        // non-ASCII bytes and Connection, and these names are parsed tokens or literals.
+        var headers: [(String, String)] = []
         headers.reserveCapacity(head.headers.count)
         for (name, value) in head.headers where !hopByHop.contains(name) {
-            headers.add(name: name, value: value)
+            headers.append((name, value))
         }
-        return HTTPResponseHead(version: head.version, status: head.status, headers: headers)
+        return HTTPResponseHead(version: head.version, status: head.status, headers: HTTPHeaders(headers))
     }
 }
