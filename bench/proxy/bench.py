@@ -3,6 +3,7 @@
 
   bench.py freeport                      print a free 127.0.0.1 TCP port
   bench.py mem PID                       print "VmRSS_kB VmHWM_kB" summed over PID and its children
+  bench.py cpu PID                       print "user_ticks system_ticks" summed over PID and its children
   bench.py report RESULTS.jsonl MEM.tsv  print the markdown report
 """
 import json
@@ -68,6 +69,22 @@ def mem(pid):
             threads += st.get("Threads", 0)
         todo += _children(p)
     print(rss, hwm, threads, procs)
+
+
+def cpu(pid):
+    """CPU time so far (all threads) of PID and its children, in clock ticks, from /proc/PID/stat."""
+    todo, user, system = [int(pid)], 0, 0
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            user += int(fields[11])  # utime, field 14 of stat(5)
+            system += int(fields[12])  # stime, field 15
+        except (OSError, IndexError, ValueError):
+            pass
+        todo += _children(p)
+    print(user, system)
 
 
 def fmt_us(us):
@@ -159,6 +176,30 @@ def report(results_path, mem_path):
         cells = [f"{rss / 1024:.1f} MiB" for _, rss, _ in rows]
         cells = " | ".join(cells + ["(exited)"] * (nrounds - len(cells)))
         lines.append(f"| {label} | {thr} / {procs} | {rows[-1][2] / 1024:.1f} MiB | {cells} |")
+
+    # CPU time per request: what each target costs, whatever limits the throughput above.
+    tick_us = 1e6 / os.sysconf("SC_CLK_TCK")
+
+    def cpu_us(r, key):
+        return r[key] * tick_us / r["requests"] if key in r else None
+
+    lines.append("")
+    lines.append("CPU time per request of each target's processes (user + system, median over the rounds):")
+    lines.append("")
+    lines.append("| case | " + " | ".join(TARGET_LABEL[t] for t in targets) + " | Zenith / nginx |")
+    lines.append("|---|" + "---:|" * (len(targets) + 1))
+    for case in cases:
+        cells, totals = [], {}
+        for target in targets:
+            user = med(target, case, lambda r: cpu_us(r, "cpu_user_ticks"))
+            system = med(target, case, lambda r: cpu_us(r, "cpu_system_ticks"))
+            if user is None or system is None:
+                cells.append("–")
+                continue
+            totals[target] = med(target, case, lambda r: cpu_us(r, "cpu_user_ticks") + cpu_us(r, "cpu_system_ticks"))
+            cells.append(f"{user:.1f} + {system:.1f} µs")
+        ratio = f"{totals['zenith'] / totals['nginx']:.2f}" if "zenith" in totals and "nginx" in totals else "–"
+        lines.append(f"| {CASE_LABEL[case]} | " + " | ".join(cells) + f" | {ratio} |")
     print("\n".join(lines))
 
 
@@ -168,6 +209,8 @@ def main():
         freeport()
     elif cmd == "mem":
         mem(sys.argv[2])
+    elif cmd == "cpu":
+        cpu(sys.argv[2])
     elif cmd == "report":
         report(sys.argv[2], sys.argv[3])
     else:

@@ -192,20 +192,22 @@ MEM=$OUT/mem.tsv
 echo "round target rss_kB hwm_kB threads processes" >"$MEM"
 
 run_wrk() { # run_wrk TARGET CASE ROUND DURATION
-  local t=$1 c=$2 r=$3 d=$4 path method body rc=0 raw json alive=1
+  local t=$1 c=$2 r=$3 d=$4 path method body rc=0 raw json alive=1 user0 system0 user1 system1
   LOADS+=" $(cut -d' ' -f1 /proc/loadavg)"
   read -r path method body < <(case_env "$c")
   raw=$OUT/raw/$t-$c-r$r.txt
+  read -r user0 system0 < <($PY cpu "${PIDS[$t]:-${PIDS[backend]}}")
   BENCH_METHOD=$method BENCH_BODY_BYTES=$body \
     timeout --kill-after=5 $(($(dur_s "$d") + 30)) \
     $(pinned "$WRK_CPU") wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$d" --timeout 5s --latency \
     -s "$HERE/wrk.lua" "http://127.0.0.1:${PORT[$t]}$path" >"$raw" 2>&1 || rc=$?
+  read -r user1 system1 < <($PY cpu "${PIDS[$t]:-${PIDS[backend]}}")
   kill -0 "${PIDS[$t]:-${PIDS[backend]}}" 2>/dev/null || alive=0
   [[ $r == warmup ]] && return 0
   json=$(sed -n 's/^BENCH_JSON {//p' "$raw" | tail -1)
   [[ -n $json ]] || json='"requests":0}'
-  printf '{"target":"%s","case":"%s","round":%s,"wrk_rc":%d,"front_alive":%d,"load1":%s,%s\n' \
-    "$t" "$c" "$r" "$rc" "$alive" "$(cut -d' ' -f1 /proc/loadavg)" "$json" >>"$RESULTS"
+  printf '{"target":"%s","case":"%s","round":%s,"wrk_rc":%d,"front_alive":%d,"load1":%s,"cpu_user_ticks":%d,"cpu_system_ticks":%d,%s\n' \
+    "$t" "$c" "$r" "$rc" "$alive" "$(cut -d' ' -f1 /proc/loadavg)" $((user1 - user0)) $((system1 - system0)) "$json" >>"$RESULTS"
   if [[ $alive == 0 ]]; then log "!! $t died during $c round $r (see $OUT/logs/$t.log)"; fi
   log "$(printf '%-8s %-8s r%s %s' "$t" "$c" "$r" "$(grep -E '^ *(Requests/sec|Non-2xx|Socket errors)' "$raw" | tr '\n' ' ')")"
 }
