@@ -127,3 +127,30 @@ def test_upload_2gib_direct_to_apache(apache):
         r = c.read_response()
     assert r.json() == {"size": total, "sha256": h.hexdigest(), "content_length": str(total),
                         "transfer_encoding": None}
+
+
+def test_upstream_connection_paused_for_a_slow_client_reads_its_next_response(big_zenith):
+    """A download to a slow client pauses reading from the backend; if the response ends while
+    paused, the pooled connection must read again when it is next leased (it used to sit paused,
+    and the next request on it waited for its response until the response timeout)."""
+    z = big_zenith
+    total = 8 * MiB
+    for attempt in range(3):
+        h = hashlib.sha256()
+        with Conn(z.port, timeout=60) as c:
+            c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+            c.send(build_request("GET", f"/dashboard/download?bytes={total}"))
+            head = c.read_until(b"\r\n\r\n")
+            assert b" 200 " in head.split(b"\r\n")[0]
+            remaining = total
+            while remaining:
+                piece = c.read_exact(min(remaining, 64 * 1024))
+                h.update(piece)
+                remaining -= len(piece)
+                time.sleep(0.002)
+        assert h.hexdigest() == harness.pattern.digest(total)
+        # The most recently released upstream connection is leased first: this request gets it.
+        with Conn(z.port, timeout=5) as c:
+            c.send(build_request("GET", "/dashboard/echo?after=download"))
+            r = c.read_response()
+        assert r.status == 200, f"attempt {attempt}: {r.status}"

@@ -94,12 +94,16 @@ final class UpstreamPool {
     }
 
     /// Takes a connection back after an exchange; one that cannot carry another request is closed.
+    /// Reading resumes: the exchange may have paused it for a slow client just before the
+    /// response ended, and a connection left paused would never read its next response (nor
+    /// notice the backend closing it while idle).
     func release(_ connection: UpstreamConnection, reusable: Bool) {
         connection.delegate = nil
         guard reusable, connection.isActive, !self.isRetired else {
             connection.close()
             return
         }
+        connection.resumeReading()
         if let waiter = self.waiters.popFirst() {
             waiter.timeout?.cancel()
             waiter.callback(.success(connection))
