@@ -8,8 +8,12 @@ enum StreamingBuffers {
     /// (two epoll_ctl calls and a wakeup) on its way through.
     static let writeWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 128 * 1024, high: 256 * 1024)
 
-    /// Reads per wakeup before pending writes are flushed (NIO's default is 4).
-    static let maxMessagesPerRead: UInt = 16
+    /// Reads per wakeup before pending writes are flushed: NIO's default, 4. NIO also keeps up to
+    /// this many read buffers per connection for reuse, for as long as the connection lives, so it
+    /// bounds what an idle connection holds after a big upload or download: measured after a
+    /// 20 MiB upload, 538 KiB per idle connection with 4, 2 MiB with 16 (1.3 against 1.6 GB/s
+    /// through one connection on loopback).
+    static let maxMessagesPerRead: UInt = 4
 
     /// Read buffers grow up to 128 KiB (NIO's default stops at 64 KiB), so that a request head
     /// with a 64 KiB body, a usual upload or form chunk, comes in one read instead of two: one
