@@ -51,6 +51,15 @@ def download(z, total: int, chunked: bool):
     return peak.peak_kib
 
 
+def start_slow_download(c: Conn, total: int):
+    """Asks for a `total`-byte download on a socket with a small receive buffer (so zenith soon
+    cannot write to it) and reads the response head, which must be a 200."""
+    c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    c.send(build_request("GET", f"/dashboard/download?bytes={total}"))
+    head = c.read_until(b"\r\n\r\n")
+    assert b" 200 " in head.split(b"\r\n")[0]
+
+
 def test_upload_200mib_bounded_memory(big_zenith):
     peak = upload(big_zenith, 200 * MiB)
     assert peak < RSS_LIMIT_KIB, f"zenith peak RSS {peak} KiB during a 200 MiB upload"
@@ -71,10 +80,7 @@ def test_download_backpressure_slow_client(big_zenith):
     before = z.rss_kib()
     h = hashlib.sha256()
     with Conn(z.port, timeout=120) as c:
-        c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-        c.send(build_request("GET", f"/dashboard/download?bytes={total}"))
-        head = c.read_until(b"\r\n\r\n")
-        assert b" 200 " in head.split(b"\r\n")[0]
+        start_slow_download(c, total)
         got = c.read_exact(MiB)
         h.update(got)
         with PeakRss(z) as peak:
@@ -138,10 +144,7 @@ def test_upstream_connection_paused_for_a_slow_client_reads_its_next_response(bi
     for attempt in range(3):
         h = hashlib.sha256()
         with Conn(z.port, timeout=60) as c:
-            c.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
-            c.send(build_request("GET", f"/dashboard/download?bytes={total}"))
-            head = c.read_until(b"\r\n\r\n")
-            assert b" 200 " in head.split(b"\r\n")[0]
+            start_slow_download(c, total)
             remaining = total
             while remaining:
                 piece = c.read_exact(min(remaining, 64 * 1024))
