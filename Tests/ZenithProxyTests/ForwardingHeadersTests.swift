@@ -58,6 +58,12 @@ struct ForwardingHeadersTests {
         #expect(sent["x-forwarded-proto"] == ["https"])
     }
 
+    @Test("a quote or backslash in Host is escaped in Forwarded, so it cannot end the quoted string")
+    func hostQuotedInForwarded() {
+        let sent = forward([("Host", #"dash";for=6.6.6.6;x="\"#)])
+        #expect(sent["forwarded"] == [#"for=192.0.2.7;proto=http;host="dash\";for=6.6.6.6;x=\"\\""#])
+    }
+
     @Test("a trusted proxy's forwarding headers are extended")
     func trustedForwarding() {
         let sent = forward([("Host", "dash"), ("X-Forwarded-For", "203.0.113.9"), ("X-Forwarded-Proto", "https"), ("X-Forwarded-Host", "public.example"), ("Forwarded", "for=203.0.113.9")], trusted: true)

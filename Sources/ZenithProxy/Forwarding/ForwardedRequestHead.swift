@@ -91,10 +91,19 @@ struct ForwardedRequestHead {
         }
         var element = client.forwardedElement
         if let host {
-            // One allocation for the element, not one per piece.
+            // One allocation for the element, not one per piece. The Host is the client's text:
+            // a quote or backslash in it is escaped (RFC 9110 §5.6.4), or it would end the quoted
+            // string and let the client write Forwarded parameters of its own.
             element.reserveCapacity(element.utf8.count + host.utf8.count + 8)
             element += ";host=\""
-            element += host
+            if host.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+                for character in host.unicodeScalars {
+                    if character == "\"" || character == "\\" { element += "\\" }
+                    element.unicodeScalars.append(character)
+                }
+            } else {
+                element += host
+            }
             element += "\""
         }
         headers.append(("forwarded", trusted && forwarded != nil ? forwarded! + ", " + element : element))
