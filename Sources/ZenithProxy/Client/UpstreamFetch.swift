@@ -59,8 +59,10 @@ final class UpstreamFetch: UpstreamConnectionDelegate {
         if !headers.contains(name: "host") {
             headers.add(name: "host", value: self.pool.configuration.servers[connection.serverIndex].description)
         }
-        connection.write(.head(HTTPRequestHead(version: .http1_1, method: self.request.method, uri: self.request.uri, headers: headers)))
-        connection.write(.end(nil))
+        connection.sendHead(
+            HTTPRequestHead(version: .http1_1, method: self.request.method, uri: self.request.uri, headers: headers),
+            chunked: false
+        )
         connection.flush()
         connection.responseDeadline?.arm(TimeAmount(self.timeout))
     }
@@ -81,7 +83,7 @@ final class UpstreamFetch: UpstreamConnectionDelegate {
             guard let head = self.head else { return }
             connection.responseDeadline?.disarm()
             self.connection = nil
-            self.pool.release(connection, reusable: head.isKeepAlive)
+            self.pool.release(connection, reusable: connection.responseKeepsAlive)
             self.finish(.success(UpstreamClient.Response(status: head.status, headers: head.headers, body: self.body)))
         }
     }

@@ -76,6 +76,10 @@ struct ForwardedRequestHead {
         }
         if framing.chunked {
             headers.append(("transfer-encoding", "chunked"))
+        } else if framing.contentLength == nil && Self.usuallyHasBody(head.method) {
+            // No framing means no body (RFC 9112 §6.3); said outright, since some backends
+            // answer 411 Length Required to a POST without it.
+            headers.append(("content-length", "0"))
         }
         if upgrade, let protocols = head.headers.first(name: "upgrade") {
             headers.append(("connection", "upgrade"))
@@ -109,5 +113,12 @@ struct ForwardedRequestHead {
         headers.append(("forwarded", trusted && forwarded != nil ? forwarded! + ", " + element : element))
 
         return HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: HTTPHeaders(headers))
+    }
+
+    private static func usuallyHasBody(_ method: HTTPMethod) -> Bool {
+        switch method {
+        case .POST, .PUT, .PATCH: return true
+        default: return false
+        }
     }
 }

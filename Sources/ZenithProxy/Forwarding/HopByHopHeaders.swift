@@ -39,15 +39,7 @@ struct HopByHopHeaders {
     }
 
     private static func isAlwaysHopByHop(_ name: String) -> Bool {
-        switch name.utf8.count {
-        case 2: return name.equalsIgnoringASCIICase("te")
-        case 7: return name.equalsIgnoringASCIICase("trailer") || name.equalsIgnoringASCIICase("upgrade")
-        case 10: return name.equalsIgnoringASCIICase("connection") || name.equalsIgnoringASCIICase("keep-alive")
-        case 16: return name.equalsIgnoringASCIICase("proxy-connection")
-        case 17: return name.equalsIgnoringASCIICase("transfer-encoding")
-        case 18: return name.equalsIgnoringASCIICase("proxy-authenticate")
-        case 19: return name.equalsIgnoringASCIICase("proxy-authorization")
-        default: return false
-        }
+        var name = name
+        return name.withUTF8 { UnsafeRawBufferPointer($0).isAlwaysHopByHop }
     }
 }

@@ -92,17 +92,20 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
             server: server,
             identityEncoding: self.route.options.inject != nil && ScriptInjectionDecision.asksForPage(self.requestHead)
         )
-        connection.write(.head(forwarding.make(from: self.requestHead, framing: self.framing, upgrade: self.isUpgrade)))
+        connection.sendHead(
+            forwarding.make(from: self.requestHead, framing: self.framing, upgrade: self.isUpgrade),
+            chunked: self.framing.chunked
+        )
         if self.expectsContinue && !self.client.requestComplete {
             self.client.sendHead(HTTPResponseHead(version: .http1_1, status: .continue))
         }
         for part in self.pendingBody {
-            connection.write(.body(.byteBuffer(part)))
+            connection.sendBody(part)
             self.bodyBytesSent = true
         }
         self.pendingBody.removeAll()
         if let trailers = self.pendingEnd {
-            connection.write(.end(trailers))
+            connection.sendEnd(trailers: trailers)
             self.requestForwarded = true
         }
         // Flushed when the client's read batch ends (`clientReadComplete`), or now if the batch is
@@ -125,7 +128,7 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
     func requestBodyPart(_ buffer: ByteBuffer) {
         switch self.upstream {
         case .attached(let connection):
-            connection.write(.body(.byteBuffer(buffer)))
+            connection.sendBody(buffer)
             self.bodyBytesSent = true
             if !connection.isWritable {
                 self.client.pauseReading()
@@ -141,7 +144,7 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
     func requestEnd(trailers: HTTPHeaders?) {
         switch self.upstream {
         case .attached(let connection):
-            connection.write(.end(trailers))
+            connection.sendEnd(trailers: trailers)
             self.requestForwarded = true
         case .waiting:
             self.pendingEnd = .some(trailers)
@@ -180,12 +183,12 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
                 }
                 self.upgradeAccepted = true
             }
-            self.upstreamKeepAlive = head.isKeepAlive
-            let forwarded = ForwardedResponseHead.make(from: head)
+            self.upstreamKeepAlive = connection.responseKeepsAlive
+            // The decoder left the hop-by-hop fields out already.
             if let source = self.route.options.inject {
-                self.client.sendHead(self.prepareInjection(of: source, into: forwarded))
+                self.client.sendHead(self.prepareInjection(of: source, into: head))
             } else {
-                self.client.sendHead(forwarded)
+                self.client.sendHead(head)
             }
         case .body(let buffer):
             self.injection.process(buffer) { self.client.sendBody(.byteBuffer($0)) }
@@ -243,7 +246,8 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
 
     func upstreamClosed(error: Error?) {
         guard case .attached = self.upstream else { return }
-        if !self.responseHeadReceived && self.mayRetry {
+        // A malformed answer would only come again: it is a 502 at once.
+        if !self.responseHeadReceived && self.mayRetry && !(error is UpstreamResponseDecoder.Failure) {
             self.retried = true
             self.upstream = .waiting
             self.connectNew()

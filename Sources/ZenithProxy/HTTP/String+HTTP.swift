@@ -55,10 +55,3 @@ extension String {
         return target
     }
 }
-
-extension UInt8 {
-    /// A space or a horizontal tab (RFC 9110 OWS).
-    fileprivate var isHTTPWhitespace: Bool {
-        self == UInt8(ascii: " ") || self == UInt8(ascii: "\t")
-    }
-}

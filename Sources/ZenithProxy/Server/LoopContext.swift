@@ -51,12 +51,15 @@ final class LoopContext {
     private func makePools() {
         var pools: [String: UpstreamPool] = [:]
         for (name, upstream) in self.configuration.upstreams {
-            if let existing = self.pools[name], existing.configuration == upstream {
+            if let existing = self.pools[name], existing.configuration == upstream,
+                existing.maxResponseHeadBytes == self.configuration.limits.headerBytes
+            {
                 pools[name] = existing
             } else {
                 self.pools[name]?.retire()
                 pools[name] = UpstreamPool(
-                    configuration: upstream, eventLoop: self.eventLoop, loopCount: self.loopCount, logger: self.logger
+                    configuration: upstream, eventLoop: self.eventLoop, loopCount: self.loopCount,
+                    maxResponseHeadBytes: self.configuration.limits.headerBytes, logger: self.logger
                 )
             }
         }

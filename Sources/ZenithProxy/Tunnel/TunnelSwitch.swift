@@ -21,14 +21,11 @@ enum TunnelSwitch {
             try clientChannel.syncOptions?.setOption(.allowRemoteHalfClosure, value: true)
 
             let upstreamPipeline = upstreamChannel.pipeline.syncOperations
-            _ = upstreamPipeline.removeHandler(upstream)
-            _ = upstreamPipeline.removeHandler(try upstreamPipeline.handler(type: HTTPRequestEncoder.self))
             try upstreamPipeline.addHandler(upstreamEnd)
             try upstreamChannel.syncOptions?.setOption(.allowRemoteHalfClosure, value: true)
-            // Removing the decoder last hands the bytes it holds beyond the 101 to the tunnel.
-            _ = upstreamPipeline.removeHandler(
-                try upstreamPipeline.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self)
-            )
+            // Removed after the tunnel end is in place, so that the bytes it holds beyond the 101
+            // go on to the tunnel.
+            _ = upstreamPipeline.removeHandler(upstream)
         } catch {
             client.loop.logger.warning("could not set up tunnel", metadata: ["error": "\(error)"])
             clientChannel.close(promise: nil)

@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import NIOHTTP1
 import ZenithConfig
@@ -7,20 +8,24 @@ protocol UpstreamConnectionDelegate: AnyObject {
     func upstreamResponsePart(_ part: HTTPClientResponsePart)
     func upstreamReadComplete()
     func upstreamBecameWritable()
-    /// The connection closed or failed while this delegate was using it.
+    /// The connection closed or failed while this delegate was using it; `error` is an
+    /// `UpstreamResponseDecoder.Failure` when the backend's answer was malformed.
     func upstreamClosed(error: Error?)
     /// The response deadline (`responseDeadline`) passed.
     func upstreamTimedOut()
 }
 
-/// One keep-alive HTTP/1.1 connection to a backend server, and the last handler of its pipeline.
+/// One keep-alive HTTP/1.1 connection to a backend server, and the only handler of its pipeline:
+/// it writes requests (`UpstreamRequestEncoder`) and reads responses (`UpstreamResponseDecoder`)
+/// itself, so a response part reaches the exchange without a trip through other handlers.
 ///
 /// Owned by its `UpstreamPool` while idle and leased to one `ProxyExchange` at a time (its
 /// `delegate`). Holds back reads while the exchange's client cannot take more bytes.
 final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     let serverIndex: Int
     /// The exchange using the connection. Strong, and cleared whenever a lease ends (release,
@@ -30,6 +35,13 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// The pool to tell when the connection closes; cleared when it does or is detached.
     var pool: UpstreamPool?
     private(set) var context: ChannelHandlerContext?
+    private var allocator = ByteBufferAllocator()
+    private var encoder = UpstreamRequestEncoder()
+    private var decoder: UpstreamResponseDecoder
+    /// Bytes read and not yet decoded: the rest of a read, or the start of a head or line that
+    /// the next read completes.
+    private var received: ByteBuffer?
+    private var isClosed = false
     private var readsPaused = false
     private var readPending = false
     private var closeError: Error?
@@ -38,8 +50,10 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// Armed by an exchange while it waits for a response head.
     private(set) var responseDeadline: LazyDeadline?
 
-    init(serverIndex: Int) {
+    /// - Parameter maxHeadBytes: the most a response head may take (the config's `header_bytes`).
+    init(serverIndex: Int, maxHeadBytes: Int) {
         self.serverIndex = serverIndex
+        self.decoder = UpstreamResponseDecoder(maxHeadBytes: maxHeadBytes)
     }
 
     var channel: Channel? { self.context?.channel }
@@ -48,6 +62,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.allocator = context.channel.allocator
         self.idleDeadline = LazyDeadline(eventLoop: context.eventLoop) {
             guard self.delegate == nil else { return }
             self.close()
@@ -57,21 +72,66 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
+    /// Bytes that came after a 101 belong to the new protocol: they go on to the tunnel handler
+    /// that replaces this one.
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
         self.idleDeadline?.cancel()
         self.responseDeadline?.cancel()
+        if let leftOver = self.received.take(), leftOver.readableBytes > 0 {
+            context.fireChannelRead(self.wrapInboundOut(leftOver))
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = self.unwrapInboundIn(data)
-        if let delegate = self.delegate {
-            delegate.upstreamResponsePart(part)
+        var bytes = self.unwrapInboundIn(data)
+        if self.received == nil || self.received!.readableBytes == 0 {
+            self.received = bytes
         } else {
-            // Bytes from a backend that is not answering anything of ours: the connection is
-            // out of step and must not be reused.
-            context.close(promise: nil)
+            self.received!.writeBuffer(&bytes)
         }
+        self.decodeReceived(context: context)
+    }
+
+    /// Hands every part the received bytes hold to the delegate. A delegate may end the lease or
+    /// close the connection from its callback; decoding goes on only while the connection is open.
+    private func decodeReceived(context: ChannelHandlerContext) {
+        while !self.isClosed {
+            let part: HTTPClientResponsePart?
+            do {
+                part = try self.decoder.next(&self.received!)
+            } catch {
+                self.badResponse(error, context: context)
+                return
+            }
+            guard let part else { break }
+            guard let delegate = self.delegate else {
+                // A part of a response nobody waits for (the exchange went away): the
+                // connection is out of step and must not be reused.
+                self.close()
+                return
+            }
+            delegate.upstreamResponsePart(part)
+        }
+        if self.received?.readableBytes == 0 {
+            self.received = nil  // Lets go of the read buffer that body slices came from.
+        }
+    }
+
+    private func badResponse(_ error: Error, context: ChannelHandlerContext) {
+        if let logger = self.pool?.logger, let pool = self.pool {
+            logger.warning(
+                "bad upstream response",
+                metadata: [
+                    "upstream": "\(pool.configuration.name)",
+                    "server": "\(pool.configuration.servers[self.serverIndex])",
+                    "error": "\(error)",
+                ]
+            )
+        }
+        self.closeError = error
+        self.isClosed = true
+        context.close(promise: nil)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -90,6 +150,11 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        self.isClosed = true
+        if let end = self.decoder.endOfInput() {
+            // The response ran until the backend closed the connection, and that close ends it.
+            self.delegate?.upstreamResponsePart(end)
+        }
         self.idleDeadline?.cancel()
         self.responseDeadline?.cancel()
         if let delegate = self.delegate {
@@ -109,8 +174,33 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: Used by the exchange
 
-    func write(_ part: HTTPClientRequestPart) {
-        self.context?.write(self.wrapOutboundOut(part), promise: nil)
+    /// Sends a request head; its body follows in chunks when `chunked` is set.
+    func sendHead(_ head: HTTPRequestHead, chunked: Bool) {
+        guard let context = self.context else { return }
+        let bytes = self.encoder.head(head, chunked: chunked, allocator: self.allocator)
+        self.decoder.requestSent(method: head.method)
+        context.write(self.wrapOutboundOut(bytes), promise: nil)
+    }
+
+    func sendBody(_ buffer: ByteBuffer) {
+        guard let context = self.context else { return }
+        if let prefix = self.encoder.bodyPrefix(length: buffer.readableBytes, allocator: self.allocator) {
+            context.write(self.wrapOutboundOut(prefix), promise: nil)
+        }
+        context.write(self.wrapOutboundOut(buffer), promise: nil)
+    }
+
+    func sendEnd(trailers: HTTPHeaders?) {
+        guard let context = self.context,
+            let bytes = self.encoder.end(trailers: trailers, allocator: self.allocator)
+        else { return }
+        context.write(self.wrapOutboundOut(bytes), promise: nil)
+    }
+
+    /// The response being read lets the connection carry another request (known once its head
+    /// has been read).
+    var responseKeepsAlive: Bool {
+        self.decoder.keepAlive
     }
 
     func flush() {
@@ -132,6 +222,7 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     func close() {
         self.delegate = nil
+        self.isClosed = true
         self.context?.close(promise: nil)
     }
 }

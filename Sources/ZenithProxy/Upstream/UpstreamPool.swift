@@ -21,7 +21,9 @@ final class UpstreamPool {
 
     let configuration: UpstreamConfiguration
     private let eventLoop: EventLoop
-    private let logger: Logger
+    let logger: Logger
+    /// The most a response head may take: the same budget as a request head (`header_bytes`).
+    let maxResponseHeadBytes: Int
     private let maxConnections: Int
     private var idle: [UpstreamConnection] = []
     private var openCount = 0
@@ -36,8 +38,12 @@ final class UpstreamPool {
     /// Kept here, made once, so that a response costs no lookup by upstream name.
     let responseTimer: Timer
 
-    init(configuration: UpstreamConfiguration, eventLoop: EventLoop, loopCount: Int, logger: Logger) {
+    init(
+        configuration: UpstreamConfiguration, eventLoop: EventLoop, loopCount: Int, maxResponseHeadBytes: Int,
+        logger: Logger
+    ) {
         self.configuration = configuration
+        self.maxResponseHeadBytes = maxResponseHeadBytes
         self.eventLoop = eventLoop
         self.logger = logger
         self.maxConnections = max(1, (configuration.maxConnections + loopCount - 1) / loopCount)
@@ -166,6 +172,7 @@ final class UpstreamPool {
     private func connect(attemptsLeft: Int, callback: @escaping LeaseCallback) {
         let index = self.pickServer()
         let server = self.configuration.servers[index]
+        let maxHeadBytes = self.maxResponseHeadBytes
         ClientBootstrap(group: self.eventLoop)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelOption(.writeBufferWaterMark, value: StreamingBuffers.writeWaterMark)
@@ -174,10 +181,9 @@ final class UpstreamPool {
             .connectTimeout(TimeAmount(self.configuration.connectTimeout))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(
-                        leftOverBytesStrategy: .forwardBytes, enableOutboundHeaderValidation: false
+                    try channel.pipeline.syncOperations.addHandler(
+                        UpstreamConnection(serverIndex: index, maxHeadBytes: maxHeadBytes)
                     )
-                    try channel.pipeline.syncOperations.addHandler(UpstreamConnection(serverIndex: index))
                 }
             }
             .connect(host: server.host, port: server.port)

@@ -1,0 +1,74 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Byte-level helpers for reading HTTP/1 text without making Strings.
+
+extension UnsafeRawBufferPointer {
+    /// The offset of the first `byte` at or after `start` (memchr, not a byte-by-byte loop).
+    func firstIndex(of byte: UInt8, from start: Int) -> Int? {
+        guard start < self.count, let base = self.baseAddress else { return nil }
+        guard let found = memchr(base + start, Int32(byte), self.count - start) else { return nil }
+        return UnsafeRawPointer(found) - base
+    }
+
+    /// A field that always describes one connection only (RFC 9110 §7.6.1), compared as ASCII
+    /// case-insensitive: TE, Trailer, Upgrade, Connection, Keep-Alive, Proxy-Connection,
+    /// Transfer-Encoding, Proxy-Authenticate, Proxy-Authorization.
+    var isAlwaysHopByHop: Bool {
+        switch self.count {
+        case 2: return self.equalsIgnoringASCIICase("te")
+        case 7: return self.equalsIgnoringASCIICase("trailer") || self.equalsIgnoringASCIICase("upgrade")
+        case 10: return self.equalsIgnoringASCIICase("connection") || self.equalsIgnoringASCIICase("keep-alive")
+        case 16: return self.equalsIgnoringASCIICase("proxy-connection")
+        case 17: return self.equalsIgnoringASCIICase("transfer-encoding")
+        case 18: return self.equalsIgnoringASCIICase("proxy-authenticate")
+        case 19: return self.equalsIgnoringASCIICase("proxy-authorization")
+        default: return false
+        }
+    }
+
+    /// Compares with `lowercase`, an all-lowercase ASCII literal.
+    func equalsIgnoringASCIICase(_ lowercase: StaticString) -> Bool {
+        guard self.count == lowercase.utf8CodeUnitCount else { return false }
+        let other = lowercase.utf8Start
+        for index in 0..<self.count {
+            var byte = self[index]
+            if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { byte |= 0x20 }
+            guard byte == other[index] else { return false }
+        }
+        return true
+    }
+}
+
+extension UInt8 {
+    /// A `tchar` of RFC 9110 §5.6.2.
+    var isHTTPTokenCharacter: Bool {
+        switch self {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
+            UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
+            UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// A byte a field value or reason phrase may hold: visible ASCII, obs-text, space or tab.
+    var isHTTPFieldValueCharacter: Bool {
+        self >= 0x20 ? self != 0x7F : self == UInt8(ascii: "\t")
+    }
+
+    /// A space or a horizontal tab (RFC 9110 OWS).
+    var isHTTPWhitespace: Bool {
+        self == UInt8(ascii: " ") || self == UInt8(ascii: "\t")
+    }
+
+    var isASCIIDigit: Bool {
+        self >= UInt8(ascii: "0") && self <= UInt8(ascii: "9")
+    }
+}

@@ -1,0 +1,199 @@
+import NIOHTTP1
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads one HTTP/1.x response head (RFC 9112 §4 and §5) from its bytes, as strictly as client
+/// requests are read: a malformed status line or field line, a duplicate or non-numeric
+/// Content-Length, Content-Length beside Transfer-Encoding, or any transfer coding other than a
+/// lone `chunked` is refused. Used by `UpstreamResponseDecoder`.
+///
+/// The hop-by-hop fields (RFC 9110 §7.6.1: Connection, the fields it names, Keep-Alive,
+/// Transfer-Encoding, ...) describe the backend connection: they are read here and left out of
+/// the head, which is the one a client is sent. A 101 keeps them: its Upgrade and Connection are
+/// the point.
+enum ResponseHeadParser {
+    /// A response head and what it says about the message's framing and the connection.
+    struct Result {
+        /// Without the hop-by-hop fields (except for a 101).
+        var head: HTTPResponseHead
+        var contentLength: Int?
+        var chunked: Bool
+        /// The backend allows another request on this connection (RFC 9112 §9.3).
+        var keepAlive: Bool
+    }
+
+    /// Where one field line's name and value are.
+    struct FieldLine {
+        var name: Range<Int>
+        /// Without the whitespace around it.
+        var value: Range<Int>
+    }
+
+    /// Finds the end of the head at the start of `bytes`: the offset just past its empty line, or
+    /// nil when the head is not complete yet. A line ending in a bare LF is refused.
+    static func headLength(in bytes: UnsafeRawBufferPointer) throws(UpstreamResponseDecoder.Failure) -> Int? {
+        var lineStart = 0
+        while let lineFeed = bytes.firstIndex(of: UInt8(ascii: "\n"), from: lineStart) {
+            guard lineFeed > lineStart, bytes[lineFeed - 1] == UInt8(ascii: "\r") else {
+                throw lineStart == 0 ? .badStatusLine : .badFieldLine
+            }
+            if lineFeed - lineStart == 1 {
+                guard lineStart > 0 else { throw .badStatusLine }
+                return lineFeed + 1
+            }
+            lineStart = lineFeed + 1
+        }
+        return nil
+    }
+
+    /// Parses `bytes`: the status line and field lines, each ending in CRLF, without the empty line.
+    static func parse(_ bytes: UnsafeRawBufferPointer) throws(UpstreamResponseDecoder.Failure) -> Result {
+        guard let statusEnd = Self.lineEnd(in: bytes, from: 0) else { throw .badStatusLine }
+        let (version, status) = try Self.statusLine(UnsafeRawBufferPointer(rebasing: bytes[..<statusEnd]))
+        let keepsHopByHop = status == .switchingProtocols
+        var headers: [(String, String)] = []
+        headers.reserveCapacity(12)
+        var contentLength: Int?
+        var chunked = false
+        var transferEncodingSeen = false
+        var connectionClose = false
+        var connectionKeepAlive = false
+        /// Other fields the Connection header names (rare): removed once all are read.
+        var connectionNamed: [String] = []
+        var lineStart = statusEnd + 2
+        while let lineEnd = Self.lineEnd(in: bytes, from: lineStart) {
+            let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd])
+            lineStart = lineEnd + 2
+            let field = try Self.fieldLine(line)
+            let name = UnsafeRawBufferPointer(rebasing: line[field.name])
+            let value = UnsafeRawBufferPointer(rebasing: line[field.value])
+            switch name.count {
+            case 14 where name.equalsIgnoringASCIICase("content-length"):
+                guard contentLength == nil, let length = Self.contentLength(value) else { throw .badContentLength }
+                contentLength = length
+            case 17 where name.equalsIgnoringASCIICase("transfer-encoding"):
+                guard !transferEncodingSeen, value.equalsIgnoringASCIICase("chunked") else {
+                    throw .unsupportedTransferEncoding
+                }
+                transferEncodingSeen = true
+                chunked = true
+                if !keepsHopByHop { continue }
+            case 10 where name.equalsIgnoringASCIICase("connection"):
+                Self.forEachToken(in: value) { token in
+                    if token.equalsIgnoringASCIICase("close") {
+                        connectionClose = true
+                    } else if token.equalsIgnoringASCIICase("keep-alive") {
+                        connectionKeepAlive = true
+                    } else if !token.isEmpty {
+                        connectionNamed.append(String(decoding: token, as: UTF8.self))
+                    }
+                }
+                if !keepsHopByHop { continue }
+            default:
+                if !keepsHopByHop && name.isAlwaysHopByHop { continue }
+            }
+            headers.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+        }
+        if chunked && contentLength != nil { throw .conflictingFraming }
+        // A transfer coding in an HTTP/1.0 response cannot be trusted (RFC 9112 §6.1).
+        if chunked && version == .http1_0 { throw .unsupportedTransferEncoding }
+        if !keepsHopByHop && !connectionNamed.isEmpty {
+            headers.removeAll { field in connectionNamed.contains { field.0.equalsIgnoringASCIICase($0.lowercased()) } }
+        }
+        return Result(
+            head: HTTPResponseHead(version: version, status: status, headers: HTTPHeaders(headers)),
+            contentLength: contentLength,
+            chunked: chunked,
+            keepAlive: !connectionClose && (version == .http1_1 || connectionKeepAlive)
+        )
+    }
+
+    /// Checks a field line (without its CRLF): a token name right before the colon, and a value
+    /// of visible characters, spaces and tabs only. A line that starts with whitespace is an
+    /// obsolete line folding and refused.
+    static func fieldLine(_ line: UnsafeRawBufferPointer) throws(UpstreamResponseDecoder.Failure) -> FieldLine {
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":"), from: 0), colon > 0 else { throw .badFieldLine }
+        for index in 0..<colon where !line[index].isHTTPTokenCharacter {
+            throw .badFieldLine
+        }
+        var start = colon + 1
+        var end = line.count
+        while start < end, line[start].isHTTPWhitespace { start += 1 }
+        while end > start, line[end - 1].isHTTPWhitespace { end -= 1 }
+        for index in start..<end where !line[index].isHTTPFieldValueCharacter {
+            throw .badFieldLine
+        }
+        return FieldLine(name: 0..<colon, value: start..<end)
+    }
+
+    /// `HTTP/1.x SP 3DIGIT [SP reason-phrase]`.
+    private static func statusLine(
+        _ line: UnsafeRawBufferPointer
+    ) throws(UpstreamResponseDecoder.Failure) -> (HTTPVersion, HTTPResponseStatus) {
+        guard line.count >= 12, line.starts(with: "HTTP/1.".utf8), line[8] == UInt8(ascii: " ") else {
+            throw .badStatusLine
+        }
+        let version: HTTPVersion
+        switch line[7] {
+        case UInt8(ascii: "1"): version = .http1_1
+        case UInt8(ascii: "0"): version = .http1_0
+        default: throw .badStatusLine
+        }
+        var code = 0
+        for byte in line[9..<12] {
+            guard byte.isASCIIDigit else { throw .badStatusLine }
+            code = code * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        guard code >= 100 else { throw .badStatusLine }
+        var status = HTTPResponseStatus(statusCode: code)
+        if line.count > 12 {
+            guard line[12] == UInt8(ascii: " ") else { throw .badStatusLine }
+            let reason = line[13...]
+            for byte in reason where !byte.isHTTPFieldValueCharacter {
+                throw .badStatusLine
+            }
+            // Known codes keep NIO's standard phrase; only an unknown code carries its own.
+            if case .custom = status {
+                status = HTTPResponseStatus(
+                    statusCode: code, reasonPhrase: String(decoding: UnsafeRawBufferPointer(rebasing: reason), as: UTF8.self)
+                )
+            }
+        }
+        return (version, status)
+    }
+
+    /// 1 to 18 digits and nothing else (RFC 9110 §8.6): no sign, no list, no overflow.
+    private static func contentLength(_ value: UnsafeRawBufferPointer) -> Int? {
+        guard (1...18).contains(value.count) else { return nil }
+        var length = 0
+        for byte in value {
+            guard byte.isASCIIDigit else { return nil }
+            length = length * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return length
+    }
+
+    /// Offset of the CR of the line that starts at `start`, if a line starts there.
+    private static func lineEnd(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        guard let lineFeed = bytes.firstIndex(of: UInt8(ascii: "\n"), from: start) else { return nil }
+        return lineFeed - 1
+    }
+
+    /// Calls `body` with each comma-separated token of `value`, trimmed.
+    private static func forEachToken(in value: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
+        var start = 0
+        while start <= value.count {
+            let comma = value.firstIndex(of: UInt8(ascii: ","), from: start) ?? value.count
+            var tokenStart = start
+            var tokenEnd = comma
+            while tokenStart < tokenEnd, value[tokenStart].isHTTPWhitespace { tokenStart += 1 }
+            while tokenEnd > tokenStart, value[tokenEnd - 1].isHTTPWhitespace { tokenEnd -= 1 }
+            body(UnsafeRawBufferPointer(rebasing: value[tokenStart..<tokenEnd]))
+            start = comma + 1
+        }
+    }
+}

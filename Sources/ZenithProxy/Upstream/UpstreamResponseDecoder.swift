@@ -1,0 +1,232 @@
+import NIOCore
+import NIOHTTP1
+
+/// Turns the bytes a backend sends on one keep-alive connection into response parts, one request
+/// at a time: the head, body slices that share the read buffer (never copied), and the end.
+///
+/// A value that returns parts (`next`), driven by `UpstreamConnection`. Written by hand instead of
+/// NIOHTTP1's `HTTPResponseDecoder` for speed: that decoder, with the `HTTPRequestEncoder` it needs
+/// beside it, took about a fifth of the proxy's CPU time per small request (see
+/// docs/benchmarks.md). It is as strict (RFC 9112 §6.3): bad framing is a `Failure`, which the
+/// connection answers by closing, and the exchange by a 502.
+struct UpstreamResponseDecoder {
+    /// Why the bytes from a backend are not a response Zenith will pass on.
+    enum Failure: Error, Equatable, CustomStringConvertible {
+        case headTooLarge
+        case badStatusLine
+        case badFieldLine
+        case badContentLength
+        case conflictingFraming
+        case unsupportedTransferEncoding
+        case badChunk
+        /// Bytes while no request is waiting for an answer.
+        case unsolicited
+
+        var description: String {
+            switch self {
+            case .headTooLarge: return "response head too large"
+            case .badStatusLine: return "malformed status line"
+            case .badFieldLine: return "malformed header field"
+            case .badContentLength: return "invalid or duplicate Content-Length"
+            case .conflictingFraming: return "both Content-Length and Transfer-Encoding"
+            case .unsupportedTransferEncoding: return "transfer coding other than chunked"
+            case .badChunk: return "malformed chunk"
+            case .unsolicited: return "bytes without a request"
+            }
+        }
+    }
+
+    private enum State {
+        case idle
+        case head(requestWasHEAD: Bool)
+        case fixedBody(remaining: Int)
+        case chunkSize
+        case chunkData(remaining: Int)
+        case chunkDataEnd
+        case trailers(bytesSeen: Int)
+        case untilClose
+        case messageEnd
+        /// After a 101: the bytes that follow belong to the new protocol and are left unread.
+        case switched(endDelivered: Bool)
+    }
+
+    /// The most a response head, a trailer section or a chunk-size line may take.
+    let maxHeadBytes: Int
+    private var state = State.idle
+    /// The current response lets the connection carry another request.
+    private(set) var keepAlive = false
+
+    init(maxHeadBytes: Int) {
+        self.maxHeadBytes = maxHeadBytes
+    }
+
+    /// A request was sent: the next bytes are its response.
+    mutating func requestSent(method: HTTPMethod) {
+        self.state = .head(requestWasHEAD: method == .HEAD)
+        self.keepAlive = false
+    }
+
+    /// The response runs until the backend closes the connection, and that close ends it.
+    var endsAtClose: Bool {
+        if case .untilClose = self.state { return true }
+        return false
+    }
+
+    /// The next part that `buffer` holds, consuming its bytes; nil when more bytes are needed (or
+    /// the connection switched protocols, whose bytes stay in `buffer`).
+    mutating func next(_ buffer: inout ByteBuffer) throws -> HTTPClientResponsePart? {
+        while true {
+            switch self.state {
+            case .idle:
+                if buffer.readableBytes > 0 { throw Failure.unsolicited }
+                return nil
+            case .head(let requestWasHEAD):
+                guard let parsed = try self.readHead(&buffer) else { return nil }
+                let code = parsed.head.status.code
+                if code < 200 && code != 101 {
+                    continue  // An interim answer (100, 103): the final one follows.
+                }
+                self.keepAlive = parsed.keepAlive
+                if code == 101 {
+                    self.state = .switched(endDelivered: false)
+                } else if requestWasHEAD || code == 204 || code == 304 {
+                    self.state = .messageEnd
+                } else if parsed.chunked {
+                    self.state = .chunkSize
+                } else if let length = parsed.contentLength {
+                    self.state = length > 0 ? .fixedBody(remaining: length) : .messageEnd
+                } else {
+                    self.keepAlive = false
+                    self.state = .untilClose
+                }
+                return .head(parsed.head)
+            case .fixedBody(let remaining):
+                guard let (slice, left) = Self.readBody(&buffer, upTo: remaining) else { return nil }
+                self.state = left == 0 ? .messageEnd : .fixedBody(remaining: left)
+                return .body(slice)
+            case .chunkSize:
+                guard let size = try self.readChunkSize(&buffer) else { return nil }
+                self.state = size == 0 ? .trailers(bytesSeen: 0) : .chunkData(remaining: size)
+            case .chunkData(let remaining):
+                guard let (slice, left) = Self.readBody(&buffer, upTo: remaining) else { return nil }
+                self.state = left == 0 ? .chunkDataEnd : .chunkData(remaining: left)
+                return .body(slice)
+            case .chunkDataEnd:
+                guard buffer.readableBytes >= 2 else { return nil }
+                guard buffer.readInteger(as: UInt16.self) == 0x0D0A else { throw Failure.badChunk }
+                self.state = .chunkSize
+            case .trailers(let bytesSeen):
+                // Trailer fields are checked and dropped: the client side does not forward them.
+                guard let lineLength = try self.readTrailerLine(&buffer, bytesSeen: bytesSeen) else { return nil }
+                self.state = lineLength == 2 ? .messageEnd : .trailers(bytesSeen: bytesSeen + lineLength)
+            case .untilClose:
+                guard buffer.readableBytes > 0 else { return nil }
+                return .body(buffer.readSlice(length: buffer.readableBytes)!)
+            case .messageEnd:
+                self.state = .idle
+                return .end(nil)
+            case .switched(let endDelivered):
+                guard !endDelivered else { return nil }
+                self.state = .switched(endDelivered: true)
+                return .end(nil)
+            }
+        }
+    }
+
+    /// The connection closed: the end of a response that runs until the close, or nil.
+    mutating func endOfInput() -> HTTPClientResponsePart? {
+        guard self.endsAtClose else { return nil }
+        self.state = .idle
+        return .end(nil)
+    }
+
+    /// Up to `remaining` body bytes as a slice of `buffer` (no copy), and how many remain after it.
+    private static func readBody(_ buffer: inout ByteBuffer, upTo remaining: Int) -> (ByteBuffer, Int)? {
+        guard buffer.readableBytes > 0 else { return nil }
+        let slice = buffer.readSlice(length: min(remaining, buffer.readableBytes))!
+        return (slice, remaining - slice.readableBytes)
+    }
+
+    private func readHead(_ buffer: inout ByteBuffer) throws -> ResponseHeadParser.Result? {
+        let parsed = try buffer.withUnsafeReadableBytes { bytes -> (ResponseHeadParser.Result, Int)? in
+            guard let length = try ResponseHeadParser.headLength(in: bytes) else { return nil }
+            guard length <= self.maxHeadBytes else { throw Failure.headTooLarge }
+            return (try ResponseHeadParser.parse(UnsafeRawBufferPointer(rebasing: bytes[..<(length - 2)])), length)
+        }
+        guard let (result, length) = parsed else {
+            if buffer.readableBytes > self.maxHeadBytes { throw Failure.headTooLarge }
+            return nil
+        }
+        buffer.moveReaderIndex(forwardBy: length)
+        return result
+    }
+
+    /// `1*HEXDIG [chunk-ext] CRLF` (RFC 9112 §7.1); extensions are checked for stray control
+    /// bytes and ignored.
+    private func readChunkSize(_ buffer: inout ByteBuffer) throws -> Int? {
+        let parsed = try buffer.withUnsafeReadableBytes { bytes -> (Int, Int)? in
+            guard let lineEnd = try self.lineEnd(in: bytes) else { return nil }
+            var size = 0
+            var index = 0
+            while index < lineEnd, let digit = bytes[index].hexDigitValue {
+                guard index < 15 else { throw Failure.badChunk }
+                size = size << 4 | digit
+                index += 1
+            }
+            guard index > 0 else { throw Failure.badChunk }
+            while index < lineEnd, bytes[index].isHTTPWhitespace { index += 1 }
+            if index < lineEnd {
+                guard bytes[index] == UInt8(ascii: ";") else { throw Failure.badChunk }
+                for index in index..<lineEnd where !bytes[index].isHTTPFieldValueCharacter {
+                    throw Failure.badChunk
+                }
+            }
+            return (size, lineEnd + 2)
+        }
+        guard let (size, length) = parsed else { return nil }
+        buffer.moveReaderIndex(forwardBy: length)
+        return size
+    }
+
+    /// Consumes one trailer line and returns its length with the CRLF (2 for the empty line that
+    /// ends the section).
+    private func readTrailerLine(_ buffer: inout ByteBuffer, bytesSeen: Int) throws -> Int? {
+        let length = try buffer.withUnsafeReadableBytes { bytes -> Int? in
+            guard let lineEnd = try self.lineEnd(in: bytes) else {
+                if bytesSeen + bytes.count > self.maxHeadBytes { throw Failure.headTooLarge }
+                return nil
+            }
+            if lineEnd > 0 {
+                _ = try ResponseHeadParser.fieldLine(UnsafeRawBufferPointer(rebasing: bytes[..<lineEnd]))
+            }
+            return lineEnd + 2
+        }
+        guard let length else { return nil }
+        guard bytesSeen + length <= self.maxHeadBytes else { throw Failure.headTooLarge }
+        buffer.moveReaderIndex(forwardBy: length)
+        return length
+    }
+
+    /// Offset of the CR that ends the first line in `bytes`; nil if the line is not all here (at
+    /// most `maxHeadBytes` are waited for). A bare LF is refused.
+    private func lineEnd(in bytes: UnsafeRawBufferPointer) throws -> Int? {
+        guard let lineFeed = bytes.firstIndex(of: UInt8(ascii: "\n"), from: 0) else {
+            if bytes.count > self.maxHeadBytes { throw Failure.badChunk }
+            return nil
+        }
+        guard lineFeed > 0, bytes[lineFeed - 1] == UInt8(ascii: "\r") else { throw Failure.badChunk }
+        return lineFeed - 1
+    }
+}
+
+extension UInt8 {
+    /// The value of a hexadecimal digit, or nil.
+    fileprivate var hexDigitValue: Int? {
+        switch self {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return Int(self - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return Int(self - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return Int(self - UInt8(ascii: "A") + 10)
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,40 @@
+import NIOCore
+import NIOHTTP1
+import Testing
+
+@testable import ZenithProxy
+
+@Suite("upstream request encoding")
+struct UpstreamRequestEncoderTests {
+    @Test("head, then chunked body parts and trailers; empty parts are skipped")
+    func chunkedRequest() {
+        var encoder = UpstreamRequestEncoder()
+        let allocator = ByteBufferAllocator()
+        let head = HTTPRequestHead(
+            version: .http1_1, method: .POST, uri: "/up?x=1",
+            headers: ["Host": "h", "Transfer-Encoding": "chunked"]
+        )
+        var wire = encoder.head(head, chunked: true, allocator: allocator)
+        for part in ["hello", "", "0123456789abcdef0"] {
+            if var prefix = encoder.bodyPrefix(length: part.utf8.count, allocator: allocator) { wire.writeBuffer(&prefix) }
+            wire.writeString(part)
+        }
+        var end = encoder.end(trailers: ["X-Sum": "1"], allocator: allocator)!
+        wire.writeBuffer(&end)
+        #expect(
+            String(buffer: wire)
+                == "POST /up?x=1 HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "5\r\nhello\r\n11\r\n0123456789abcdef0\r\n0\r\nX-Sum: 1\r\n\r\n"
+        )
+    }
+
+    @Test("a body with a length goes as it is, with nothing after it")
+    func lengthRequest() {
+        var encoder = UpstreamRequestEncoder()
+        let allocator = ByteBufferAllocator()
+        let head = HTTPRequestHead(version: .http1_1, method: .PUT, uri: "/", headers: ["Content-Length": "3"])
+        #expect(String(buffer: encoder.head(head, chunked: false, allocator: allocator)) == "PUT / HTTP/1.1\r\nContent-Length: 3\r\n\r\n")
+        #expect(encoder.bodyPrefix(length: 3, allocator: allocator) == nil)
+        #expect(encoder.end(trailers: nil, allocator: allocator) == nil)
+    }
+}
