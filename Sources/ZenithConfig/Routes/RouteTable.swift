@@ -35,18 +35,21 @@ public struct RouteTable: Sendable {
     ///     port, IPv6 in brackets; nil when the request had none.
     ///   - path: the request target's path, compared byte for byte with the rules' prefixes.
     public func match(host: String?, path: Substring) -> Route? {
+        self.matchIndex(host: host, path: path).map { self.routes[$0] }
+    }
+
+    /// Like `match`, but the position of the rule in `routes`: no Route is copied.
+    public func matchIndex(host: String?, path: Substring) -> Int? {
         var hostGroup: Int?
         if let host, !hosts.isEmpty {
             hostGroup = hosts.position(ofHostHeader: host)
         }
         var path = path
-        let index = path.withUTF8 { path -> Int? in
+        return path.withUTF8 { path -> Int? in
             if let hostGroup, let index = prefixes.firstMatch(in: path, group: hostGroup) {
                 return index
             }
             return prefixes.firstMatch(in: path, group: wildcardGroup)
         }
-        guard let index else { return nil }
-        return routes[index]
     }
 }

@@ -270,13 +270,13 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         let framing = fields.framing
 
         let path = head.uri.requestPath
-        guard let route = self.loop.configuration.routes.match(host: fields.host, path: path)
+        guard let route = self.loop.routes.match(host: fields.host, path: path)
         else {
             self.start(LocalResponder.errorPage(.notFound, for: self))
             return
         }
         self.summary?.route = route
-        self.bodyLimit = route.options.bodyBytes ?? self.loop.configuration.limits.bodyBytes
+        self.bodyLimit = route.rule.options.bodyBytes ?? self.loop.configuration.limits.bodyBytes
         if let declared = framing.contentLength, declared > self.bodyLimit {
             self.keepAlive = false
             self.start(LocalResponder.errorPage(.payloadTooLarge, for: self, answerBeforeBody: true))

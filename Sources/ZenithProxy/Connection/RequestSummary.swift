@@ -11,7 +11,7 @@ struct RequestSummary {
     var version: HTTPVersion
     var startedAt: NIODeadline
     /// The route that took the request, nil when none matched or the head was refused.
-    var route: Route? = nil
+    var route: ActiveRoutes.Entry? = nil
     var status: UInt = 0
     var responseBodyBytes: Int = 0
     /// Time from sending the request upstream until its response head arrived, if it was proxied.

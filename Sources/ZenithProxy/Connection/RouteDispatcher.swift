@@ -4,14 +4,14 @@ import ZenithConfig
 /// Picks the responder for a routed request head: the one place that maps a route action to code.
 enum RouteDispatcher {
     static func responder(
-        for route: Route, head: HTTPRequestHead, framing: RequestFraming, path: Substring,
+        for route: ActiveRoutes.Entry, head: HTTPRequestHead, framing: RequestFraming, path: Substring,
         isUpgrade: Bool, expectsContinue: Bool, client: ClientConnectionHandler
     ) -> RequestResponder {
         // A client that waits for 100-continue would wait forever for a local answer that is only
         // sent once its body has been read (`expectsContinue`); answer such requests at once (and close).
-        switch route.action {
-        case .proxy(let upstream):
-            guard let pool = client.loop.pool(named: upstream) else {
+        switch route.rule.action {
+        case .proxy:
+            guard let pool = route.pool else {
                 return LocalResponder.errorPage(.badGateway, for: client)
             }
             return ProxyExchange(
@@ -20,7 +20,7 @@ enum RouteDispatcher {
             )
         case .staticFiles(let directory):
             return StaticFileResponder(
-                client: client, directory: directory, route: route, head: head, path: path,
+                client: client, directory: directory, route: route.rule, head: head, path: path,
                 answerBeforeBody: expectsContinue
             )
         case .redirect(let status, let location):

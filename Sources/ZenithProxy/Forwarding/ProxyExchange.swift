@@ -19,7 +19,7 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
 
     private let client: ClientConnectionHandler
     private let pool: UpstreamPool
-    private let route: Route
+    private let route: ActiveRoutes.Entry
     private let requestHead: HTTPRequestHead
     private let framing: RequestFraming
     private let expectsContinue: Bool
@@ -40,7 +40,7 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
     private var injection = ScriptInjection.passThrough
 
     init(
-        client: ClientConnectionHandler, pool: UpstreamPool, route: Route, head: HTTPRequestHead,
+        client: ClientConnectionHandler, pool: UpstreamPool, route: ActiveRoutes.Entry, head: HTTPRequestHead,
         framing: RequestFraming, expectsContinue: Bool, isUpgrade: Bool
     ) {
         self.client = client
@@ -88,9 +88,9 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
         let forwarding = ForwardedRequestHead(
             client: self.client.forwardingClient,
             clientIsTrusted: self.client.loop.trustedProxies.contains(self.client.clientAddress),
-            preserveHost: self.route.options.preserveHost ?? self.client.loop.configuration.proxy.preserveHost,
+            preserveHost: self.route.rule.options.preserveHost ?? self.client.loop.configuration.proxy.preserveHost,
             server: server,
-            identityEncoding: self.route.options.inject != nil && ScriptInjectionDecision.asksForPage(self.requestHead)
+            identityEncoding: self.route.rule.options.inject != nil && ScriptInjectionDecision.asksForPage(self.requestHead)
         )
         connection.sendHead(
             forwarding.make(from: self.requestHead, framing: self.framing, upgrade: self.isUpgrade),
@@ -185,7 +185,7 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
             }
             self.upstreamKeepAlive = connection.responseKeepsAlive
             // The decoder left the hop-by-hop fields out already.
-            if let source = self.route.options.inject {
+            if let source = self.route.rule.options.inject {
                 self.client.sendHead(self.prepareInjection(of: source, into: head))
             } else {
                 self.client.sendHead(head)
@@ -278,7 +278,7 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
 
     /// How long the backend may take to start its answer; also how long a tunnel may sit idle.
     private var responseTimeout: Duration {
-        self.route.options.timeout ?? self.pool.configuration.responseTimeout
+        self.route.rule.options.timeout ?? self.pool.configuration.responseTimeout
     }
 
     func upstreamTimedOut() {

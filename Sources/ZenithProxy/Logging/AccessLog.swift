@@ -24,7 +24,7 @@ struct AccessLog {
         line += " urt="
         line += summary.upstreamTime.map(Self.seconds) ?? "-"
         line += " route="
-        line += summary.route.map { "\($0.file):\($0.line)" } ?? "-"
+        line += summary.route.map { "\($0.rule.file):\($0.rule.line)" } ?? "-"
         if aborted {
             line += " aborted"
         }

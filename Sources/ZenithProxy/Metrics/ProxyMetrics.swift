@@ -16,14 +16,14 @@ final class ProxyMetrics {
 
     /// `zenith_requests_total{route, status}`: `status` is the class (2xx, 4xx...), `route` the
     /// rule's file:line (or `none`).
-    func countRequest(route: Route?, status: UInt) {
+    func countRequest(route: ActiveRoutes.Entry?, status: UInt) {
         let statusClass = Int(min(status / 100, 6))  // 0 = no status (aborted), 1...5, 6 = anything odd
-        let key = (route?.line ?? 0) * 8 + statusClass
+        let key = (route?.rule.line ?? 0) * 8 + statusClass
         if let counter = self.requests[key] {
             counter.increment()
             return
         }
-        let routeLabel = route.map { "\($0.file.split(separator: "/").last ?? ""):\($0.line)" } ?? "none"
+        let routeLabel = route.map { "\($0.rule.file.split(separator: "/").last ?? ""):\($0.rule.line)" } ?? "none"
         let statusLabel = statusClass == 0 ? "none" : "\(statusClass)xx"
         let counter = Counter(label: "zenith_requests_total", dimensions: [("route", routeLabel), ("status", statusLabel)])
         self.requests[key] = counter

@@ -18,6 +18,8 @@ final class LoopContext {
     let loopCount: Int
     private(set) var configuration: ZenithConfiguration
     private(set) var trustedProxies: TrustedProxies
+    /// The configuration's routes, resolved to this loop's pools.
+    private(set) var routes: ActiveRoutes
     private var pools: [String: UpstreamPool] = [:]
 
     init(
@@ -27,6 +29,7 @@ final class LoopContext {
         self.eventLoop = eventLoop
         self.configuration = configuration
         self.trustedProxies = TrustedProxies(configuration.proxy.trustedProxies)
+        self.routes = ActiveRoutes(table: configuration.routes, pools: [:])
         self.loopCount = loopCount
         self.fileIO = fileIO
         self.logger = logger
@@ -67,5 +70,6 @@ final class LoopContext {
             pool.retire()
         }
         self.pools = pools
+        self.routes = ActiveRoutes(table: self.configuration.routes, pools: pools)
     }
 }
