@@ -12,14 +12,28 @@ struct ForwardingHeadersTests {
     private func forward(
         _ headers: [(String, String)], trusted: Bool = false, preserveHost: Bool = true,
         framing: RequestFraming = .init(contentLength: nil, chunked: false), upgrade: Bool = false,
-        identityEncoding: Bool = false
+        identityEncoding: Bool = false, client: ForwardedRequestHead.Client? = nil, method: HTTPMethod = .GET
     ) -> HTTPHeaders {
         let maker = ForwardedRequestHead(
-            client: .init(ip: self.client.ipAddress!, scheme: "http"), clientIsTrusted: trusted, preserveHost: preserveHost,
+            client: client ?? .init(ip: self.client.ipAddress!, scheme: "http"), clientIsTrusted: trusted,
+            preserveHost: preserveHost,
             server: HostAndPort(host: "127.0.0.1", port: 8080), identityEncoding: identityEncoding
         )
-        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/x", headers: HTTPHeaders(headers))
-        return maker.make(from: head, framing: framing, upgrade: upgrade).headers
+        let head = HTTPRequestHead(version: .http1_1, method: method, uri: "/x", headers: HTTPHeaders(headers))
+        var buffer = ByteBuffer()
+        maker.write(head, framing: framing, upgrade: upgrade, into: &buffer)
+        return Self.fields(of: String(buffer: buffer), requestLine: "\(method.rawValue) /x HTTP/1.1")
+    }
+
+    /// The fields of a written head; checks its request line and its end on the way.
+    private static func fields(of written: String, requestLine: String) -> HTTPHeaders {
+        var lines = written.split(separator: "\r\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines.removeFirst() == requestLine)
+        #expect(lines.suffix(2) == ["", ""], "the head ends with an empty line")
+        return HTTPHeaders(lines.dropLast(2).map { line in
+            let colon = line.firstIndex(of: ":")!
+            return (String(line[..<colon]), String(line[line.index(colon, offsetBy: 2)...]))
+        })
     }
 
     @Test("hop-by-hop headers and the ones Connection names are removed")
@@ -47,12 +61,7 @@ struct ForwardingHeadersTests {
 
     @Test("an IPv6 client is bracketed and quoted in Forwarded, bare in X-Forwarded-For")
     func ipv6Client() {
-        let maker = ForwardedRequestHead(
-            client: .init(ip: "2001:db8::7", scheme: "https"), clientIsTrusted: false, preserveHost: true,
-            server: HostAndPort(host: "127.0.0.1", port: 8080)
-        )
-        let head = HTTPRequestHead(version: .http1_1, method: .GET, uri: "/x", headers: ["Host": "dash"])
-        let sent = maker.make(from: head, framing: .init(contentLength: nil, chunked: false), upgrade: false).headers
+        let sent = forward([("Host", "dash")], client: .init(ip: "2001:db8::7", scheme: "https"))
         #expect(sent["forwarded"] == ["for=\"[2001:db8::7]\";proto=https;host=\"dash\""])
         #expect(sent["x-forwarded-for"] == ["2001:db8::7"])
         #expect(sent["x-forwarded-proto"] == ["https"])
@@ -82,6 +91,15 @@ struct ForwardingHeadersTests {
     func chunkedRestated() {
         let sent = forward([("Host", "dash"), ("Transfer-Encoding", "chunked")], framing: .init(contentLength: nil, chunked: true))
         #expect(sent["transfer-encoding"] == ["chunked"])
+    }
+
+    @Test("a POST, PUT or PATCH without framing is sent with Content-Length: 0; a GET without")
+    func unframedBody() {
+        for method in [HTTPMethod.POST, .PUT, .PATCH] {
+            #expect(forward([("Host", "dash")], method: method)["content-length"] == ["0"], "\(method)")
+        }
+        #expect(!forward([("Host", "dash")]).contains(name: "content-length"))
+        #expect(forward([("Host", "dash"), ("Content-Length", "5")], framing: .init(contentLength: 5, chunked: false), method: .POST)["content-length"] == ["5"])
     }
 
     @Test("an upgrade request keeps Upgrade and Connection: upgrade")

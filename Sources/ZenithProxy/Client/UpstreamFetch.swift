@@ -59,9 +59,9 @@ final class UpstreamFetch: UpstreamConnectionDelegate {
         if !headers.contains(name: "host") {
             headers.add(name: "host", value: self.pool.configuration.servers[connection.serverIndex].description)
         }
+        let head = HTTPRequestHead(version: .http1_1, method: self.request.method, uri: self.request.uri, headers: headers)
         connection.sendHead(
-            HTTPRequestHead(version: .http1_1, method: self.request.method, uri: self.request.uri, headers: headers),
-            chunked: false
+            UpstreamRequestEncoder.head(head, allocator: connection.allocator), method: head.method, chunked: false
         )
         connection.flush()
         connection.responseDeadline?.arm(TimeAmount(self.timeout))

@@ -162,7 +162,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, case .responding(let responder) = self.state {
+        self.isWritable = context.channel.isWritable
+        if self.isWritable, case .responding(let responder) = self.state {
             responder.clientBecameWritable()
         }
         context.fireChannelWritabilityChanged()
@@ -351,7 +352,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     // MARK: Response output, used by responders
 
-    var isWritable: Bool { self.context?.channel.isWritable ?? false }
+    /// The client's socket (or HTTP/2 stream) takes more bytes now; kept from writability events,
+    /// so that a responder's check per body part costs no trip through the channel.
+    private(set) var isWritable = true
     var allocator: ByteBufferAllocator { self.channel.allocator }
     var eventLoop: EventLoop { self.loop.eventLoop }
 
@@ -379,7 +382,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         let isHTTP10 = self.summary?.version == .http1_0
         // The encoder frames an unsized body as chunked for HTTP/1.1 only; an HTTP/1.0 client
         // gets the bare body and finds its end by the close.
-        head.version = isHTTP10 ? .http1_0 : .http1_1
+        let version: HTTPVersion = isHTTP10 ? .http1_0 : .http1_1
+        if head.version != version {
+            head.version = version  // Only when it differs: the setter copies the head's storage.
+        }
         if isHTTP10 && !head.headers.contains(name: "content-length") {
             self.keepAlive = false
         }

@@ -2,7 +2,7 @@ import NIOCore
 import NIOHTTP1
 import ZenithConfig
 
-/// Builds the head Zenith sends upstream from the head a client sent: hop-by-hop headers out,
+/// Writes the head Zenith sends upstream for the head a client sent: hop-by-hop headers out,
 /// framing restated, X-Forwarded-For/-Proto/-Host and Forwarded set (a trusted proxy's values
 /// extended, anyone else's replaced), Host kept or set to the server's, and Accept-Encoding set to
 /// `identity` for a page that an `inject=` route inserts its script into.
@@ -30,17 +30,16 @@ struct ForwardedRequestHead {
     /// Replace the client's Accept-Encoding with `identity` (see `ScriptInjectionDecision.asksForPage`).
     var identityEncoding = false
 
-    func make(from head: HTTPRequestHead, framing: RequestFraming, upgrade: Bool) -> HTTPRequestHead {
+    /// Writes the head for `head` as HTTP/1.1 bytes, fields straight from the client's strings
+    /// into `buffer` (no header list is built, and joined values are written piece by piece).
+    func write(_ head: HTTPRequestHead, framing: RequestFraming, upgrade: Bool, into buffer: inout ByteBuffer) {
+        buffer.writeHTTPRequestLine(method: head.method, uri: head.uri)
         let hopByHop = HopByHopHeaders(of: head.headers)
-        // A plain array, wrapped once: `HTTPHeaders.add` would scan every name again for
-        // non-ASCII bytes and Connection, and these names are parsed tokens or literals.
-        var headers: [(String, String)] = []
-        headers.reserveCapacity(head.headers.count + 5)
         var host: String?
-        var forwardedFor: String?
+        var forwardedFor: [String] = []
         var forwardedProto: String?
         var forwardedHost: String?
-        var forwarded: String?
+        var forwarded: [String] = []
         for (name, value) in head.headers {
             if hopByHop.contains(name) { continue }
             switch name.utf8.count {
@@ -50,10 +49,10 @@ struct ForwardedRequestHead {
             case 6 where name.equalsIgnoringASCIICase("expect"):
                 continue  // Zenith answers 100-continue itself.
             case 9 where name.equalsIgnoringASCIICase("forwarded"):
-                forwarded = forwarded.map { $0 + ", " + value } ?? value
+                forwarded.append(value)
                 continue
             case 15 where name.equalsIgnoringASCIICase("x-forwarded-for"):
-                forwardedFor = forwardedFor.map { $0 + ", " + value } ?? value
+                forwardedFor.append(value)
                 continue
             case 15 where self.identityEncoding && name.equalsIgnoringASCIICase("accept-encoding"):
                 continue
@@ -66,53 +65,66 @@ struct ForwardedRequestHead {
             default:
                 break
             }
-            headers.append((name, value))
+            buffer.writeHTTPField(name, value)
         }
         if !self.preserveHost {
-            headers.append(("host", self.server.description))
+            buffer.writeHTTPField("host", self.server.description)
         }
         if self.identityEncoding {
-            headers.append(("accept-encoding", "identity"))
+            buffer.writeHTTPField("accept-encoding", "identity")
         }
         if framing.chunked {
-            headers.append(("transfer-encoding", "chunked"))
+            buffer.writeHTTPField("transfer-encoding", "chunked")
         } else if framing.contentLength == nil && Self.usuallyHasBody(head.method) {
             // No framing means no body (RFC 9112 §6.3); said outright, since some backends
             // answer 411 Length Required to a POST without it.
-            headers.append(("content-length", "0"))
+            buffer.writeHTTPField("content-length", "0")
         }
         if upgrade, let protocols = head.headers.first(name: "upgrade") {
-            headers.append(("connection", "upgrade"))
-            headers.append(("upgrade", protocols))
+            buffer.writeHTTPField("connection", "upgrade")
+            buffer.writeHTTPField("upgrade", protocols)
         }
 
         let client = self.client
+        // A trusted proxy's list is extended; anyone else's is replaced.
         let trusted = self.clientIsTrusted
-        headers.append(("x-forwarded-for", trusted && forwardedFor != nil ? forwardedFor! + ", " + client.ip : client.ip))
-        headers.append(("x-forwarded-proto", trusted ? forwardedProto ?? client.scheme : client.scheme))
-        if let hostValue = trusted ? forwardedHost ?? host : host {
-            headers.append(("x-forwarded-host", hostValue))
+        buffer.writeStaticString("x-forwarded-for: ")
+        if trusted {
+            for earlier in forwardedFor {
+                buffer.writeString(earlier)
+                buffer.writeStaticString(", ")
+            }
         }
-        var element = client.forwardedElement
+        buffer.writeString(client.ip)
+        buffer.writeStaticString("\r\n")
+        buffer.writeHTTPField("x-forwarded-proto", trusted ? forwardedProto ?? client.scheme : client.scheme)
+        if let hostValue = trusted ? forwardedHost ?? host : host {
+            buffer.writeHTTPField("x-forwarded-host", hostValue)
+        }
+        buffer.writeStaticString("forwarded: ")
+        if trusted {
+            for earlier in forwarded {
+                buffer.writeString(earlier)
+                buffer.writeStaticString(", ")
+            }
+        }
+        buffer.writeString(client.forwardedElement)
         if let host {
-            // One allocation for the element, not one per piece. The Host is the client's text:
-            // a quote or backslash in it is escaped (RFC 9110 §5.6.4), or it would end the quoted
-            // string and let the client write Forwarded parameters of its own.
-            element.reserveCapacity(element.utf8.count + host.utf8.count + 8)
-            element += ";host=\""
+            // The Host is the client's text: a quote or backslash in it is escaped (RFC 9110
+            // §5.6.4), or it would end the quoted string and let the client write Forwarded
+            // parameters of its own.
+            buffer.writeStaticString(";host=\"")
             if host.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-                for character in host.unicodeScalars {
-                    if character == "\"" || character == "\\" { element += "\\" }
-                    element.unicodeScalars.append(character)
+                for byte in host.utf8 {
+                    if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { buffer.writeInteger(UInt8(ascii: "\\")) }
+                    buffer.writeInteger(byte)
                 }
             } else {
-                element += host
+                buffer.writeString(host)
             }
-            element += "\""
+            buffer.writeStaticString("\"")
         }
-        headers.append(("forwarded", trusted && forwarded != nil ? forwarded! + ", " + element : element))
-
-        return HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: HTTPHeaders(headers))
+        buffer.writeStaticString("\r\n\r\n")
     }
 
     private static func usuallyHasBody(_ method: HTTPMethod) -> Bool {

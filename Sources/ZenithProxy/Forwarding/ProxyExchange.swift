@@ -92,10 +92,9 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
             server: server,
             identityEncoding: self.route.rule.options.inject != nil && ScriptInjectionDecision.asksForPage(self.requestHead)
         )
-        connection.sendHead(
-            forwarding.make(from: self.requestHead, framing: self.framing, upgrade: self.isUpgrade),
-            chunked: self.framing.chunked
-        )
+        var head = connection.allocator.buffer(capacity: 512 + self.requestHead.uri.utf8.count)
+        forwarding.write(self.requestHead, framing: self.framing, upgrade: self.isUpgrade, into: &head)
+        connection.sendHead(head, method: self.requestHead.method, chunked: self.framing.chunked)
         if self.expectsContinue && !self.client.requestComplete {
             self.client.sendHead(HTTPResponseHead(version: .http1_1, status: .continue))
         }

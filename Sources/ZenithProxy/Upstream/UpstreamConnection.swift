@@ -35,7 +35,8 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     /// The pool to tell when the connection closes; cleared when it does or is detached.
     var pool: UpstreamPool?
     private(set) var context: ChannelHandlerContext?
-    private var allocator = ByteBufferAllocator()
+    /// The channel's allocator, for the heads written to it.
+    private(set) var allocator = ByteBufferAllocator()
     private var encoder = UpstreamRequestEncoder()
     private var decoder: UpstreamResponseDecoder
     /// Bytes read and not yet decoded: the rest of a read, or the start of a head or line that
@@ -57,8 +58,11 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     var channel: Channel? { self.context?.channel }
-    var isActive: Bool { self.context?.channel.isActive ?? false }
-    var isWritable: Bool { self.context?.channel.isWritable ?? false }
+    /// Open and not being closed: can carry a request.
+    var isActive: Bool { self.context != nil && !self.isClosed }
+    /// The socket takes more bytes now; kept from writability events, so that the exchange's
+    /// checks cost no trip through the channel.
+    private(set) var isWritable = true
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
@@ -139,13 +143,15 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
+        self.isWritable = context.channel.isWritable
+        if self.isWritable {
             self.delegate?.upstreamBecameWritable()
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
         self.closeError = error
+        self.isClosed = true
         context.close(promise: nil)
     }
 
@@ -174,11 +180,11 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
 
     // MARK: Used by the exchange
 
-    /// Sends a request head; its body follows in chunks when `chunked` is set.
-    func sendHead(_ head: HTTPRequestHead, chunked: Bool) {
+    /// Sends a request head, already in bytes; its body follows in chunks when `chunked` is set.
+    func sendHead(_ bytes: ByteBuffer, method: HTTPMethod, chunked: Bool) {
         guard let context = self.context else { return }
-        let bytes = self.encoder.head(head, chunked: chunked, allocator: self.allocator)
-        self.decoder.requestSent(method: head.method)
+        self.encoder.headSent(chunked: chunked)
+        self.decoder.requestSent(method: method)
         context.write(self.wrapOutboundOut(bytes), promise: nil)
     }
 

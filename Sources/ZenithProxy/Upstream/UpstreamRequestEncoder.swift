@@ -1,9 +1,9 @@
 import NIOCore
 import NIOHTTP1
 
-/// Writes a request to a backend as HTTP/1.1 bytes: the head as it was built (by
-/// `ForwardedRequestHead`, whose fields are already checked), then the body as it comes, in
-/// chunks when the request is chunked. Body bytes are passed on as they are, never copied.
+/// Writes a request to a backend as HTTP/1.1 bytes after its head (which `ForwardedRequestHead`
+/// writes for a proxied request, `head` for one of Zenith's own): the body as it comes, in chunks
+/// when the request is chunked. Body bytes are passed on as they are, never copied.
 ///
 /// Written by hand with `UpstreamResponseDecoder`, which it replaces NIOHTTP1's encoder beside.
 struct UpstreamRequestEncoder {
@@ -11,18 +11,21 @@ struct UpstreamRequestEncoder {
     /// A chunk's data went out and its closing CRLF has not: it goes before the next chunk line.
     private var chunkOpen = false
 
-    /// The head's bytes; the body that follows is chunked when `chunked` is set.
-    mutating func head(_ head: HTTPRequestHead, chunked: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
-        self.chunked = chunked
-        self.chunkOpen = false
+    /// A request head of Zenith's own as bytes.
+    static func head(_ head: HTTPRequestHead, allocator: ByteBufferAllocator) -> ByteBuffer {
         var buffer = allocator.buffer(capacity: 512)
-        buffer.writeString(head.method.rawValue)
-        buffer.writeInteger(UInt8(ascii: " "))
-        buffer.writeString(head.uri)
-        buffer.writeStaticString(" HTTP/1.1\r\n")
-        Self.writeFields(head.headers, into: &buffer)
+        buffer.writeHTTPRequestLine(method: head.method, uri: head.uri)
+        for (name, value) in head.headers {
+            buffer.writeHTTPField(name, value)
+        }
         buffer.writeStaticString("\r\n")
         return buffer
+    }
+
+    /// A head went out: the body that follows is chunked when `chunked` is set.
+    mutating func headSent(chunked: Bool) {
+        self.chunked = chunked
+        self.chunkOpen = false
     }
 
     /// What goes before `length` body bytes: a chunk-size line, or nothing when the body is not
@@ -43,19 +46,12 @@ struct UpstreamRequestEncoder {
         var buffer = allocator.buffer(capacity: 16)
         if self.chunkOpen { buffer.writeStaticString("\r\n") }
         buffer.writeStaticString("0\r\n")
-        if let trailers { Self.writeFields(trailers, into: &buffer) }
+        for (name, value) in trailers ?? [:] {
+            buffer.writeHTTPField(name, value)
+        }
         buffer.writeStaticString("\r\n")
         self.chunked = false
         self.chunkOpen = false
         return buffer
-    }
-
-    private static func writeFields(_ fields: HTTPHeaders, into buffer: inout ByteBuffer) {
-        for (name, value) in fields {
-            buffer.writeString(name)
-            buffer.writeStaticString(": ")
-            buffer.writeString(value)
-            buffer.writeStaticString("\r\n")
-        }
     }
 }
