@@ -88,26 +88,14 @@ struct ForwardedRequestHead {
         let client = self.client
         // A trusted proxy's list is extended; anyone else's is replaced.
         let trusted = self.clientIsTrusted
-        buffer.writeStaticString("x-forwarded-for: ")
-        if trusted {
-            for earlier in forwardedFor {
-                buffer.writeString(earlier)
-                buffer.writeStaticString(", ")
-            }
-        }
+        self.writeListStart("x-forwarded-for: ", earlier: forwardedFor, into: &buffer)
         buffer.writeString(client.ip)
         buffer.writeStaticString("\r\n")
         buffer.writeHTTPField("x-forwarded-proto", trusted ? forwardedProto ?? client.scheme : client.scheme)
         if let hostValue = trusted ? forwardedHost ?? host : host {
             buffer.writeHTTPField("x-forwarded-host", hostValue)
         }
-        buffer.writeStaticString("forwarded: ")
-        if trusted {
-            for earlier in forwarded {
-                buffer.writeString(earlier)
-                buffer.writeStaticString(", ")
-            }
-        }
+        self.writeListStart("forwarded: ", earlier: forwarded, into: &buffer)
         buffer.writeString(client.forwardedElement)
         if let host {
             // The Host is the client's text: a quote or backslash in it is escaped (RFC 9110
@@ -125,6 +113,17 @@ struct ForwardedRequestHead {
             buffer.writeStaticString("\"")
         }
         buffer.writeStaticString("\r\n\r\n")
+    }
+
+    /// The start of a list field that this proxy appends its element to: the name, then the
+    /// values a trusted proxy sent, each followed by ", " (anyone else's are dropped).
+    private func writeListStart(_ name: StaticString, earlier: [String], into buffer: inout ByteBuffer) {
+        buffer.writeStaticString(name)
+        guard self.clientIsTrusted else { return }
+        for value in earlier {
+            buffer.writeString(value)
+            buffer.writeStaticString(", ")
+        }
     }
 
     private static func usuallyHasBody(_ method: HTTPMethod) -> Bool {
