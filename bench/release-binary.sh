@@ -1,6 +1,7 @@
 # Sourced by bench/proxy/run.sh and bench/realtime/run.sh (after they define ROOT, OUT, REBUILD,
 # TARGETS, log and die): sets ZENITH_BIN to the release binary to measure, building it into
-# $ROOT/.build-release with scripts/build-release when there is none (or REBUILD=1), and defines
+# $ROOT/.build-release with scripts/build-release when there is none, when it was built from other
+# sources than the tree's (a stale binary would measure old code), or with REBUILD=1; and defines
 # src_hash, the short hash of Package.swift + Sources/ that the reports print.
 
 src_hash() { # the repository may have no commit to name
@@ -18,7 +19,10 @@ if [[ " $TARGETS " != *" zenith "* ]]; then
   ZENITH_BIN=${ZENITH_BIN:-none}
 elif [[ -z ${ZENITH_BIN:-} ]]; then
   ZENITH_BIN=$ROOT/.build-release/release/zenith
-  if [[ ! -x $ZENITH_BIN || $REBUILD == 1 ]]; then
+  built_from=$(cat "$ROOT/.build-release/bench-sources.sha256" 2>/dev/null || true)
+  if [[ ! -x $ZENITH_BIN || $REBUILD == 1 || $built_from != "$(src_hash)" ]]; then
+    [[ ! -x $ZENITH_BIN || $REBUILD == 1 ]] ||
+      log "the sources changed since $ZENITH_BIN was built (${built_from:-unknown} -> $(src_hash))"
     log "building zenith (release) into $ROOT/.build-release, this takes a while"
     # Others may be editing Sources/ meanwhile: SwiftPM then stops with "was modified during
     # the build"; try again (the finished parts are kept).
@@ -31,7 +35,7 @@ elif [[ -z ${ZENITH_BIN:-} ]]; then
     done
     src_hash >"$ROOT/.build-release/bench-sources.sha256"
   else
-    log "re-using $ZENITH_BIN (REBUILD=1 to rebuild)"
+    log "re-using $ZENITH_BIN, built from these sources (REBUILD=1 to rebuild)"
   fi
 fi
 [[ $ZENITH_BIN == none || -x $ZENITH_BIN ]] || die "ZENITH_BIN=$ZENITH_BIN is not executable"

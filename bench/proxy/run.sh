@@ -5,7 +5,7 @@
 #
 # Environment (defaults in brackets):
 #   ZENITH_BIN    use this zenith binary, skip the build [build/re-use .build-release/release/zenith]
-#   REBUILD=1     rebuild .build-release even if the binary is there [0]
+#   REBUILD=1     rebuild .build-release even if its binary is there and current [0]
 #   DURATION      wrk duration per run [6s]        CONNECTIONS  wrk -c [64]
 #   WRK_THREADS   wrk -t [1]                       ROUNDS       interleaved rounds [3]
 #   WARMUP        warm-up wrk run per target/case before round 1, 0 to skip [2s]

@@ -12,7 +12,7 @@
 #
 # Environment (defaults in brackets):
 #   ZENITH_BIN     use this zenith binary, skip the build [build/re-use .build-release/release/zenith]
-#   REBUILD=1      rebuild .build-release even if the binary is there [0]
+#   REBUILD=1      rebuild .build-release even if its binary is there and current [0]
 #   TARGETS        ["zenith pysio"]         ROUNDS   interleaved rounds of each measurement [3]
 #   MEM_LEVELS     ["1000 10000"]           MEM_ROUNDS  [ROUNDS]
 #   FANOUT_CLIENTS [1000]                   RATES    publish rates, msg/s ["10 100 1000 2000"]
