@@ -1,3 +1,5 @@
+import NIOCore
+
 /// The handshake data of the `open` (`0`) packet: session id, possible upgrades, heartbeat
 /// timings in milliseconds and the largest payload the client may send.
 ///
@@ -27,15 +29,16 @@ public struct EngineIOOpenPacket: Encodable, Equatable, Sendable {
     /// Compact JSON in the reference server's key order:
     /// `{"sid":"...","upgrades":["websocket"],"pingInterval":25000,"pingTimeout":20000,"maxPayload":1000000}`.
     public var jsonText: String {
-        var json = #"{"sid":"#
-        JSONStringEscaper.appendQuoted(sid, to: &json)
-        json += #","upgrades":["#
+        var json = ByteBufferAllocator().buffer(capacity: 128)
+        json.writeStaticString(#"{"sid":"#)
+        json.writeJSONString(sid)
+        json.writeStaticString(#","upgrades":["#)
         for (index, upgrade) in upgrades.enumerated() {
-            if index > 0 { json += "," }
-            JSONStringEscaper.appendQuoted(upgrade, to: &json)
+            if index > 0 { json.writeStaticString(",") }
+            json.writeJSONString(upgrade)
         }
-        json += #"],"pingInterval":\#(pingInterval),"pingTimeout":\#(pingTimeout),"maxPayload":\#(maxPayload)}"#
-        return json
+        json.writeString(#"],"pingInterval":\#(pingInterval),"pingTimeout":\#(pingTimeout),"maxPayload":\#(maxPayload)}"#)
+        return String(buffer: json)
     }
 
     /// The `open` packet that carries this handshake.

@@ -1,3 +1,4 @@
+import EngineIO
 import NIOCore
 
 /// Compact JSON output for ``JSONValue``, written straight into a `ByteBuffer`: what
@@ -6,8 +7,6 @@ import NIOCore
 /// Broadcasts serialize a packet once and share the bytes, so this is on the hot path: plain
 /// strings are copied in one write, integers are written digit by digit without a String.
 enum JSONSerializer {
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
     static func write(_ value: JSONValue, into buffer: inout ByteBuffer) {
         switch value {
         case .null, .binary:
@@ -19,7 +18,7 @@ enum JSONSerializer {
         case .double(let number):
             writeDouble(number, into: &buffer)
         case .string(let string):
-            writeString(string, into: &buffer)
+            buffer.writeJSONString(string)
         case .array(let elements):
             buffer.writeInteger(UInt8(ascii: "["))
             for (position, element) in elements.enumerated() {
@@ -31,7 +30,7 @@ enum JSONSerializer {
             buffer.writeInteger(UInt8(ascii: "{"))
             for position in object.indices {
                 if position > 0 { buffer.writeInteger(UInt8(ascii: ",")) }
-                writeString(object.keys[position], into: &buffer)
+                buffer.writeJSONString(object.keys[position])
                 buffer.writeInteger(UInt8(ascii: ":"))
                 write(object.values[position], into: &buffer)
             }
@@ -71,40 +70,6 @@ enum JSONSerializer {
         // Swift's description is the shortest text that reads back to the same Double, and is
         // valid JSON for finite values ("0.1", "1e-07", "1.5e+300").
         buffer.writeString(value.description)
-    }
-
-    static func writeString(_ string: String, into buffer: inout ByteBuffer) {
-        buffer.writeInteger(UInt8(ascii: "\""))
-        var string = string
-        string.withUTF8 { bytes in
-            var runStart = 0
-            for position in 0..<bytes.count {
-                let byte = bytes[position]
-                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
-                if runStart < position {
-                    buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[runStart..<position]))
-                }
-                runStart = position + 1
-                buffer.writeInteger(UInt8(ascii: "\\"))
-                switch byte {
-                case UInt8(ascii: "\""): buffer.writeInteger(UInt8(ascii: "\""))
-                case UInt8(ascii: "\\"): buffer.writeInteger(UInt8(ascii: "\\"))
-                case 0x08: buffer.writeInteger(UInt8(ascii: "b"))
-                case 0x0C: buffer.writeInteger(UInt8(ascii: "f"))
-                case 0x0A: buffer.writeInteger(UInt8(ascii: "n"))
-                case 0x0D: buffer.writeInteger(UInt8(ascii: "r"))
-                case 0x09: buffer.writeInteger(UInt8(ascii: "t"))
-                default:
-                    buffer.writeStaticString("u00")
-                    buffer.writeInteger(hexDigits[Int(byte >> 4)])
-                    buffer.writeInteger(hexDigits[Int(byte & 0x0F)])
-                }
-            }
-            if runStart < bytes.count {
-                buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[runStart...]))
-            }
-        }
-        buffer.writeInteger(UInt8(ascii: "\""))
     }
 }
 
