@@ -59,10 +59,12 @@ public final class EngineIOServer: Sendable {
     /// loop of the request's connection; the future may complete much later (long poll).
     public func respond(to request: EngineIOHTTPRequest, on eventLoop: EventLoop) -> EventLoopFuture<EngineIOHTTPResponse> {
         let origin = request.head.headers.first(name: "origin")
-        let cors = self.corsHeaders(origin: origin)
         // Every request that names an origin must name an allowed one; a request without one is
         // judged at the handshake (below): later polls are tied to the sid it handed out.
-        if origin != nil, !self.configuration.origins.allows(origin) {
+        // Checked once: the answer's CORS headers and the handshake use the same verdict.
+        let originAllowed = origin.map { self.configuration.origins.allows($0) }
+        let cors = self.corsHeaders(allowedOrigin: originAllowed == true ? origin : nil)
+        if originAllowed == false {
             self.logRefusedOrigin(origin, request: request)
             return eventLoop.makeSucceededFuture(EngineIOServerError.forbidden.response(headers: cors))
         }
@@ -82,7 +84,7 @@ public final class EngineIOServer: Sendable {
         }
         switch intent {
         case .handshake:
-            guard self.configuration.origins.allows(origin, fetchSite: request.head.headers.first(name: "sec-fetch-site"))
+            guard originAllowed ?? self.configuration.origins.allows(nil, fetchSite: request.head.headers.first(name: "sec-fetch-site"))
             else {
                 self.logRefusedOrigin(origin, request: request)
                 return eventLoop.makeSucceededFuture(EngineIOServerError.forbidden.response(headers: cors))
@@ -228,10 +230,11 @@ public final class EngineIOServer: Sendable {
         return (session, registry)
     }
 
-    /// CORS for polling: only allowed origins are named, with credentials (cookies) allowed.
-    private func corsHeaders(origin: String?) -> HTTPHeaders {
+    /// CORS for polling: only an allowed origin (nil: none, or not allowed) is named, with
+    /// credentials (cookies) allowed.
+    private func corsHeaders(allowedOrigin origin: String?) -> HTTPHeaders {
         var headers = HTTPHeaders()
-        if let origin, self.configuration.origins.allows(origin) {
+        if let origin {
             headers.add(name: "access-control-allow-origin", value: origin)
             headers.add(name: "access-control-allow-credentials", value: "true")
             headers.add(name: "vary", value: "Origin")
