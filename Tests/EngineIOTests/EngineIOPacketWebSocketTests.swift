@@ -28,7 +28,7 @@ struct EngineIOPacketWebSocketTests {
 
     @Test("every text frame decodes back to its packet", arguments: everyTextPacket)
     func decodesText(packet: EngineIOPacket, text: String) throws {
-        #expect(try EngineIOPacket.decode(webSocketText: text) == packet)
+        #expect(try EngineIOPacket.decode(webSocketText: ByteBuffer(string: text)) == packet)
     }
 
     @Test("packet types keep their protocol numbers")
@@ -58,32 +58,40 @@ struct EngineIOPacketWebSocketTests {
     @Test("the upgrade dance of the spec decodes and answers as written")
     func upgradeDance() throws {
         // engine.io-protocol v4, "Upgrade": 2probe → 3probe → 5
-        let probe = try EngineIOPacket.decode(webSocketText: "2probe")
+        let probe = try EngineIOPacket.decode(webSocketText: ByteBuffer(string: "2probe"))
         #expect(probe == .ping("probe"))
         guard case .ping(let data) = probe else { return }
         #expect(EngineIOPacket.pong(data).webSocketText() == "3probe")
-        #expect(try EngineIOPacket.decode(webSocketText: "5") == .upgrade)
+        #expect(try EngineIOPacket.decode(webSocketText: ByteBuffer(string: "5")) == .upgrade)
     }
 
     @Test("an empty text frame is an error")
     func emptyFrame() {
-        #expect(throws: EngineIODecodingError.emptyPacket) { try EngineIOPacket.decode(webSocketText: "") }
+        #expect(throws: EngineIODecodingError.emptyPacket) { try EngineIOPacket.decode(webSocketText: ByteBuffer(string: "")) }
     }
 
     @Test("an unknown type digit is an error", arguments: ["7", "9hello", "xyz", " 4", "-1", "\u{1E}"])
     func unknownType(text: String) {
         #expect(throws: EngineIODecodingError.unknownPacketType(text.utf8.first!)) {
-            try EngineIOPacket.decode(webSocketText: text)
+            try EngineIOPacket.decode(webSocketText: ByteBuffer(string: text))
         }
     }
 
     @Test("close, upgrade and noop with data are errors", arguments: [("1x", EngineIOPacketType.close), ("5probe", .upgrade), ("6 ", .noop)])
     func dataOnBarePackets(text: String, type: EngineIOPacketType) {
-        #expect(throws: EngineIODecodingError.unexpectedData(type)) { try EngineIOPacket.decode(webSocketText: text) }
+        #expect(throws: EngineIODecodingError.unexpectedData(type)) { try EngineIOPacket.decode(webSocketText: ByteBuffer(string: text)) }
     }
 
     @Test("the polling-only base64 form is refused in a WebSocket text frame")
     func base64InTextFrame() {
-        #expect(throws: EngineIODecodingError.base64NotAllowed) { try EngineIOPacket.decode(webSocketText: "bAQIDBA==") }
+        #expect(throws: EngineIODecodingError.base64NotAllowed) { try EngineIOPacket.decode(webSocketText: ByteBuffer(string: "bAQIDBA==")) }
+    }
+
+    @Test("a text frame that is not UTF-8 is an error, not silently repaired")
+    func invalidUTF8() throws {
+        #expect(throws: EngineIODecodingError.invalidUTF8) {
+            try EngineIOPacket.decode(webSocketText: ByteBuffer(bytes: [UInt8(ascii: "4"), 0x68, 0xC3, 0x28]))
+        }
+        #expect(try EngineIOPacket.decode(webSocketText: ByteBuffer(string: "4héllo")) == .message("héllo"))
     }
 }

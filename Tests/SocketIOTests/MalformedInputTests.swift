@@ -56,7 +56,7 @@ struct MalformedInputTests {
             let buffer = ByteBuffer(bytes: bytes)
             _ = try? JSONValue(parsing: buffer)
             _ = try? EngineIOPayload.decode(buffer, maxPackets: 4)
-            _ = try? EngineIOPacket.decode(webSocketText: String(decoding: bytes, as: UTF8.self))
+            _ = try? EngineIOPacket.decode(webSocketText: buffer)
         }
     }
 

@@ -20,16 +20,16 @@ extension EngineIOPacket {
         return true
     }
 
-    /// Decodes the text of a WebSocket text frame.
+    /// Decodes the (unmasked) bytes of a WebSocket text frame, with no copy but the packet's data.
     ///
-    /// Strict: an empty frame, an unknown type digit, data on `close`/`upgrade`/`noop` and the
-    /// polling-only `b` (base64) prefix are errors.
-    public static func decode(webSocketText text: String) throws(EngineIODecodingError) -> EngineIOPacket {
-        var text = text
-        // withUTF8 only rethrows untyped errors, so the typed error travels in a Result.
-        let result = text.withUTF8 { bytes in
+    /// Strict: an empty frame, an unknown type digit, data on `close`/`upgrade`/`noop`, the
+    /// polling-only `b` (base64) prefix and bytes that are not UTF-8 (RFC 6455 §8.1: the
+    /// connection fails) are errors.
+    public static func decode(webSocketText bytes: ByteBuffer) throws(EngineIODecodingError) -> EngineIOPacket {
+        // withUnsafeReadableBytes only rethrows untyped errors, so the typed error travels in a Result.
+        let result = bytes.withUnsafeReadableBytes { raw in
             Result { () throws(EngineIODecodingError) in
-                try EngineIOPacket.decodeText(UnsafeRawBufferPointer(bytes), allowBase64: false, validateUTF8: false)
+                try EngineIOPacket.decodeText(raw, allowBase64: false, validateUTF8: true)
             }
         }
         return try result.get()

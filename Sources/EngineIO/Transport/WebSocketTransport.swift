@@ -97,8 +97,7 @@ final class WebSocketTransport: ChannelInboundHandler {
         let frame = self.unwrapInboundIn(data)
         switch frame.opcode {
         case .text:
-            let text = String(buffer: frame.unmaskedData)
-            guard let packet = try? EngineIOPacket.decode(webSocketText: text) else {
+            guard let packet = try? EngineIOPacket.decode(webSocketText: frame.unmaskedData) else {
                 self.failSession(reason: "parse error")
                 return
             }
