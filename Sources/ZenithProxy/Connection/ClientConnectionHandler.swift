@@ -65,6 +65,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         self.channel = context.channel
+        self.isWritable = context.channel.isWritable
         self.idleDeadline = LazyDeadline(eventLoop: context.eventLoop) {
             guard case .idle = self.state else { return }
             self.state = .closed
@@ -352,8 +353,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     // MARK: Response output, used by responders
 
-    /// The client's socket (or HTTP/2 stream) takes more bytes now; kept from writability events,
-    /// so that a responder's check per body part costs no trip through the channel.
+    /// The client's socket (or HTTP/2 stream) takes more bytes now: read when the handler is added,
+    /// then kept from writability events, so that a responder's check per body part costs no trip
+    /// through the channel.
     private(set) var isWritable = true
     var allocator: ByteBufferAllocator { self.channel.allocator }
     var eventLoop: EventLoop { self.loop.eventLoop }

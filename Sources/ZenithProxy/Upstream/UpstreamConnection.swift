@@ -60,13 +60,14 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     var channel: Channel? { self.context?.channel }
     /// Open and not being closed: can carry a request.
     var isActive: Bool { self.context != nil && !self.isClosed }
-    /// The socket takes more bytes now; kept from writability events, so that the exchange's
-    /// checks cost no trip through the channel.
+    /// The socket takes more bytes now: read when the handler is added, then kept from
+    /// writability events, so that the exchange's checks cost no trip through the channel.
     private(set) var isWritable = true
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         self.allocator = context.channel.allocator
+        self.isWritable = context.channel.isWritable
         self.idleDeadline = LazyDeadline(eventLoop: context.eventLoop) {
             guard self.delegate == nil else { return }
             self.close()
