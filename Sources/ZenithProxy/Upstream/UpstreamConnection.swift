@@ -124,8 +124,8 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func badResponse(_ error: Error, context: ChannelHandlerContext) {
-        if let logger = self.pool?.logger, let pool = self.pool {
-            logger.warning(
+        if let pool = self.pool {
+            pool.logger.warning(
                 "bad upstream response",
                 metadata: [
                     "upstream": "\(pool.configuration.name)",
