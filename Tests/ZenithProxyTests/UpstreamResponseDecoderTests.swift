@@ -105,6 +105,15 @@ struct UpstreamResponseDecoderTests {
         #expect(parts == [.head(200, ["Content-Length=2"]), .body("ok"), .end])
     }
 
+    @Test("an interim answer then the final one, a byte per read")
+    func interimByteByByte() throws {
+        let whole = "HTTP/1.1 103 Early Hints\r\nLink: </a.css>\r\n\r\nHTTP/1.1 200 OK\r\nX-A: b\r\nContent-Length: 2\r\n\r\nok"
+        let parts = try decode(whole.map { String($0) })
+        #expect(parts.first == .head(200, ["X-A=b", "Content-Length=2"]))
+        #expect(body(parts) == "ok")
+        #expect(parts.last == .end)
+    }
+
     @Test("without framing the body runs until the close, and the connection is not reused")
     func untilClose() throws {
         var decoder = UpstreamResponseDecoder(maxHeadBytes: 4096)

@@ -35,8 +35,13 @@ enum ResponseHeadParser {
 
     /// Finds the end of the head at the start of `bytes`: the offset just past its empty line, or
     /// nil when the head is not complete yet. A line ending in a bare LF is refused.
-    static func headLength(in bytes: UnsafeRawBufferPointer) throws(UpstreamResponseDecoder.Failure) -> Int? {
-        var lineStart = 0
+    ///
+    /// - Parameter lineStart: where to look from: 0, or the value a call on fewer of the same bytes
+    ///   left there, the start of the line that was not complete then. A head that arrives a few
+    ///   bytes per read is so scanned once, not once per read.
+    static func headLength(
+        in bytes: UnsafeRawBufferPointer, resumingAt lineStart: inout Int
+    ) throws(UpstreamResponseDecoder.Failure) -> Int? {
         while let lineFeed = bytes.firstIndex(of: UInt8(ascii: "\n"), from: lineStart) {
             guard lineFeed > lineStart, bytes[lineFeed - 1] == UInt8(ascii: "\r") else {
                 throw lineStart == 0 ? .badStatusLine : .badFieldLine

@@ -38,7 +38,8 @@ struct UpstreamResponseDecoder {
 
     private enum State {
         case idle
-        case head(requestWasHEAD: Bool)
+        /// `scanned`: how far the head's complete lines reach in the bytes received so far.
+        case head(requestWasHEAD: Bool, scanned: Int)
         case fixedBody(remaining: Int)
         case chunkSize
         case chunkData(remaining: Int)
@@ -62,7 +63,7 @@ struct UpstreamResponseDecoder {
 
     /// A request was sent: the next bytes are its response.
     mutating func requestSent(method: HTTPMethod) {
-        self.state = .head(requestWasHEAD: method == .HEAD)
+        self.state = .head(requestWasHEAD: method == .HEAD, scanned: 0)
         self.keepAlive = false
     }
 
@@ -80,11 +81,16 @@ struct UpstreamResponseDecoder {
             case .idle:
                 if buffer.readableBytes > 0 { throw Failure.unsolicited }
                 return nil
-            case .head(let requestWasHEAD):
-                guard let parsed = try self.readHead(&buffer) else { return nil }
+            case .head(let requestWasHEAD, var scanned):
+                guard let parsed = try self.readHead(&buffer, scanned: &scanned) else {
+                    self.state = .head(requestWasHEAD: requestWasHEAD, scanned: scanned)
+                    return nil
+                }
                 let code = parsed.head.status.code
                 if code < 200 && code != 101 {
-                    continue  // An interim answer (100, 103): the final one follows.
+                    // An interim answer (100, 103): the final one follows.
+                    self.state = .head(requestWasHEAD: requestWasHEAD, scanned: 0)
+                    continue
                 }
                 self.keepAlive = parsed.keepAlive
                 if code == 101 {
@@ -147,9 +153,9 @@ struct UpstreamResponseDecoder {
         return (slice, remaining - slice.readableBytes)
     }
 
-    private func readHead(_ buffer: inout ByteBuffer) throws -> ResponseHeadParser.Result? {
+    private func readHead(_ buffer: inout ByteBuffer, scanned: inout Int) throws -> ResponseHeadParser.Result? {
         let parsed = try buffer.withUnsafeReadableBytes { bytes -> (ResponseHeadParser.Result, Int)? in
-            guard let length = try ResponseHeadParser.headLength(in: bytes) else { return nil }
+            guard let length = try ResponseHeadParser.headLength(in: bytes, resumingAt: &scanned) else { return nil }
             guard length <= self.maxHeadBytes else { throw Failure.headTooLarge }
             return (try ResponseHeadParser.parse(UnsafeRawBufferPointer(rebasing: bytes[..<(length - 2)])), length)
         }
