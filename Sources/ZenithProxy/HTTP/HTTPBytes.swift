@@ -14,6 +14,15 @@ extension UnsafeRawBufferPointer {
         return UnsafeRawPointer(found) - base
     }
 
+    /// `range` without the spaces and tabs at either end (RFC 9110 OWS).
+    func trimmingHTTPWhitespace(_ range: Range<Int>) -> Range<Int> {
+        var start = range.lowerBound
+        var end = range.upperBound
+        while start < end, self[start].isHTTPWhitespace { start += 1 }
+        while end > start, self[end - 1].isHTTPWhitespace { end -= 1 }
+        return start..<end
+    }
+
     /// A field that always describes one connection only (RFC 9110 §7.6.1), compared as ASCII
     /// case-insensitive: TE, Trailer, Upgrade, Connection, Keep-Alive, Proxy-Connection,
     /// Transfer-Encoding, Proxy-Authenticate, Proxy-Authorization.

@@ -1,11 +1,5 @@
 import NIOHTTP1
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Reads one HTTP/1.x response head (RFC 9112 §4 and §5) from its bytes, as strictly as client
 /// requests are read: a malformed status line or field line, a duplicate or non-numeric
 /// Content-Length, Content-Length beside Transfer-Encoding, or any transfer coding other than a
@@ -125,14 +119,11 @@ enum ResponseHeadParser {
         for index in 0..<colon where !line[index].isHTTPTokenCharacter {
             throw .badFieldLine
         }
-        var start = colon + 1
-        var end = line.count
-        while start < end, line[start].isHTTPWhitespace { start += 1 }
-        while end > start, line[end - 1].isHTTPWhitespace { end -= 1 }
-        for index in start..<end where !line[index].isHTTPFieldValueCharacter {
+        let value = line.trimmingHTTPWhitespace(colon + 1..<line.count)
+        for index in value where !line[index].isHTTPFieldValueCharacter {
             throw .badFieldLine
         }
-        return FieldLine(name: 0..<colon, value: start..<end)
+        return FieldLine(name: 0..<colon, value: value)
     }
 
     /// `HTTP/1.x SP 3DIGIT [SP reason-phrase]`.
@@ -193,11 +184,7 @@ enum ResponseHeadParser {
         var start = 0
         while start <= value.count {
             let comma = value.firstIndex(of: UInt8(ascii: ","), from: start) ?? value.count
-            var tokenStart = start
-            var tokenEnd = comma
-            while tokenStart < tokenEnd, value[tokenStart].isHTTPWhitespace { tokenStart += 1 }
-            while tokenEnd > tokenStart, value[tokenEnd - 1].isHTTPWhitespace { tokenEnd -= 1 }
-            body(UnsafeRawBufferPointer(rebasing: value[tokenStart..<tokenEnd]))
+            body(UnsafeRawBufferPointer(rebasing: value[value.trimmingHTTPWhitespace(start..<comma)]))
             start = comma + 1
         }
     }
