@@ -41,14 +41,29 @@ extension UnsafeRawBufferPointer {
 
     /// Compares with `lowercase`, an all-lowercase ASCII literal.
     func equalsIgnoringASCIICase(_ lowercase: StaticString) -> Bool {
-        guard self.count == lowercase.utf8CodeUnitCount else { return false }
-        let other = lowercase.utf8Start
-        for index in 0..<self.count {
-            var byte = self[index]
-            if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { byte |= 0x20 }
-            guard byte == other[index] else { return false }
+        self.equalsIgnoringASCIICase(
+            lowercaseBytes: UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        )
+    }
+}
+
+extension Sequence<UInt8> {
+    /// ASCII case-insensitive equality with `lowercase`, the bytes of an all-lowercase text;
+    /// without allocating. The one comparison behind the String and byte-buffer forms.
+    func equalsIgnoringASCIICase(lowercaseBytes lowercase: some Sequence<UInt8>) -> Bool {
+        var lhs = self.makeIterator()
+        var rhs = lowercase.makeIterator()
+        while true {
+            switch (lhs.next(), rhs.next()) {
+            case (nil, nil):
+                return true
+            case (let a?, let b?):
+                let folded = (a >= UInt8(ascii: "A") && a <= UInt8(ascii: "Z")) ? a | 0x20 : a
+                if folded != b { return false }
+            default:
+                return false
+            }
         }
-        return true
     }
 }
 

@@ -1,19 +1,7 @@
 extension StringProtocol {
     /// ASCII case-insensitive equality against a lowercase literal, without allocating.
     func equalsIgnoringASCIICase(_ lowercase: String) -> Bool {
-        var lhs = self.utf8.makeIterator()
-        var rhs = lowercase.utf8.makeIterator()
-        while true {
-            switch (lhs.next(), rhs.next()) {
-            case (nil, nil):
-                return true
-            case (let a?, let b?):
-                let folded = (a >= UInt8(ascii: "A") && a <= UInt8(ascii: "Z")) ? a | 0x20 : a
-                if folded != b { return false }
-            default:
-                return false
-            }
-        }
+        self.utf8.equalsIgnoringASCIICase(lowercaseBytes: lowercase.utf8)
     }
 }
 
