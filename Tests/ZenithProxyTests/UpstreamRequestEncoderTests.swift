@@ -39,4 +39,12 @@ struct UpstreamRequestEncoderTests {
         #expect(encoder.bodyPrefix(length: 3, allocator: allocator) == nil)
         #expect(encoder.end(trailers: nil, allocator: allocator) == nil)
     }
+
+    @Test("chunk sizes are written in lowercase hexadecimal", arguments: [(1, "1"), (15, "f"), (255, "ff"), (4096, "1000"), (65536, "10000"), (1 << 30, "40000000")])
+    func chunkSizeLine(length: Int, hex: String) {
+        var encoder = UpstreamRequestEncoder()
+        encoder.headSent(chunked: true)
+        let prefix = encoder.bodyPrefix(length: length, allocator: ByteBufferAllocator())
+        #expect(prefix.map { String(buffer: $0) } == hex + "\r\n")
+    }
 }

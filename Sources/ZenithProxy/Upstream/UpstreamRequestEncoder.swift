@@ -34,10 +34,19 @@ struct UpstreamRequestEncoder {
         guard self.chunked, length > 0 else { return nil }
         var buffer = allocator.buffer(capacity: 24)
         if self.chunkOpen { buffer.writeStaticString("\r\n") }
-        buffer.writeString(String(length, radix: 16))
+        Self.writeHex(length, into: &buffer)
         buffer.writeStaticString("\r\n")
         self.chunkOpen = true
         return buffer
+    }
+
+    /// `value` in lowercase hexadecimal digits, written without making a String.
+    private static func writeHex(_ value: Int, into buffer: inout ByteBuffer) {
+        let digits = (Int.bitWidth - value.leadingZeroBitCount + 3) / 4
+        for shift in stride(from: (max(digits, 1) - 1) * 4, through: 0, by: -4) {
+            let digit = UInt8((value >> shift) & 0xF)
+            buffer.writeInteger(digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10)
+        }
     }
 
     /// What ends the body: for a chunked one, the last chunk and the trailer fields.
