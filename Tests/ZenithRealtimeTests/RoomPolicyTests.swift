@@ -32,6 +32,17 @@ struct RoomPolicyTests {
         #expect(!RoomTemplate("user:{id}").allows("user:u-10", for: alice))
     }
 
+    @Test("a value ending in * does not make an exact template a prefix")
+    func starInValue() {
+        let bob = Identity(fields: ["id": "u-2", "name": "bob*", "project_id": "proj-*"], roles: [], token: nil)
+        #expect(!RoomTemplate("user:{name}").allows("user:bobby", for: bob))
+        #expect(RoomTemplate("user:{name}").allows("user:bob*", for: bob))
+        #expect(!RoomTemplate("project:{project_id}").allows("project:proj-b", for: bob))
+        // A prefix template keeps the value's `*` as a literal character of its prefix.
+        #expect(RoomTemplate("project:{project_id}:*").allows("project:proj-*:servers", for: bob))
+        #expect(!RoomTemplate("project:{project_id}:*").allows("project:proj-b:servers", for: bob))
+    }
+
     @Test("the identity is read through the field mapping, roles by name")
     func identityFromJSON() throws {
         let json = try JSONValue(parsing: #"{"id":"u-1","username":"alice","project_id":"proj-a","roles":[{"name":"member"},"reader"],"token":"t","is_superuser":false}"#)

@@ -10,8 +10,25 @@ public struct RoomTemplate: Sendable, Hashable {
     /// The room for `identity`; nil when a placeholder names a field the identity lacks (a room
     /// must never be made from an empty value, which could merge users).
     public func fill(with identity: Identity) -> String? {
+        Self.fill(self.text[...], with: identity)
+    }
+
+    /// As a subscribe pattern: whether `room` is allowed for `identity`.
+    ///
+    /// Whether the pattern is a prefix is read from the template as written, never from the filled
+    /// text: an identity value ending in `*` (a user named `bob*`) must not turn `user:{name}`
+    /// into a prefix that allows `user:bobby`.
+    public func allows(_ room: String, for identity: Identity) -> Bool {
+        guard self.text.hasSuffix("*") else {
+            return room == self.fill(with: identity)
+        }
+        guard let prefix = Self.fill(self.text.dropLast(), with: identity) else { return false }
+        return room.hasPrefix(prefix) && room.count > prefix.count
+    }
+
+    private static func fill(_ template: Substring, with identity: Identity) -> String? {
         var result = ""
-        var rest = self.text[...]
+        var rest = template
         while let open = rest.firstIndex(of: "{") {
             guard let close = rest[open...].firstIndex(of: "}") else { break }
             result += rest[..<open]
@@ -22,15 +39,5 @@ public struct RoomTemplate: Sendable, Hashable {
             rest = rest[rest.index(after: close)...]
         }
         return result + rest
-    }
-
-    /// As a subscribe pattern: whether `room` is allowed for `identity`.
-    public func allows(_ room: String, for identity: Identity) -> Bool {
-        guard let filled = self.fill(with: identity) else { return false }
-        if filled.hasSuffix("*") {
-            let prefix = filled.dropLast()
-            return room.hasPrefix(prefix) && room.count > prefix.count
-        }
-        return room == filled
     }
 }
