@@ -41,12 +41,38 @@ struct EngineIOSessionIDTests {
         #expect(Set(ids.map { $0[0] }).count == 1)
     }
 
+    @Test("loop indices beyond 63 take more characters and read back", arguments: [64, 65, 1000, 4095, 4096, 1_000_000])
+    func wideLoopIndex(index: Int) {
+        let digits = EngineIOSessionID.loopDigits(forLoopCount: index + 1)
+        let sid = EngineIOSessionID.make(loopIndex: index, loopDigits: digits)
+        #expect(sid.utf8.count == digits + 19)
+        #expect(EngineIOSessionID.isWellFormed(sid))
+        #expect(EngineIOSessionID.loopIndex(of: sid, loopDigits: digits) == index)
+        // A server with another width does not take it for one of its own.
+        #expect(EngineIOSessionID.loopIndex(of: sid, loopDigits: digits + 1) == nil)
+    }
+
+    @Test("loop characters grow with the loop count")
+    func loopDigits() {
+        #expect(EngineIOSessionID.loopDigits(forLoopCount: 1) == 1)
+        #expect(EngineIOSessionID.loopDigits(forLoopCount: 64) == 1)
+        #expect(EngineIOSessionID.loopDigits(forLoopCount: 65) == 2)
+        #expect(EngineIOSessionID.loopDigits(forLoopCount: 4096) == 2)
+        #expect(EngineIOSessionID.loopDigits(forLoopCount: 4097) == 3)
+    }
+
     @Test("a malformed id has no loop index", arguments: [
-        "", "A", "AAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAAAA=", "AAAAAAAAAAAAAAAAAA+A", "ÄAAAAAAAAAAAAAAAAAA",
+        "", "A", "AAAAAAAAAAAAAAAAAAA", "AAAAAAAAAAAAAAAAAAA=", "AAAAAAAAAAAAAAAAAA+A", "ÄAAAAAAAAAAAAAAAAAA",
+        String(repeating: "A", count: 31),
     ])
     func malformed(sid: String) {
         #expect(EngineIOSessionID.loopIndex(of: sid) == nil)
         #expect(!EngineIOSessionID.isWellFormed(sid))
+    }
+
+    @Test("an id one character too long has no loop index on a server of up to 64 loops")
+    func tooLong() {
+        #expect(EngineIOSessionID.loopIndex(of: "AAAAAAAAAAAAAAAAAAAAA") == nil)
     }
 
     @Test("a seeded generator gives reproducible ids")

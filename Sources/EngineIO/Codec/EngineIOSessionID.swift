@@ -1,13 +1,16 @@
-/// Engine.IO session ids: 20 URL-safe characters (`A-Z a-z 0-9 - _`) drawn from the system
-/// CSPRNG, the first of which names the event loop (0...63) that owns the session, so any
-/// request can be routed to that loop from its `sid` alone, without a shared table.
+/// Engine.IO session ids: URL-safe characters (`A-Z a-z 0-9 - _`) drawn from the system CSPRNG,
+/// after a few characters that name the event loop owning the session, so any request can be
+/// routed to that loop from its `sid` alone, without a shared table.
 ///
-/// 19 random characters carry 114 bits, beyond guessing; the loop character is not secret.
+/// The loop is written in base 64 with as many characters as the server's largest loop index
+/// needs (`loopDigits(forLoopCount:)`): one up to 64 loops (ids of 20 characters), two up to
+/// 4,096, and so on, so that any number of loops fits. The 19 random characters carry 114 bits,
+/// beyond guessing; the loop characters are not secret.
 public enum EngineIOSessionID {
-    /// Characters in every id.
-    public static let length = 20
-    /// Loop indices that fit in the first character.
-    public static let loopIndexRange = 0...63
+    /// Random characters in every id.
+    public static let randomLength = 19
+    /// Loop characters of an `Int` loop index at most (64^11 > Int.max).
+    private static let maxLoopDigits = 11
 
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
@@ -17,19 +20,39 @@ public enum EngineIOSessionID {
         return table
     }()
 
-    /// A fresh id whose first character encodes `loopIndex` (which must be in 0...63).
-    public static func make(loopIndex: Int) -> String {
-        precondition(loopIndexRange.contains(loopIndex), "loop index \(loopIndex) is outside 0...63")
+    /// How many characters name the loop in the ids of a server with `loopCount` event loops.
+    public static func loopDigits(forLoopCount loopCount: Int) -> Int {
+        var digits = 1
+        var largest = max(loopCount - 1, 0) >> 6
+        while largest > 0 {
+            digits += 1
+            largest >>= 6
+        }
+        return digits
+    }
+
+    /// A fresh id whose first `loopDigits` characters encode `loopIndex`.
+    public static func make(loopIndex: Int, loopDigits: Int = 1) -> String {
         var generator = SystemRandomNumberGenerator()
-        return make(loopIndex: loopIndex, using: &generator)
+        return make(loopIndex: loopIndex, loopDigits: loopDigits, using: &generator)
     }
 
     /// A fresh id drawn from `generator` (for tests; production uses the system CSPRNG).
-    public static func make<G: RandomNumberGenerator>(loopIndex: Int, using generator: inout G) -> String {
-        precondition(loopIndexRange.contains(loopIndex), "loop index \(loopIndex) is outside 0...63")
+    public static func make<G: RandomNumberGenerator>(
+        loopIndex: Int, loopDigits: Int = 1, using generator: inout G
+    ) -> String {
+        precondition(
+            loopIndex >= 0 && Self.loopDigits(forLoopCount: loopIndex + 1) <= loopDigits,
+            "loop index \(loopIndex) does not fit in \(loopDigits) characters"
+        )
+        let length = loopDigits + randomLength
         return String(unsafeUninitializedCapacity: length) { out in
-            out[0] = alphabet[loopIndex]
-            var written = 1
+            var index = loopIndex
+            for position in stride(from: loopDigits - 1, through: 0, by: -1) {
+                out[position] = alphabet[index & 0x3F]
+                index >>= 6
+            }
+            var written = loopDigits
             while written < length {
                 // One 64-bit draw gives ten 6-bit characters.
                 var bits = generator.next()
@@ -43,10 +66,11 @@ public enum EngineIOSessionID {
         }
     }
 
-    /// The loop index embedded in `sid`, or nil when `sid` is not a well-formed id.
-    public static func loopIndex(of sid: String) -> Int? {
-        guard isWellFormed(sid), let first = sid.utf8.first else { return nil }
-        return Int(sextetTable[Int(first)])
+    /// The loop index embedded in `sid` by a server whose ids have `loopDigits` loop characters,
+    /// or nil when `sid` is not such an id.
+    public static func loopIndex(of sid: String, loopDigits: Int = 1) -> Int? {
+        guard isWellFormed(sid), sid.utf8.count == loopDigits + randomLength else { return nil }
+        return sid.utf8.prefix(loopDigits).reduce(0) { $0 << 6 | Int(sextetTable[Int($1)]) }
     }
 
     /// Whether `sid` has the shape of an id made here (length and alphabet), so a malformed one
@@ -55,8 +79,8 @@ public enum EngineIOSessionID {
         var count = 0
         for byte in sid.utf8 {
             count += 1
-            guard count <= length, sextetTable[Int(byte)] != 0xFF else { return false }
+            guard count <= randomLength + maxLoopDigits, sextetTable[Int(byte)] != 0xFF else { return false }
         }
-        return count == length
+        return count > randomLength
     }
 }

@@ -13,6 +13,8 @@ public final class EngineIOServer: Sendable {
     public let configuration: EngineIOConfiguration
     private let logger: Logger
     private let loops: [EventLoop]
+    /// Characters of a sid that name its loop (`EngineIOSessionID.loopDigits(forLoopCount:)`).
+    private let loopDigits: Int
     private let registries: [NIOLoopBound<EngineIOSessionRegistry>]
     private let perAddress: SessionsPerAddress
     private let onConnection: @Sendable (EngineIOSocket) -> Void
@@ -26,16 +28,16 @@ public final class EngineIOServer: Sendable {
         self.perAddress = perAddress
         self.configuration = configuration
         self.loops = loops
+        self.loopDigits = EngineIOSessionID.loopDigits(forLoopCount: loops.count)
         self.registries = registries
         self.onConnection = onConnection
     }
 
-    /// Makes a server whose sessions live on `eventLoops` (at most 64).
+    /// Makes a server whose sessions live on `eventLoops` (any number of them).
     public static func make(
         configuration: EngineIOConfiguration, eventLoops: [EventLoop], logger: Logger = Logger(label: "zenith.realtime"),
         onConnection: @escaping @Sendable (EngineIOSocket) -> Void
     ) async throws -> EngineIOServer {
-        precondition(eventLoops.count <= EngineIOSessionID.loopIndexRange.count, "too many event loops")
         let perAddress = SessionsPerAddress(limit: configuration.maxSessionsPerAddress)
         var registries: [NIOLoopBound<EngineIOSessionRegistry>] = []
         for loop in eventLoops {
@@ -102,7 +104,9 @@ public final class EngineIOServer: Sendable {
             self.onConnection(session)
             return eventLoop.makeSucceededFuture(EngineIOHTTPResponse(status: .ok, headers: headers, body: body))
         case .session(let sid, _):
-            guard let index = EngineIOSessionID.loopIndex(of: sid), index < self.registries.count else {
+            guard let index = EngineIOSessionID.loopIndex(of: sid, loopDigits: self.loopDigits),
+                self.registries.indices.contains(index)
+            else {
                 return eventLoop.makeSucceededFuture(EngineIOServerError.sessionIDUnknown.response(headers: cors))
             }
             let registry = self.registries[index]
@@ -161,7 +165,9 @@ public final class EngineIOServer: Sendable {
             }
             return eventLoop.makeSucceededFuture(.accept(headers: acceptHeaders, install: install))
         case .session(let sid, _):
-            guard let index = EngineIOSessionID.loopIndex(of: sid), index < self.registries.count else {
+            guard let index = EngineIOSessionID.loopIndex(of: sid, loopDigits: self.loopDigits),
+                self.registries.indices.contains(index)
+            else {
                 return eventLoop.makeSucceededFuture(.refuse(EngineIOServerError.sessionIDUnknown.response(headers: [:])))
             }
             let registry = self.registries[index]
@@ -224,7 +230,7 @@ public final class EngineIOServer: Sendable {
         let index = self.loops.firstIndex { $0 === eventLoop } ?? 0
         let registry = self.registries[index].value
         let session = EngineIOSocket(
-            id: EngineIOSessionID.make(loopIndex: index), eventLoop: eventLoop, handshake: request,
+            id: EngineIOSessionID.make(loopIndex: index, loopDigits: self.loopDigits), eventLoop: eventLoop, handshake: request,
             configuration: self.configuration, registry: registry
         )
         return (session, registry)
