@@ -349,7 +349,7 @@ def fence(rt: Realtime, logs: list[EventLog], nsp: str = "/") -> None:
     going to reach a client has reached it.
     """
     mark = uuid.uuid4().hex
-    rt.publish_ok({"namespace": nsp, "event": "fence", "data": mark})
+    rt.publish_ok({"namespace": nsp, "broadcast": True, "event": "fence", "data": mark})
     for log in logs:
         assert log.wait(lambda: mark in [d for e, _, d in log.items if e == "fence"], 5), \
             f"fence {mark} never arrived; got {log.items[-5:]!r}"

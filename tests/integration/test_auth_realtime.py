@@ -209,7 +209,7 @@ def test_refused_client_never_joins_rooms(rt):
             g = http.get(rt.eio_url(sid=sid), headers=headers, timeout=10)
             assert g.status_code == 200, (g.status_code, g.text)
             got += decode_payload(g.text)
-        assert rt.publish_ok({"event": "all", "data": 1}) == 1, "only alice's socket may receive"
+        assert rt.publish_ok({"broadcast": True, "event": "all", "data": 1}) == 1, "only alice's socket may receive"
         assert rt.publish_ok({"rooms": [f"project:{project_of('alice')}"], "event": "p", "data": 1}) == 1
         assert log.wait_event("all")
     finally:

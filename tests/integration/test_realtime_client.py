@@ -140,10 +140,10 @@ def test_publish_except_excludes_room_members(three):
     assert _got(clients, "ex") == {"a": [None], "b": [], "c": []}
 
 
-def test_publish_without_rooms_reaches_every_socket(three):
+def test_publish_broadcast_reaches_every_socket(three):
     rt, clients = three
-    assert rt.publish_ok({"event": "all", "data": [1, 2]}) == 3
-    assert rt.publish_ok({"rooms": [], "event": "all2", "data": {}}) == 3
+    assert rt.publish_ok({"broadcast": True, "event": "all", "data": [1, 2]}) == 3
+    assert rt.publish_ok({"broadcast": True, "rooms": [], "event": "all2", "data": {}}) == 3
     fence(rt, [log for _, log in clients.values()])
     assert _got(clients, "all") == {"a": [[1, 2]], "b": [[1, 2]], "c": [[1, 2]]}
     assert _got(clients, "all2") == {"a": [{}], "b": [{}], "c": [{}]}
@@ -151,7 +151,7 @@ def test_publish_without_rooms_reaches_every_socket(three):
 
 def test_publish_everyone_except_room(three):
     rt, clients = three
-    assert rt.publish_ok({"except": ["r1"], "event": "notr1", "data": 0}) == 1
+    assert rt.publish_ok({"except": ["r1"], "broadcast": True, "event": "notr1", "data": 0}) == 1
     fence(rt, [log for _, log in clients.values()])
     assert _got(clients, "notr1") == {"a": [], "b": [], "c": [0]}
 
@@ -169,7 +169,7 @@ def test_publish_batch(three):
     batch = [
         {"rooms": ["r1"], "event": "b1", "data": 1},
         {"rooms": ["r2"], "event": "b2", "data": 2},
-        {"event": "b3", "data": 3},
+        {"broadcast": True, "event": "b3", "data": 3},
         {"rooms": ["nobody"], "event": "b4", "data": 4},
     ]
     assert rt.publish_ok(batch) == [2, 1, 3, 0]
@@ -189,7 +189,7 @@ def test_recipients_drop_after_disconnect(three):
             break
         time.sleep(0.05)
     assert rt.publish_ok({"rooms": ["r1"], "event": "probe", "data": 0}) == 1
-    assert rt.publish_ok({"event": "probe", "data": 0}) == 2
+    assert rt.publish_ok({"broadcast": True, "event": "probe", "data": 0}) == 2
 
 
 def test_events_keep_publish_order(rt):

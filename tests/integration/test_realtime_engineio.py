@@ -101,7 +101,7 @@ def test_polling_gathers_several_events_in_one_get(rt):
     p = RawPolling(rt).handshake()
     p.connect_namespace()
     for i in range(5):
-        rt.publish_ok({"event": "n", "data": i})
+        rt.publish_ok({"broadcast": True, "event": "n", "data": i})
     got = []
     deadline = time.monotonic() + 5
     while len(got) < 5 and time.monotonic() < deadline:
@@ -249,8 +249,8 @@ def test_socket_only_in_custom_namespace_gets_no_root_events(rt):
     """a socket that never sent CONNECT for '/' gets no '/' events, and emits there are refused"""
     p = RawPolling(rt).handshake()
     p.connect_namespace("/custom")
-    assert rt.publish_ok({"event": "root-only", "data": 1}) == 0
-    assert rt.publish_ok({"namespace": "/custom", "event": "c", "data": 1}) == 1
+    assert rt.publish_ok({"broadcast": True, "event": "root-only", "data": 1}) == 0
+    assert rt.publish_ok({"namespace": "/custom", "broadcast": True, "event": "c", "data": 1}) == 1
     assert p.get_packets() == ['42/custom,["c",1]']
 
 
@@ -326,14 +326,14 @@ def test_events_published_during_upgrade_are_not_lost(rt):
     try:
         ws.send("2probe")
         assert ws_recv_text(ws) == "3probe"
-        rt.publish_ok({"event": "mid", "data": 1})  # between probe and upgrade: still on polling
+        rt.publish_ok({"broadcast": True, "event": "mid", "data": 1})  # between probe and upgrade: still on polling
         got = []
         deadline = time.monotonic() + 3
         while "mid" not in "".join(got) and time.monotonic() < deadline:
             got += [x for x in p.get_packets() if x != "6"]
         ws.send("5")
         time.sleep(0.1)
-        rt.publish_ok({"event": "late", "data": 2})
+        rt.publish_ok({"broadcast": True, "event": "late", "data": 2})
         got_ws = ws_recv_text(ws)
         assert got == ['42["mid",1]'], got
         assert got_ws == '42["late",2]'
@@ -425,7 +425,7 @@ def test_heartbeat_drops_idle_client_that_never_polls(fast_heartbeat):
     time.sleep(0.3 + 0.2 + 0.3)
     r = p.get(3)
     assert session_unknown(r), (r.status_code, r.text)
-    assert fast_heartbeat.publish_ok({"event": "x", "data": 0}) == 0
+    assert fast_heartbeat.publish_ok({"broadcast": True, "event": "x", "data": 0}) == 0
 
 
 def test_heartbeat_keeps_answering_polling_client(fast_heartbeat):
@@ -441,7 +441,7 @@ def test_heartbeat_keeps_answering_polling_client(fast_heartbeat):
                 pings += 1
                 assert p.post("3").text == "ok"
     assert pings >= 3, pings
-    assert rt.publish_ok({"event": "still-here", "data": 1}) == 1
+    assert rt.publish_ok({"broadcast": True, "event": "still-here", "data": 1}) == 1
     assert p.get_packets(3) == ['42["still-here",1]']
 
 
@@ -457,7 +457,7 @@ def test_heartbeat_websocket_client_that_answers_stays(fast_heartbeat):
                 pings += 1
                 ws.send("3")
         assert pings >= 3
-        assert rt.publish_ok({"event": "alive", "data": 1}) == 1
+        assert rt.publish_ok({"broadcast": True, "event": "alive", "data": 1}) == 1
         while (msg := ws_recv_text(ws)) == "2":
             ws.send("3")
         assert msg == '42["alive",1]'
@@ -532,7 +532,7 @@ def test_connect_timeout_spares_connected_session(short_connect):
     p = RawPolling(short_connect).handshake()
     p.connect_namespace()
     time.sleep(1.6)
-    assert short_connect.publish_ok({"event": "ok", "data": 1}) == 1
+    assert short_connect.publish_ok({"broadcast": True, "event": "ok", "data": 1}) == 1
     assert p.get_packets(3) == ['42["ok",1]']
 
 

@@ -127,7 +127,7 @@ def test_slow_consumer_is_dropped_and_zenith_stays_healthy(rt, record_property):
             bystander_ok = False
             if zenith_alive:
                 t1 = time.monotonic()
-                report["everyone_recipients_after"] = rt.publish_ok({"event": "everyone", "data": 2})
+                report["everyone_recipients_after"] = rt.publish_ok({"broadcast": True, "event": "everyone", "data": 2})
                 bystander_ok = blog.wait_event("everyone", timeout=5)
                 report["bystander_latency_s"] = round(time.monotonic() - t1, 3) if bystander_ok else None
                 report["bystander_disconnects"] = blog.of("disconnect")
@@ -181,7 +181,7 @@ def test_polling_client_that_stops_polling_is_dropped_at_queue_limit(zenith_fact
     got = []
     counts = []
     for start in range(0, 200, 40):
-        counts += rt.publish_ok([{"event": "q", "data": i} for i in range(start, start + 40)])
+        counts += rt.publish_ok([{"broadcast": True, "event": "q", "data": i} for i in range(start, start + 40)])
         while len(got) < start + 40:
             got += active.get_packets(3)
     assert got == [f'42["q",{i}]' for i in range(200)]

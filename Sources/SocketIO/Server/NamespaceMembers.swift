@@ -33,20 +33,22 @@ final class NamespaceMembers {
         }
     }
 
-    /// Sends `frames` to the sockets in any of `rooms` (every socket when empty) that are in none
-    /// of `except`; returns how many sockets got them.
-    func deliver(_ frames: EngineIOBroadcastFrames, to rooms: [String], except: [String]) -> Int {
+    /// Sends `frames` to the sockets of `audience` that are in none of `except`; returns how many
+    /// sockets got them.
+    func deliver(_ frames: EngineIOBroadcastFrames, to audience: SocketIOBroadcast.Audience, except: [String]) -> Int {
         let excluded = Set(except.flatMap { self.rooms[$0].map { Array($0.keys) } ?? [] })
         var delivered = 0
         func send(to socket: SocketIOSocket) {
             socket.client.engine.send(frames)
             delivered += 1
         }
-        if rooms.isEmpty {
+        guard case .rooms(let rooms) = audience else {
             for (key, socket) in self.sockets where !excluded.contains(key) {
                 send(to: socket)
             }
-        } else if rooms.count == 1 {
+            return delivered
+        }
+        if rooms.count == 1 {
             for (key, socket) in self.rooms[rooms[0]] ?? [:] where !excluded.contains(key) {
                 send(to: socket)
             }

@@ -53,7 +53,7 @@ public final class SocketIOServer: Sendable {
         let counts = self.loopStates.map { state in
             state.eventLoop.submit {
                 state.value.existingMembers(of: broadcast.namespace)?
-                    .deliver(frames, to: broadcast.rooms, except: broadcast.except) ?? 0
+                    .deliver(frames, to: broadcast.audience, except: broadcast.except) ?? 0
             }
         }
         let first = self.loopStates[0].eventLoop

@@ -2,7 +2,10 @@ import NIOCore
 import SocketIO
 
 /// The body of `POST /publish`, validated: one event object or a JSON array of them, each
-/// `{"namespace":"/","rooms":[...],"except":[...],"event":"name","data":<any JSON>}`.
+/// `{"namespace":"/","rooms":[...],"except":[...],"event":"name","data":<any JSON>}`, or with
+/// `"broadcast":true` instead of `rooms` for every socket of the namespace. An event with neither
+/// is refused: a publisher whose room list came out empty (a bug, a tenant with no project) must
+/// get a 400, not reach every tenant's sockets.
 enum PublishRequest {
     /// Why a body was refused (the 400 answer's message).
     struct Invalid: Error {
@@ -40,7 +43,7 @@ enum PublishRequest {
 
     private static func broadcast(from value: JSONValue, namespaces: Set<String>) throws(Invalid) -> SocketIOBroadcast {
         guard case .object(let object) = value else { throw Invalid(message: "an event must be a JSON object") }
-        for key in object.keys where !["namespace", "rooms", "except", "event", "data"].contains(key) {
+        for key in object.keys where !["namespace", "rooms", "broadcast", "except", "event", "data"].contains(key) {
             throw Invalid(message: "unknown field '\(key)'")
         }
         let namespace: String
@@ -57,10 +60,31 @@ enum PublishRequest {
             throw Invalid(message: "'\(event)' is a reserved event name")
         }
         return SocketIOBroadcast(
-            namespace: namespace, rooms: try Self.rooms(object["rooms"], field: "rooms"),
+            namespace: namespace, to: try Self.audience(of: object),
             except: try Self.rooms(object["except"], field: "except"), event: event,
             arguments: object["data"].map { [$0] } ?? []
         )
+    }
+
+    /// `"broadcast": true` (and no rooms) for the whole namespace, else a non-empty `rooms`.
+    private static func audience(of object: JSONObject) throws(Invalid) -> SocketIOBroadcast.Audience {
+        let rooms = try Self.rooms(object["rooms"], field: "rooms")
+        switch object["broadcast"] {
+        case .bool(true)?:
+            guard rooms.isEmpty else {
+                throw Invalid(message: "'broadcast': true reaches the whole namespace and takes no 'rooms'")
+            }
+            return .namespace
+        case nil, .bool(false)?:
+            guard !rooms.isEmpty else {
+                throw Invalid(
+                    message: "'rooms' must name at least one room; to reach every socket of the namespace, send \"broadcast\": true"
+                )
+            }
+            return .rooms(rooms)
+        default:
+            throw Invalid(message: "'broadcast' must be true or false")
+        }
     }
 
     private static func rooms(_ value: JSONValue?, field: String) throws(Invalid) -> [String] {

@@ -282,7 +282,7 @@ final class ScopeWatcher {
 
     private func emit(_ event: String, _ payload: JSONValue) {
         self.services.emit(
-            SocketIOBroadcast(namespace: self.key.namespace, rooms: [self.key.room], event: event, arguments: [payload])
+            SocketIOBroadcast(namespace: self.key.namespace, to: .rooms([self.key.room]), event: event, arguments: [payload])
         )
     }
 }

@@ -46,7 +46,7 @@ final class DemoTicker: Sendable {
             "time": .string(Date().ISO8601Format()),
             "message": .string(message),
         ])
-        _ = engine.publish(SocketIOBroadcast(event: "tick", arguments: [payload]))
+        _ = engine.publish(SocketIOBroadcast(to: .namespace, event: "tick", arguments: [payload]))
         return true
     }
 }
