@@ -206,7 +206,7 @@ struct ConfigurationLoaderTests {
     func realtimeErrors() throws {
         #expect(try errors(minimalConfig + "[realtime]\nnamespaces = [\"chat\"]\nallowed_origins = [\"dash.example.org\"]\n") == [
             "4: namespace 'chat' must start with '/'",
-            "5: origin 'dash.example.org' must be scheme://host[:port] or *.domain",
+            "5: origin 'dash.example.org' must be scheme://host[:port], *.domain or *",
         ])
     }
 

@@ -179,6 +179,7 @@ def auth_config(apache: ApacheDashboard, publish_port: int, realtime: dict | Non
         "ping_interval": "25s",
     }
     rt.update(realtime or {})
+    rt = {k: v for k, v in rt.items() if v is not None}  # None: leave the key out (its default)
     rt["auth"] = auth_section(**(auth or {}))
     ups = {"dashboard": {"servers": [f"127.0.0.1:{apache.port}"], "connect_timeout": "1s",
                          "response_timeout": "10s"}}

@@ -10,11 +10,15 @@ public struct EngineIOHTTPRequest: Sendable {
     public var remoteAddress: SocketAddress?
     /// Completes when the client's connection closes (ends a pending long poll).
     public var connectionClosed: EventLoopFuture<Void>
+    /// The scheme the client reached the server with ("http" or "https"), for the own-origin check
+    /// (`OriginPolicy`); nil when the caller cannot tell, and then either scheme is taken.
+    public var scheme: String?
 
     public init(
         head: HTTPRequestHead, body: ByteBuffer, bodyExceededLimit: Bool, remoteAddress: SocketAddress?,
-        connectionClosed: EventLoopFuture<Void>
+        connectionClosed: EventLoopFuture<Void>, scheme: String? = nil
     ) {
+        self.scheme = scheme
         self.head = head
         self.body = body
         self.bodyExceededLimit = bodyExceededLimit

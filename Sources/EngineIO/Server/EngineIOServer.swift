@@ -64,7 +64,7 @@ public final class EngineIOServer: Sendable {
         // Every request that names an origin must name an allowed one; a request without one is
         // judged at the handshake (below): later polls are tied to the sid it handed out.
         // Checked once: the answer's CORS headers and the handshake use the same verdict.
-        let originAllowed = origin.map { self.configuration.origins.allows($0) }
+        let originAllowed = origin.map { self.configuration.origins.allows(origin: $0, of: request) }
         let cors = self.corsHeaders(allowedOrigin: originAllowed == true ? origin : nil)
         if originAllowed == false {
             self.logRefusedOrigin(origin, request: request)
@@ -86,7 +86,7 @@ public final class EngineIOServer: Sendable {
         }
         switch intent {
         case .handshake:
-            guard originAllowed ?? self.configuration.origins.allows(nil, fetchSite: request.head.headers.first(name: "sec-fetch-site"))
+            guard originAllowed ?? self.configuration.origins.allowsMissingOrigin(fetchSite: request.head.headers.first(name: "sec-fetch-site"))
             else {
                 self.logRefusedOrigin(origin, request: request)
                 return eventLoop.makeSucceededFuture(EngineIOServerError.forbidden.response(headers: cors))
@@ -129,9 +129,8 @@ public final class EngineIOServer: Sendable {
     /// Decides on a WebSocket upgrade request. Call it on the event loop of the request's
     /// connection; the accepted channel must belong to that loop.
     public func upgrade(_ request: EngineIOHTTPRequest, on eventLoop: EventLoop) -> EventLoopFuture<EngineIOUpgradeDecision> {
-        let origin = request.head.headers.first(name: "origin")
-        guard self.configuration.origins.allows(origin, fetchSite: request.head.headers.first(name: "sec-fetch-site")) else {
-            self.logRefusedOrigin(origin, request: request)
+        guard self.configuration.origins.allows(request) else {
+            self.logRefusedOrigin(request.head.headers.first(name: "origin"), request: request)
             return eventLoop.makeSucceededFuture(.refuse(EngineIOServerError.forbidden.response(headers: [:])))
         }
         let intent: EngineIOHandshakeQuery.Intent

@@ -6,8 +6,10 @@ public struct RealtimeSettings: Sendable, Hashable {
     public var maxPayload: Int
     /// A client that joins no namespace within this time is disconnected.
     public var connectTimeout: Duration
-    /// Exact origins and `*.domain` patterns allowed on handshakes; nil accepts any origin
-    /// (development only: `zenith check` warns).
+    /// Exact origins, `*.domain` patterns and `*` (any origin; `zenith check` warns) allowed on
+    /// handshakes, polls and upgrades. Nil: with `auth`, only the dashboard's own origin (the
+    /// request's scheme and Host), which is also allowed beside a list; without `auth` (development,
+    /// demo), any origin.
     public var allowedOrigins: [String]?
     /// Accept handshakes without an Origin header (non-browser clients such as python-socketio).
     public var allowMissingOrigin: Bool

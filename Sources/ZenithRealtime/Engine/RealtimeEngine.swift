@@ -45,7 +45,7 @@ public final class RealtimeEngine: RealtimeEndpoint {
         let engineConfiguration = EngineIOConfiguration(
             pingInterval: settings.pingInterval, pingTimeout: settings.pingTimeout, maxPayload: settings.maxPayload,
             maxQueuedPackets: settings.maxQueuedPackets,
-            origins: settings.allowedOrigins.map { .list($0, allowMissing: settings.allowMissingOrigin) } ?? .any,
+            origins: Self.originPolicy(settings),
             maxSessionsPerAddress: settings.maxSessionsPerIP
         )
         let socketConfiguration = SocketIOConfiguration(
@@ -61,6 +61,16 @@ public final class RealtimeEngine: RealtimeEndpoint {
         )
         watchRegistry?.attach(server)
         return RealtimeEngine(socketIO: server)
+    }
+
+    /// With `[realtime.auth]` sockets carry users' cookies, so the default must stop other sites:
+    /// the dashboard's own origin, and the listed ones. Anonymous engines (development, demo) keep
+    /// accepting any origin unless a list is given.
+    static func originPolicy(_ settings: RealtimeSettings) -> OriginPolicy {
+        if settings.auth != nil {
+            return .list(settings.allowedOrigins ?? [], allowMissing: settings.allowMissingOrigin, allowOwnOrigin: true)
+        }
+        return settings.allowedOrigins.map { .list($0, allowMissing: settings.allowMissingOrigin) } ?? .any
     }
 
     /// Drops every realtime session so that clients reconnect once Zenith is back (drain).

@@ -24,9 +24,16 @@ extension RealtimeSettings {
         for namespace in self.namespaces where !namespace.hasPrefix("/") {
             section.report("namespace '\(namespace)' must start with '/'", at: "namespaces")
         }
-        for origin in self.allowedOrigins ?? [] where !(origin.hasPrefix("*.") || origin.contains("://")) {
+        for origin in self.allowedOrigins ?? [] where !(origin == "*" || origin.hasPrefix("*.") || origin.contains("://")) {
             section.report(
-                "origin '\(origin)' must be scheme://host[:port] or *.domain", at: "allowed_origins"
+                "origin '\(origin)' must be scheme://host[:port], *.domain or *", at: "allowed_origins"
+            )
+        }
+        if self.allowedOrigins?.contains("*") == true {
+            section.report(
+                "allowed_origins \"*\" lets any web site open realtime sessions with a visitor's cookies "
+                    + "(cross-site WebSocket hijacking); list the origins that need it instead",
+                at: "allowed_origins", severity: .warning
             )
         }
     }
