@@ -102,6 +102,21 @@ struct ForwardingHeadersTests {
         #expect(forward([("Host", "dash"), ("Content-Length", "5")], framing: .init(contentLength: 5, chunked: false), method: .POST)["content-length"] == ["5"])
     }
 
+    @Test("the framing sent is the one Zenith decided on, whatever the client's fields say")
+    func framingIsZenithsOwn() {
+        let named = forward(
+            [("Host", "dash"), ("Connection", "keep-alive, Content-Length"), ("Content-Length", "73")],
+            framing: .init(contentLength: 73, chunked: false), method: .POST
+        )
+        #expect(named["content-length"] == ["73"])
+        let chunked = forward(
+            [("Host", "dash"), ("Content-Length", "5"), ("Transfer-Encoding", "chunked")],
+            framing: .init(contentLength: nil, chunked: true), method: .POST
+        )
+        #expect(chunked["transfer-encoding"] == ["chunked"])
+        #expect(!chunked.contains(name: "content-length"))
+    }
+
     @Test("an upgrade request keeps Upgrade and Connection: upgrade")
     func upgradeKept() {
         let sent = forward([("Host", "dash"), ("Connection", "Upgrade"), ("Upgrade", "websocket")], upgrade: true)

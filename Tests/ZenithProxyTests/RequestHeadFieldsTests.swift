@@ -45,6 +45,18 @@ struct RequestHeadFieldsTests {
         #expect(framing(head([("Host", "a"), ("Transfer-Encoding", value)])) == .failure(.unsupportedTransferEncoding))
     }
 
+    @Test("a Connection header naming a framing or routing field is refused", arguments: [
+        "keep-alive, Content-Length", "Transfer-Encoding", "close,host", " , HOST , ", "upgrade, content-length",
+    ])
+    func connectionNamesFraming(value: String) {
+        #expect(framing(head([("Host", "a"), ("Connection", value), ("Content-Length", "3")])) == .failure(.connectionNamesFramingField))
+    }
+
+    @Test("a Connection header naming other fields is accepted", arguments: ["keep-alive", "close", "Upgrade", "X-Content-Length, hosts", ""])
+    func connectionNamesOthers(value: String) {
+        #expect(framing(head([("Host", "a"), ("Connection", value), ("Content-Length", "3")])) == .success(.init(contentLength: 3, chunked: false)))
+    }
+
     @Test("Transfer-Encoding twice is refused")
     func twoEncodings() {
         #expect(framing(head([("Host", "a"), ("Transfer-Encoding", "chunked"), ("Transfer-Encoding", "chunked")])) == .failure(.unsupportedTransferEncoding))

@@ -150,6 +150,8 @@ struct UpstreamResponseDecoderTests {
     @Test("malformed responses are refused", arguments: [
         ("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", UpstreamResponseDecoder.Failure.conflictingFraming),
         ("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nx", .badContentLength),
+        ("HTTP/1.1 200 OK\r\nConnection: keep-alive, Content-Length\r\nContent-Length: 1\r\n\r\nx", .connectionNamesFraming),
+        ("HTTP/1.1 200 OK\r\nConnection: TRANSFER-ENCODING\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", .connectionNamesFraming),
         ("HTTP/1.1 200 OK\r\nContent-Length: 1,1\r\n\r\nx", .badContentLength),
         ("HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", .badContentLength),
         ("HTTP/1.1 200 OK\r\nContent-Length: 9999999999999999999\r\n\r\n", .badContentLength),

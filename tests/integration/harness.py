@@ -503,6 +503,16 @@ def base_config(apache: ApacheDashboard, ws: WebSocketEcho | None = None, **over
     return cfg
 
 
+def start_with_test_backend(zenith_factory, apache: ApacheDashboard, name: str, backend_port: int,
+                            route_options: str = "", response_timeout: str = "5s") -> ZenithProcess:
+    """zenith with the usual config plus upstream `name` on `backend_port`, routed at `/<name>/`
+    (with `route_options`), and everything else to the dashboard."""
+    cfg = base_config(apache)
+    cfg["upstream"][name] = {"servers": [f"127.0.0.1:{backend_port}"], "connect_timeout": "1s",
+                             "response_timeout": response_timeout}
+    return zenith_factory(cfg, f"*  /{name}/  proxy  {name}  {route_options}\n*  /  proxy  dashboard\n")
+
+
 def make_certificate(directory: Path, name: str = "cert", cn: str = "localhost") -> tuple[Path, Path]:
     """A self-signed certificate for localhost and 127.0.0.1 and its key: (cert.pem, key.pem)."""
     key, cert = directory / f"{name}-key.pem", directory / f"{name}.pem"

@@ -181,3 +181,68 @@ def test_zenith_still_serves_after_bad_input(zenith):
     from harness import http_request
 
     assert http_request(zenith.port, "GET", "/dashboard/whoami").status == 200
+
+
+# A Connection header that names a framing or routing field: honoured as hop-by-hop, the field
+# would be dropped on the way and the body read by the backend as a request of its own (with a
+# forged X-Forwarded-For), or as the start of one that swallows the next user's request on that
+# pooled connection. Refused with 400, never forwarded.
+CONNECTION_NAMED = {
+    "content-length": lambda body: f"Connection: keep-alive, Content-Length\r\nContent-Length: {len(body)}\r\n",
+    "content-length-alone": lambda body: f"Connection: content-length\r\nContent-Length: {len(body)}\r\n",
+    "transfer-encoding": lambda body: "Connection: Transfer-Encoding\r\nTransfer-Encoding: chunked\r\n",
+    "host-in-second-connection-field": lambda body: f"Connection: keep-alive\r\nConnection: Host\r\nContent-Length: {len(body)}\r\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CONNECTION_NAMED))
+def test_connection_naming_a_framing_field_is_refused(apache, zenith, name):
+    m = "m" + name.replace("-", "") + str(time.monotonic_ns())
+    m2 = "s" + m
+    inner = f"GET /dashboard/echo?smuggled={m2} HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 6.6.6.6\r\n\r\n"
+    body = f"{len(inner):x}\r\n{inner}\r\n0\r\n\r\n" if name == "transfer-encoding" else inner
+    data = (f"POST /dashboard/echo?m={m} HTTP/1.1\r\n{H}" + CONNECTION_NAMED[name](body) + "\r\n" + body).encode()
+    resp, closed, head = raw_exchange(zenith.port, data)
+    assert resp is not None, f"no answer: {head!r}"
+    assert resp.status == 400, f"{name}: got {resp.status}"
+    assert closed
+    _check_not_forwarded(apache, m, m2, "none", resp.text)
+
+
+def test_unfinished_smuggled_request_cannot_swallow_the_next_users_request(apache, zenith):
+    """The attack of issue 12: a smuggled POST with a long Content-Length left open on a pooled
+    connection, so that the next request on it (another user's, with a session cookie) becomes
+    its body. The attacker's request is refused; the victim's is answered on its own."""
+    m = "m" + str(time.monotonic_ns())
+    inner = f"POST /dashboard/echo?note={m} HTTP/1.1\r\nHost: x\r\nContent-Length: 120\r\n\r\nnote="
+    attack = (f"POST /dashboard/echo?m={m} HTTP/1.1\r\n{H}Connection: keep-alive, Content-Length\r\n"
+              f"Content-Length: {len(inner)}\r\n\r\n{inner}").encode()
+    resp, closed, _ = raw_exchange(zenith.port, attack)
+    assert resp is not None and resp.status == 400 and closed
+    from harness import http_request
+    victim = http_request(zenith.port, "GET", f"/dashboard/echo?victim={m}",
+                          headers=[("Cookie", "sessionid=victim-secret")])
+    assert victim.status == 200
+    assert victim.json()["query"] == f"victim={m}"
+    time.sleep(0.3)
+    assert not apache.log_lines_with(f"note={m}"), "the smuggled request reached the backend"
+
+
+def test_http2_connection_header_never_reaches_the_backend(apache, zenith_factory, tmp_path):
+    """HTTP/2 forbids connection-specific fields (RFC 9113 §8.2.2): the stream is refused, and
+    nothing is forwarded as HTTP/1.1."""
+    from h2_client import H2Connection
+    from test_tls import start_tls_zenith
+
+    z = start_tls_zenith(apache, zenith_factory, tmp_path)
+    port = z.https_port
+    m = "m" + str(time.monotonic_ns())
+    inner = f"GET /dashboard/echo?smuggled={m} HTTP/1.1\r\nHost: x\r\n\r\n".encode()
+    with H2Connection(port) as h2c:
+        stream = h2c.request("POST", f"/dashboard/echo?m={m}",
+                             [("connection", "content-length"), ("content-length", str(len(inner)))], body=inner)
+        h2c.wait_for(stream)
+        assert h2c.status.get(stream) in (None, 400), f"answered {h2c.status.get(stream)}"
+        assert stream in h2c.reset or h2c.goaway is not None or h2c.status.get(stream) == 400
+    time.sleep(0.3)
+    assert not apache.log_lines_with(m), "the request reached the backend"

@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from harness import Conn, base_config, build_request, http_request
+from harness import Conn, build_request, http_request, start_with_test_backend
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
@@ -26,6 +26,10 @@ BAD = {
     "space-before-colon": b"HTTP/1.1 200 OK\r\nContent-Length : 2\r\n\r\nok",
     "bad-status-line": b"HTTP/1.1 2OO OK\r\nContent-Length: 2\r\n\r\nok",
     "not-http": b"SSH-2.0-OpenSSH_9.2\r\n\r\n",
+    # Honoured, the Connection header would drop the framing on the way to the client.
+    "connection-names-cl": b"HTTP/1.1 200 OK\r\nConnection: keep-alive, Content-Length\r\nContent-Length: 2\r\n\r\nok",
+    "connection-names-te": b"HTTP/1.1 200 OK\r\nConnection: transfer-encoding\r\nTransfer-Encoding: chunked\r\n\r\n"
+                           b"2\r\nok\r\n0\r\n\r\n",
     "head-too-large": b"HTTP/1.1 200 OK\r\nX-Pad: " + b"a" * 70_000 + b"\r\nContent-Length: 2\r\n\r\nok",
 }
 
@@ -110,11 +114,7 @@ class CannedBackend:
 @pytest.fixture
 def canned(apache, zenith_factory):
     backend = CannedBackend()
-    cfg = base_config(apache)
-    cfg["upstream"]["canned"] = {"servers": [f"127.0.0.1:{backend.port}"], "connect_timeout": "1s",
-                                 "response_timeout": "5s"}
-    z = zenith_factory(cfg, "*  /canned/  proxy  canned\n*  /  proxy  dashboard\n")
-    yield z, backend
+    yield start_with_test_backend(zenith_factory, apache, "canned", backend.port), backend
     backend.stop()
 
 

@@ -84,11 +84,22 @@ public struct Limits: Sendable, Hashable {
     public var headerTimeout: Duration
     /// Time an idle keep-alive client connection is kept open. Default 75s.
     public var keepaliveTimeout: Duration
-    public init(headerBytes: Int, bodyBytes: Int64, headerTimeout: Duration, keepaliveTimeout: Duration) {
+    /// Time a client may take no bytes of a response it is sent; then the connection is closed
+    /// and the backend connection serving it too (nginx's `send_timeout`). Default 60s.
+    public var sendTimeout: Duration
+    /// Time a client may send no bytes of a request body it announced; then 408 and close
+    /// (nginx's `client_body_timeout`). Default 60s.
+    public var bodyTimeout: Duration
+    public init(
+        headerBytes: Int, bodyBytes: Int64, headerTimeout: Duration, keepaliveTimeout: Duration,
+        sendTimeout: Duration = .seconds(60), bodyTimeout: Duration = .seconds(60)
+    ) {
         self.headerBytes = headerBytes
         self.bodyBytes = bodyBytes
         self.headerTimeout = headerTimeout
         self.keepaliveTimeout = keepaliveTimeout
+        self.sendTimeout = sendTimeout
+        self.bodyTimeout = bodyTimeout
     }
 }
 

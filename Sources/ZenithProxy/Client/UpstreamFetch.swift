@@ -31,7 +31,7 @@ final class UpstreamFetch: UpstreamConnectionDelegate {
 
     /// Kept alive by the lease callback, then by its connection (`delegate`) until it ends.
     func start() {
-        if let connection = self.pool.leaseIdle() {
+        if let connection = self.pool.leaseIdle(for: .zenith) {
             self.attach(connection, reused: true)
         } else {
             self.leaseNew()
@@ -39,7 +39,7 @@ final class UpstreamFetch: UpstreamConnectionDelegate {
     }
 
     private func leaseNew() {
-        self.pool.leaseNew { result in
+        self.pool.leaseNew(for: .zenith) { result in
             switch result {
             case .success(let connection): self.attach(connection, reused: false)
             case .failure: self.finish(.failure(UpstreamClient.Failure.unavailable))

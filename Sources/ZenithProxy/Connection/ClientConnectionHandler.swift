@@ -8,7 +8,11 @@ import ZenithConfig
 /// backpressure and the access log taken care of here, once, for every kind of route.
 ///
 /// Its `PipelinedRequestQueue` holds pipelined requests back until the response before them has
-/// ended, so only one request is ever in flight.
+/// ended, so only one request is ever in flight. Nothing more is read while the client does not
+/// take what it is sent, whatever answers it (so a client that pipelines requests and reads no
+/// answer costs a bounded amount of memory), and a client that takes no bytes for
+/// `send_timeout`, or sends none of an announced body for `body_timeout`, loses its connection
+/// and whatever backend connection serves it.
 final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -54,6 +58,22 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var readPending = false
     /// Header timeout for a new connection, keep-alive timeout between requests.
     private var idleDeadline: LazyDeadline?
+    /// What a client must send of a request body within one `body_timeout` to count as slow
+    /// rather than stalled: one that trickles a byte a second would otherwise hold a backend
+    /// connection for ever. (What a client takes is seen only as the kernel takes bytes from
+    /// Zenith, in steps of half a socket buffer: there any step counts, as in nginx.)
+    static let minimumProgressBytes = 1024
+    /// Armed while a request body is expected: `body_timeout`.
+    private var bodyDeadline: LazyDeadline?
+    /// `bodyReceived` when `bodyDeadline` was last armed.
+    private var bodyReceivedWhenArmed: Int64 = 0
+    /// Armed while the client is not taking what it is sent: `send_timeout`.
+    private var sendDeadline: LazyDeadline?
+    private var sendDeadlineArmed = false
+    /// Bytes the socket still had to send when `sendDeadline` was armed, and bytes written since;
+    /// nil where the channel cannot tell (an HTTP/2 stream), and then only writability counts.
+    private var unsentWhenSendDeadlineArmed: Int?
+    private var writtenSinceSendDeadlineArmed = 0
 
     init(loop: LoopContext, transport: ClientTransport) {
         self.loop = loop
@@ -71,6 +91,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             self.state = .closed
             self.context?.close(promise: nil)
         }
+        self.bodyDeadline = LazyDeadline(eventLoop: context.eventLoop) { self.bodyDeadlinePassed() }
+        self.sendDeadline = LazyDeadline(eventLoop: context.eventLoop) { self.sendDeadlinePassed() }
         if context.channel.isActive {
             self.connectionBecameActive(context: context)
         }
@@ -79,7 +101,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// Also when the pipeline is torn down without the channel ever having been active: the
     /// deadline's callback holds this handler.
     func handlerRemoved(context: ChannelHandlerContext) {
-        self.idleDeadline?.cancel()
+        self.cancelDeadlines()
         self.context = nil
     }
 
@@ -96,7 +118,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        self.idleDeadline?.cancel()
+        self.cancelDeadlines()
         if self.clientAddress != nil {
             self.loop.metrics.clientConnection(self.transport.metricsLabel).decrement()
         }
@@ -133,6 +155,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             self.requestBodyReceived(buffer)
         case .end(let trailers):
             self.requestComplete = true
+            self.bodyDeadline?.disarm()
             if case .responding(let responder) = self.state {
                 responder.requestEnd(trailers: trailers)
             }
@@ -164,8 +187,14 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         self.isWritable = context.channel.isWritable
-        if self.isWritable, case .responding(let responder) = self.state {
-            responder.clientBecameWritable()
+        if self.isWritable {
+            self.disarmSendDeadline()
+            if case .responding(let responder) = self.state {
+                responder.clientBecameWritable()
+            }
+            self.readIfPending()
+        } else {
+            self.armSendDeadline()
         }
         context.fireChannelWritabilityChanged()
     }
@@ -207,7 +236,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     func read(context: ChannelHandlerContext) {
-        if self.readsPaused || self.pipelined.holdsReads {
+        if self.readsPaused || self.pipelined.holdsReads || !self.isWritable {
             self.readPending = true
         } else {
             context.read()
@@ -215,7 +244,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     private func readIfPending() {
-        guard self.readPending, !self.readsPaused, !self.pipelined.holdsReads else { return }
+        guard self.readPending, !self.readsPaused, !self.pipelined.holdsReads, self.isWritable else { return }
         self.readPending = false
         self.context?.read()
     }
@@ -244,6 +273,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             // HTTP/2 streams come through NIO's codec, which frames a POST/PUT/PATCH body without
             // a length as chunked and leaves other methods without framing.
             self.requestHasBody = fields.framing.hasBody
+            if self.requestHasBody {
+                self.armBodyDeadline()
+            }
         case let problem?:
             self.loop.logger.info(
                 "rejected request framing",
@@ -328,6 +360,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
         self.state = .closed
         self.idleDeadline?.cancel()
+        self.bodyDeadline?.cancel()
         guard let context = self.context else { return }
         guard !self.responseStarted, context.channel.isActive else {
             self.logAccess(aborted: true)
@@ -346,7 +379,14 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         if self.summary?.method != .HEAD {
             context.write(self.wrapOutboundOut(.body(.byteBuffer(page.body))), promise: nil)
         }
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in
+        self.closeAfterWriting(.end(nil), context: context)
+    }
+
+    /// Writes `part`, the last one, and closes once it is sent; a client that takes none of it
+    /// for `send_timeout` is cut off then.
+    private func closeAfterWriting(_ part: HTTPServerResponsePart, context: ChannelHandlerContext) {
+        self.armSendDeadline()
+        context.writeAndFlush(self.wrapOutboundOut(part)).assumeIsolated().whenComplete { _ in
             context.close(promise: nil)
         }
     }
@@ -406,6 +446,12 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
+        if !self.isWritable {
+            // A channel can start out unwritable (an HTTP/2 stream without window) and send no
+            // writability event before its client takes something.
+            self.armSendDeadline()
+            self.writtenSinceSendDeadlineArmed += data.readableBytes
+        }
         context.write(self.wrapOutboundOut(.body(data)), promise: promise)
     }
 
@@ -427,9 +473,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         self.resumeReading()
         guard let context = self.context else { return }
         if closeAfter {
-            context.writeAndFlush(self.wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in
-                context.close(promise: nil)
-            }
+            self.closeAfterWriting(.end(trailers), context: context)
         } else {
             context.writeAndFlush(self.wrapOutboundOut(.end(trailers)), promise: nil)
             self.armIdleTimer(self.loop.configuration.limits.keepaliveTimeout)
@@ -456,7 +500,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     func removeHTTPHandlers() throws {
         self.logAccess(aborted: false)
         self.state = .closed
-        self.idleDeadline?.cancel()
+        self.cancelDeadlines()
         guard let pipeline = self.context?.pipeline.syncOperations else { throw ChannelError.ioOnClosedChannel }
         _ = pipeline.removeHandler(self)
         _ = pipeline.removeHandler(try pipeline.handler(type: HTTPResponseEncoder.self))
@@ -467,6 +511,95 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     private func armIdleTimer(_ duration: Duration) {
         self.idleDeadline?.arm(TimeAmount(duration))
+    }
+
+    private func cancelDeadlines() {
+        self.idleDeadline?.cancel()
+        self.bodyDeadline?.cancel()
+        self.sendDeadline?.cancel()
+    }
+
+    /// Unless Zenith itself stopped reading (the backend or the client is slow to take the bytes
+    /// already read), which is no fault of the client's.
+    private func armBodyDeadline() {
+        self.bodyReceivedWhenArmed = self.bodyReceived
+        self.bodyDeadline?.arm(TimeAmount(self.loop.configuration.limits.bodyTimeout))
+    }
+
+    /// `body_timeout` passed: a client that sent too little of its body meanwhile gets a 408.
+    private func bodyDeadlinePassed() {
+        guard case .responding = self.state, !self.requestComplete else { return }
+        let paused = self.readsPaused || self.pipelined.holdsReads || !self.isWritable
+        if paused || self.bodyReceived - self.bodyReceivedWhenArmed >= Self.minimumProgressBytes {
+            self.armBodyDeadline()
+            return
+        }
+        self.loop.metrics.countBodyTimeout()
+        self.loop.logger.info(
+            "request body timeout",
+            metadata: ["client": "\(self.clientIP)", "received": "\(self.bodyReceived)"]
+        )
+        self.failRequest(status: .requestTimeout)
+    }
+
+    /// The client stopped taking bytes: from now on it has `send_timeout` to take some.
+    private func armSendDeadline() {
+        guard !self.sendDeadlineArmed, let context = self.context else { return }
+        self.sendDeadlineArmed = true
+        self.unsentWhenSendDeadlineArmed = self.unsentBytes(context)
+        self.writtenSinceSendDeadlineArmed = 0
+        self.sendDeadline?.arm(TimeAmount(self.loop.configuration.limits.sendTimeout))
+    }
+
+    /// Bytes written to the client's socket channel and not yet taken by the kernel; nil for an
+    /// HTTP/2 stream, whose channel does not count them (and traps when asked).
+    private func unsentBytes(_ context: ChannelHandlerContext) -> Int? {
+        guard self.transport != .http2 else { return nil }
+        return try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)
+    }
+
+    private func disarmSendDeadline() {
+        guard self.sendDeadlineArmed else { return }
+        self.sendDeadlineArmed = false
+        self.sendDeadline?.disarm()
+    }
+
+    /// `send_timeout` passed with the client still not taking bytes: unless the socket took some
+    /// meanwhile (a slow reader, not a stalled one), the connection is cut, and with it the
+    /// backend connection of the exchange in progress (closed, not pooled).
+    private func sendDeadlinePassed() {
+        self.sendDeadlineArmed = false
+        guard let context = self.context, context.channel.isActive else { return }
+        if self.isWritable, !self.isClosing { return }
+        let queued = self.unsentBytes(context)
+        if let queued, let before = self.unsentWhenSendDeadlineArmed,
+            before + self.writtenSinceSendDeadlineArmed > queued
+        {
+            self.armSendDeadline()
+            return
+        }
+        self.loop.metrics.countSendTimeout()
+        self.loop.logger.warning(
+            "client send timeout",
+            metadata: [
+                "client": "\(self.clientIP)",
+                "uri": "\(self.summary?.uri.requestPath ?? "")",
+                "unsent": "\(queued.map(String.init) ?? "unknown")",
+            ]
+        )
+        if case .responding(let responder) = self.state {
+            self.state = .closed
+            responder.abort()
+            self.logAccess(aborted: true)
+        }
+        self.state = .closed
+        context.close(promise: nil)
+    }
+
+    /// The connection closes once what was written has been sent.
+    private var isClosing: Bool {
+        if case .closed = self.state { return true }
+        return false
     }
 
     private func logAccess(aborted: Bool) {

@@ -3,7 +3,8 @@ import NIOHTTP1
 import ZenithConfig
 
 /// Writes the head Zenith sends upstream for the head a client sent: hop-by-hop headers out,
-/// framing restated, X-Forwarded-For/-Proto/-Host and Forwarded set (a trusted proxy's values
+/// framing restated from `RequestFraming` (the client's Content-Length and Transfer-Encoding
+/// fields are never copied, so the backend reads the body exactly where Zenith does), X-Forwarded-For/-Proto/-Host and Forwarded set (a trusted proxy's values
 /// extended, anyone else's replaced), Host kept or set to the server's, and Accept-Encoding set to
 /// `identity` for a page that an `inject=` route inserts its script into.
 struct ForwardedRequestHead {
@@ -48,6 +49,8 @@ struct ForwardedRequestHead {
                 if !self.preserveHost { continue }
             case 6 where name.equalsIgnoringASCIICase("expect"):
                 continue  // Zenith answers 100-continue itself.
+            case 14 where name.equalsIgnoringASCIICase("content-length"):
+                continue  // Restated below from the framing Zenith decided on.
             case 9 where name.equalsIgnoringASCIICase("forwarded"):
                 forwarded.append(value)
                 continue
@@ -75,7 +78,9 @@ struct ForwardedRequestHead {
         }
         if framing.chunked {
             buffer.writeHTTPField("transfer-encoding", "chunked")
-        } else if framing.contentLength == nil && Self.usuallyHasBody(head.method) {
+        } else if let length = framing.contentLength {
+            buffer.writeHTTPField("content-length", String(length))
+        } else if Self.usuallyHasBody(head.method) {
             // No framing means no body (RFC 9112 §6.3); said outright, since some backends
             // answer 411 Length Required to a POST without it.
             buffer.writeHTTPField("content-length", "0")

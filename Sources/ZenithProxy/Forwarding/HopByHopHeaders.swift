@@ -9,18 +9,13 @@ struct HopByHopHeaders {
     init(of headers: HTTPHeaders) {
         var tokens: [Substring] = []
         for (name, value) in headers where name.utf8.count == 10 && name.equalsIgnoringASCIICase("connection") {
-            // Token by token without `split`, which allocates an array per message.
-            var rest = value[...]
-            while !rest.isEmpty {
-                let comma = rest.utf8.firstIndex(of: UInt8(ascii: ",")) ?? rest.endIndex
-                let trimmed = rest[..<comma].trimmingHTTPWhitespace()
-                rest = comma == rest.endIndex ? rest[comma...] : rest[rest.utf8.index(after: comma)...]
+            value.forEachListElement { token in
                 // `keep-alive` and `close` are the usual values and name nothing extra to remove
                 // (Keep-Alive is hop-by-hop anyway): skipping them spares an allocation per message.
-                if trimmed.isEmpty || trimmed.equalsIgnoringASCIICase("keep-alive") || trimmed.equalsIgnoringASCIICase("close") {
-                    continue
+                if !token.equalsIgnoringASCIICase("keep-alive") && !token.equalsIgnoringASCIICase("close") {
+                    tokens.append(Substring(token.lowercased()))
                 }
-                tokens.append(Substring(trimmed.lowercased()))
+                return true
             }
         }
         self.connectionTokens = tokens

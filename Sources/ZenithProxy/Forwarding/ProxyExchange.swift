@@ -28,7 +28,8 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
     private var upstream = UpstreamState.waiting
     /// Body parts read before an upstream connection was attached (an empty array allocates nothing).
     private var pendingBody: [ByteBuffer] = []
-    private var pendingEnd: HTTPHeaders??
+    /// The request's end was read before an upstream connection was attached.
+    private var pendingEnd = false
     private var requestForwarded = false
     private var bodyBytesSent = false
     private var connectionWasReused = false
@@ -53,7 +54,7 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
     }
 
     func start() {
-        if let connection = self.pool.leaseIdle() {
+        if let connection = self.pool.leaseIdle(for: .client) {
             self.attach(connection, reused: true)
         } else {
             self.connectNew()
@@ -61,7 +62,7 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
     }
 
     private func connectNew() {
-        self.pool.leaseNew { result in
+        self.pool.leaseNew(for: .client) { result in
             guard case .waiting = self.upstream else {
                 // The client went away meanwhile: the unused connection goes back as it came.
                 if case .success(let connection) = result { self.pool.release(connection, reusable: true) }
@@ -103,8 +104,8 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
             self.bodyBytesSent = true
         }
         self.pendingBody.removeAll()
-        if let trailers = self.pendingEnd {
-            connection.sendEnd(trailers: trailers)
+        if self.pendingEnd {
+            connection.sendEnd()
             self.requestForwarded = true
         }
         // Flushed when the client's read batch ends (`clientReadComplete`), or now if the batch is
@@ -143,10 +144,10 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
     func requestEnd(trailers: HTTPHeaders?) {
         switch self.upstream {
         case .attached(let connection):
-            connection.sendEnd(trailers: trailers)
+            connection.sendEnd()
             self.requestForwarded = true
         case .waiting:
-            self.pendingEnd = .some(trailers)
+            self.pendingEnd = true
         case .finished:
             break
         }

@@ -14,6 +14,7 @@ struct RequestFraming: Equatable {
         case transferEncodingInHTTP10
         case missingHost
         case multipleHosts
+        case connectionNamesFramingField
 
         var description: String {
             switch self {
@@ -24,6 +25,7 @@ struct RequestFraming: Equatable {
             case .transferEncodingInHTTP10: "Transfer-Encoding in an HTTP/1.0 request"
             case .missingHost: "HTTP/1.1 request without Host"
             case .multipleHosts: "more than one Host"
+            case .connectionNamesFramingField: "Connection names Content-Length, Transfer-Encoding or Host"
             }
         }
     }

@@ -4,7 +4,9 @@ import NIOHTTP1
 /// body's framing (with the checks of RFC 9112 §6.3 that llhttp does not already make), Host for
 /// routing, Accept for error pages, Upgrade and Expect. A request that fails the framing checks is
 /// answered 400 and never forwarded, because a proxy and its backend that disagree on where a body
-/// ends are a smuggling channel.
+/// ends are a smuggling channel. That includes a Connection header naming Content-Length,
+/// Transfer-Encoding or Host: a proxy that honoured it would drop the field and forward a body
+/// the backend reads as a request of its own (RFC 9110 §7.6.1 lets a proxy refuse it).
 struct RequestHeadFields {
     var framing: RequestFraming
     /// The Host field (at most one is accepted).
@@ -31,6 +33,7 @@ struct RequestHeadFields {
         var hostCount = 0
         var expectSeen = false
         var invalidContentLength = false
+        var namesFramingField = false
         for (name, value) in head.headers {
             switch name.utf8.count {
             case 4 where name.equalsIgnoringASCIICase("host"):
@@ -38,6 +41,8 @@ struct RequestHeadFields {
                 self.host = value
             case 6 where name.equalsIgnoringASCIICase("accept"):
                 if self.accept == nil { self.accept = value }
+            case 10 where name.equalsIgnoringASCIICase("connection"):
+                if Self.namesFramingField(value) { namesFramingField = true }
             case 6 where name.equalsIgnoringASCIICase("expect"):
                 if !expectSeen { self.expectsContinue = value.equalsIgnoringASCIICase("100-continue") }
                 expectSeen = true
@@ -64,8 +69,26 @@ struct RequestHeadFields {
             if contentLengthCount > 0 { return .contentLengthWithTransferEncoding }
             if transferEncodingCount > 1 || !self.framing.chunked { return .unsupportedTransferEncoding }
         }
+        if namesFramingField { return .connectionNamesFramingField }
         if hostCount > 1 { return .multipleHosts }
         if hostCount == 0 && head.version == .http1_1 { return .missingHost }
         return nil
+    }
+
+    /// The Connection value `value` lists Content-Length, Transfer-Encoding or Host, fields that
+    /// decide where the message goes and ends and so must never be dropped as hop-by-hop. Usually
+    /// `keep-alive` or `close`: scanned token by token without allocating.
+    static func namesFramingField(_ value: String) -> Bool {
+        var found = false
+        value.forEachListElement { token in
+            switch token.utf8.count {
+            case 4: found = token.equalsIgnoringASCIICase("host")
+            case 14: found = token.equalsIgnoringASCIICase("content-length")
+            case 17: found = token.equalsIgnoringASCIICase("transfer-encoding")
+            default: break
+            }
+            return !found
+        }
+        return found
     }
 }

@@ -23,6 +23,19 @@ extension Substring {
 }
 
 extension String {
+    /// Calls `body` with each element of this comma-separated list value, trimmed, empty ones
+    /// skipped (RFC 9110 §5.6.1), until `body` returns false. Without `split`, which allocates an
+    /// array per call.
+    func forEachListElement(_ body: (Substring) -> Bool) {
+        var rest = self[...]
+        while !rest.isEmpty {
+            let comma = rest.utf8.firstIndex(of: UInt8(ascii: ",")) ?? rest.endIndex
+            let element = rest[..<comma].trimmingHTTPWhitespace()
+            rest = comma == rest.endIndex ? rest[comma...] : rest[rest.utf8.index(after: comma)...]
+            if !element.isEmpty && !body(element) { return }
+        }
+    }
+
     /// The value without leading and trailing spaces and tabs (RFC 9110 OWS).
     func trimmingHTTPWhitespace() -> Substring {
         self[...].trimmingHTTPWhitespace()

@@ -13,6 +13,8 @@ final class ProxyMetrics {
     private lazy var injectionsSkippedEncoded = Counter(
         label: "zenith_inject_skipped_total", dimensions: [("reason", "encoded")]
     )
+    private lazy var sendTimeouts = Counter(label: "zenith_client_timeouts_total", dimensions: [("kind", "send")])
+    private lazy var bodyTimeouts = Counter(label: "zenith_client_timeouts_total", dimensions: [("kind", "body")])
 
     /// `zenith_requests_total{route, status}`: `status` is the class (2xx, 4xx...), `route` the
     /// rule's file:line (or `none`).
@@ -52,5 +54,17 @@ final class ProxyMetrics {
     /// the tag because the backend compressed them.
     func countInjectionSkippedEncoded() {
         self.injectionsSkippedEncoded.increment()
+    }
+
+    /// `zenith_client_timeouts_total{kind="send"}`: connections closed because the client took
+    /// no bytes of its response for `send_timeout`.
+    func countSendTimeout() {
+        self.sendTimeouts.increment()
+    }
+
+    /// `zenith_client_timeouts_total{kind="body"}`: requests ended with 408 because the client
+    /// sent no body bytes for `body_timeout`.
+    func countBodyTimeout() {
+        self.bodyTimeouts.increment()
     }
 }

@@ -3,7 +3,9 @@ import NIOHTTP1
 /// Reads one HTTP/1.x response head (RFC 9112 §4 and §5) from its bytes, as strictly as client
 /// requests are read: a malformed status line or field line, a duplicate or non-numeric
 /// Content-Length, Content-Length beside Transfer-Encoding, or any transfer coding other than a
-/// lone `chunked` is refused. Used by `UpstreamResponseDecoder`.
+/// lone `chunked` is refused, and so is a Connection header that names Content-Length or
+/// Transfer-Encoding (the framing of what the client is sent is Zenith's own, never a field the
+/// backend asked to drop). Used by `UpstreamResponseDecoder`.
 ///
 /// The hop-by-hop fields (RFC 9110 §7.6.1: Connection, the fields it names, Keep-Alive,
 /// Transfer-Encoding, ...) describe the backend connection: they are read here and left out of
@@ -63,6 +65,7 @@ enum ResponseHeadParser {
         var connectionKeepAlive = false
         /// Other fields the Connection header names (rare): removed once all are read.
         var connectionNamed: [String] = []
+        var namesFraming = false
         var lineStart = statusEnd + 2
         while let lineEnd = Self.lineEnd(in: bytes, from: lineStart) {
             let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd])
@@ -87,6 +90,10 @@ enum ResponseHeadParser {
                         connectionClose = true
                     } else if token.equalsIgnoringASCIICase("keep-alive") {
                         connectionKeepAlive = true
+                    } else if token.equalsIgnoringASCIICase("content-length")
+                        || token.equalsIgnoringASCIICase("transfer-encoding")
+                    {
+                        namesFraming = true
                     } else if !token.isEmpty {
                         connectionNamed.append(String(decoding: token, as: UTF8.self))
                     }
@@ -98,6 +105,7 @@ enum ResponseHeadParser {
             headers.append((String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self)))
         }
         if chunked && contentLength != nil { throw .conflictingFraming }
+        if namesFraming && !keepsHopByHop { throw .connectionNamesFraming }
         // A transfer coding in an HTTP/1.0 response cannot be trusted (RFC 9112 §6.1).
         if chunked && version == .http1_0 { throw .unsupportedTransferEncoding }
         if !keepsHopByHop && !connectionNamed.isEmpty {

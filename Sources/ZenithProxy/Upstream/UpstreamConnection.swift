@@ -34,6 +34,8 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
     var delegate: UpstreamConnectionDelegate?
     /// The pool to tell when the connection closes; cleared when it does or is detached.
     var pool: UpstreamPool?
+    /// Whom the pool leased the connection to; nil while it is idle (or not yet the pool's).
+    var leasePurpose: UpstreamLeasePurpose?
     private(set) var context: ChannelHandlerContext?
     /// The channel's allocator, for the heads written to it.
     private(set) var allocator = ByteBufferAllocator()
@@ -197,9 +199,9 @@ final class UpstreamConnection: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(self.wrapOutboundOut(buffer), promise: nil)
     }
 
-    func sendEnd(trailers: HTTPHeaders?) {
+    func sendEnd() {
         guard let context = self.context,
-            let bytes = self.encoder.end(trailers: trailers, allocator: self.allocator)
+            let bytes = self.encoder.end(allocator: self.allocator)
         else { return }
         context.write(self.wrapOutboundOut(bytes), promise: nil)
     }

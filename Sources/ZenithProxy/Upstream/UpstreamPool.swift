@@ -9,7 +9,8 @@ import ZenithConfig
 ///
 /// Confined to its event loop, like the client connections that use it, so leasing an idle
 /// connection is a pop from an array. The upstream's `max_connections` is shared out between the
-/// loops. Servers are used round-robin; one that refuses or times out a connect is skipped for
+/// loops, and a reserve above it is kept for Zenith's own requests (`UpstreamConnectionBudget`).
+/// Servers are used round-robin; one that refuses or times out a connect is skipped for
 /// `fail_timeout` (passive health).
 final class UpstreamPool {
     /// Why no connection could be had.
@@ -24,10 +25,11 @@ final class UpstreamPool {
     let logger: Logger
     /// The most a response head may take: the same budget as a request head (`header_bytes`).
     let maxResponseHeadBytes: Int
-    private let maxConnections: Int
+    private var budget: UpstreamConnectionBudget
     private var idle: [UpstreamConnection] = []
-    private var openCount = 0
+    /// Leases waiting for a connection, Zenith's own served first.
     private var waiters = CircularBuffer<Waiter>()
+    private var zenithWaiters = CircularBuffer<Waiter>()
     private var nextServer = 0
     private var skipUntil: [NIODeadline]
     private var isRetired = false
@@ -46,57 +48,93 @@ final class UpstreamPool {
         self.maxResponseHeadBytes = maxResponseHeadBytes
         self.eventLoop = eventLoop
         self.logger = logger
-        self.maxConnections = max(1, (configuration.maxConnections + loopCount - 1) / loopCount)
+        self.budget = UpstreamConnectionBudget(
+            clientLimit: max(1, (configuration.maxConnections + loopCount - 1) / loopCount)
+        )
         self.skipUntil = Array(repeating: .uptimeNanoseconds(0), count: configuration.servers.count)
         self.openMeter = Meter(label: "zenith_upstream_connections", dimensions: [("upstream", configuration.name), ("state", "open")])
         self.idleMeter = Meter(label: "zenith_upstream_connections", dimensions: [("upstream", configuration.name), ("state", "idle")])
         self.responseTimer = Timer(label: "zenith_upstream_response_seconds", dimensions: [("upstream", configuration.name)])
     }
 
-    /// The most recently used idle connection, if any: its socket is the likeliest to be alive.
-    func leaseIdle() -> UpstreamConnection? {
+    /// The most recently used idle connection, if any and if `purpose` may have one now: its
+    /// socket is the likeliest to be alive.
+    func leaseIdle(for purpose: UpstreamLeasePurpose) -> UpstreamConnection? {
+        guard self.budget.mayLease(for: purpose) else { return nil }
         while let connection = self.idle.popLast() {
             self.idleMeter.decrement()
             connection.idleDeadline?.disarm()
             if connection.isActive {
+                self.lease(connection, for: purpose)
                 return connection
             }
         }
         return nil
     }
 
+    private func lease(_ connection: UpstreamConnection, for purpose: UpstreamLeasePurpose) {
+        connection.leasePurpose = purpose
+        self.budget.leased(for: purpose)
+    }
+
+    /// Ends the lease `connection` is under, if any.
+    private func endLease(of connection: UpstreamConnection) {
+        guard let purpose = connection.leasePurpose else { return }
+        connection.leasePurpose = nil
+        self.budget.returned(from: purpose)
+    }
+
     /// What a lease is answered with, on the pool's event loop.
     typealias LeaseCallback = (Result<UpstreamConnection, Error>) -> Void
 
-    /// A new connection, or the next one released if the pool is at its limit (waiting at most
-    /// `connect_timeout`, in a queue of bounded length).
-    func leaseNew(_ callback: @escaping LeaseCallback) {
+    /// A new connection, or the next one released if `purpose` may have no more now (waiting at
+    /// most `connect_timeout`, in a queue of bounded length).
+    func leaseNew(for purpose: UpstreamLeasePurpose, _ callback: @escaping LeaseCallback) {
         if self.isRetired {
             callback(.failure(Failure.retired))
-        } else if self.openCount < self.maxConnections {
-            self.connect(callback)
-        } else if self.waiters.count >= self.maxConnections * 16 {
+        } else if self.budget.mayOpen(for: purpose) {
+            self.connect(for: purpose, callback)
+        } else if self.waiters.count + self.zenithWaiters.count >= self.budget.limit * 16 {
             callback(.failure(Failure.busy))
         } else {
-            let waiter = Waiter(callback: callback)
+            let waiter = Waiter(purpose: purpose, callback: callback)
             waiter.timeout = self.eventLoop.assumeIsolated().scheduleTask(
                 in: TimeAmount(self.configuration.connectTimeout)
             ) { [weak waiter] in
-                guard let waiter, let index = self.waiters.firstIndex(where: { $0 === waiter }) else { return }
-                self.waiters.remove(at: index)
+                guard let waiter else { return }
+                if let index = self.waiters.firstIndex(where: { $0 === waiter }) {
+                    self.waiters.remove(at: index)
+                } else if let index = self.zenithWaiters.firstIndex(where: { $0 === waiter }) {
+                    self.zenithWaiters.remove(at: index)
+                } else {
+                    return
+                }
                 waiter.callback(.failure(Failure.busy))
             }
-            self.waiters.append(waiter)
+            if purpose == .zenith {
+                self.zenithWaiters.append(waiter)
+            } else {
+                self.waiters.append(waiter)
+            }
         }
     }
 
     /// A lease that waits for a connection to come free.
     private final class Waiter {
+        let purpose: UpstreamLeasePurpose
         let callback: LeaseCallback
         var timeout: Scheduled<Void>?
-        init(callback: @escaping LeaseCallback) {
+        init(purpose: UpstreamLeasePurpose, callback: @escaping LeaseCallback) {
+            self.purpose = purpose
             self.callback = callback
         }
+    }
+
+    /// The first waiter that may take an open connection now, out of its queue.
+    private func nextWaiterForIdleConnection() -> Waiter? {
+        if let waiter = self.zenithWaiters.popFirst() { return waiter }
+        guard !self.waiters.isEmpty, self.budget.mayLease(for: .client) else { return nil }
+        return self.waiters.removeFirst()
     }
 
     /// Takes a connection back after an exchange; one that cannot carry another request is closed.
@@ -105,13 +143,15 @@ final class UpstreamPool {
     /// notice the backend closing it while idle).
     func release(_ connection: UpstreamConnection, reusable: Bool) {
         connection.delegate = nil
+        self.endLease(of: connection)
         guard reusable, connection.isActive, !self.isRetired else {
             connection.close()
             return
         }
         connection.resumeReading()
-        if let waiter = self.waiters.popFirst() {
+        if let waiter = self.nextWaiterForIdleConnection() {
             waiter.timeout?.cancel()
+            self.lease(connection, for: waiter.purpose)
             waiter.callback(.success(connection))
             return
         }
@@ -124,7 +164,8 @@ final class UpstreamPool {
     func detach(_ connection: UpstreamConnection) {
         connection.pool = nil
         connection.delegate = nil
-        self.openCount -= 1
+        self.endLease(of: connection)
+        self.budget.closed()
         self.openMeter.decrement()
         self.serveNextWaiter()
     }
@@ -132,7 +173,8 @@ final class UpstreamPool {
     /// Called by a connection when its channel closed.
     func connectionClosed(_ connection: UpstreamConnection) {
         connection.pool = nil
-        self.openCount -= 1
+        self.endLease(of: connection)
+        self.budget.closed()
         self.openMeter.decrement()
         if let index = self.idle.firstIndex(where: { $0 === connection }) {
             self.idle.remove(at: index)
@@ -150,26 +192,35 @@ final class UpstreamPool {
         }
         self.idleMeter.decrement(by: Double(self.idle.count))
         self.idle.removeAll()
-        while let waiter = self.waiters.popFirst() {
+        for waiter in self.zenithWaiters + self.waiters {
             waiter.timeout?.cancel()
             waiter.callback(.failure(Failure.retired))
         }
+        self.zenithWaiters.removeAll()
+        self.waiters.removeAll()
     }
 
+    /// A connection closed: the first waiter that may open one now gets a new one.
     private func serveNextWaiter() {
-        guard !self.waiters.isEmpty, self.openCount < self.maxConnections else { return }
-        let waiter = self.waiters.removeFirst()
+        let waiter: Waiter
+        if !self.zenithWaiters.isEmpty && self.budget.mayOpen(for: .zenith) {
+            waiter = self.zenithWaiters.removeFirst()
+        } else if !self.waiters.isEmpty && self.budget.mayOpen(for: .client) {
+            waiter = self.waiters.removeFirst()
+        } else {
+            return
+        }
         waiter.timeout?.cancel()
-        self.connect(waiter.callback)
+        self.connect(for: waiter.purpose, waiter.callback)
     }
 
-    private func connect(_ callback: @escaping LeaseCallback) {
-        self.openCount += 1
-        self.connect(attemptsLeft: self.configuration.servers.count, callback: callback)
+    private func connect(for purpose: UpstreamLeasePurpose, _ callback: @escaping LeaseCallback) {
+        self.budget.opening(for: purpose)
+        self.connect(attemptsLeft: self.configuration.servers.count, purpose: purpose, callback: callback)
     }
 
     /// Tries servers in round-robin order, skipping those marked down, until one accepts.
-    private func connect(attemptsLeft: Int, callback: @escaping LeaseCallback) {
+    private func connect(attemptsLeft: Int, purpose: UpstreamLeasePurpose, callback: @escaping LeaseCallback) {
         let index = self.pickServer()
         let server = self.configuration.servers[index]
         let maxHeadBytes = self.maxResponseHeadBytes
@@ -196,10 +247,12 @@ final class UpstreamPool {
                 case .success(let connection):
                     if self.isRetired {
                         connection.close()
-                        self.openCount -= 1
+                        self.budget.returned(from: purpose)
+                        self.budget.closed()
                         callback(.failure(Failure.retired))
                         return
                     }
+                    connection.leasePurpose = purpose
                     connection.pool = self
                     self.openMeter.increment()
                     callback(.success(connection))
@@ -210,9 +263,10 @@ final class UpstreamPool {
                         metadata: ["upstream": "\(self.configuration.name)", "server": "\(server)", "error": "\(error)"]
                     )
                     if attemptsLeft > 1 {
-                        self.connect(attemptsLeft: attemptsLeft - 1, callback: callback)
+                        self.connect(attemptsLeft: attemptsLeft - 1, purpose: purpose, callback: callback)
                     } else {
-                        self.openCount -= 1
+                        self.budget.returned(from: purpose)
+                        self.budget.closed()
                         self.serveNextWaiter()
                         callback(.failure(Failure.connectFailed(error)))
                     }

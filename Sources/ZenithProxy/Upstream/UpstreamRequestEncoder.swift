@@ -49,16 +49,15 @@ struct UpstreamRequestEncoder {
         }
     }
 
-    /// What ends the body: for a chunked one, the last chunk and the trailer fields.
-    mutating func end(trailers: HTTPHeaders?, allocator: ByteBufferAllocator) -> ByteBuffer? {
+    /// What ends the body: for a chunked one, the last chunk and an empty trailer section. A
+    /// client's trailer fields are not passed on (RFC 9110 §6.5.1 lets a recipient discard them):
+    /// a backend that merges trailers into the head would take framing, routing or credentials
+    /// from fields no check of Zenith's has seen.
+    mutating func end(allocator: ByteBufferAllocator) -> ByteBuffer? {
         guard self.chunked else { return nil }
-        var buffer = allocator.buffer(capacity: 16)
+        var buffer = allocator.buffer(capacity: 8)
         if self.chunkOpen { buffer.writeStaticString("\r\n") }
-        buffer.writeStaticString("0\r\n")
-        for (name, value) in trailers ?? [:] {
-            buffer.writeHTTPField(name, value)
-        }
-        buffer.writeStaticString("\r\n")
+        buffer.writeStaticString("0\r\n\r\n")
         self.chunked = false
         self.chunkOpen = false
         return buffer

@@ -17,6 +17,9 @@ struct UpstreamResponseDecoder {
         case badFieldLine
         case badContentLength
         case conflictingFraming
+        /// Connection names Content-Length or Transfer-Encoding: the framing would be dropped as
+        /// hop-by-hop on its way to the client.
+        case connectionNamesFraming
         case unsupportedTransferEncoding
         case badChunk
         /// Bytes while no request is waiting for an answer.
@@ -29,6 +32,7 @@ struct UpstreamResponseDecoder {
             case .badFieldLine: return "malformed header field"
             case .badContentLength: return "invalid or duplicate Content-Length"
             case .conflictingFraming: return "both Content-Length and Transfer-Encoding"
+            case .connectionNamesFraming: return "Connection names Content-Length or Transfer-Encoding"
             case .unsupportedTransferEncoding: return "transfer coding other than chunked"
             case .badChunk: return "malformed chunk"
             case .unsolicited: return "bytes without a request"

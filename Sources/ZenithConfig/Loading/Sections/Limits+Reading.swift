@@ -11,7 +11,9 @@ extension Limits {
                 ?? defaults.headerBytes,
             bodyBytes: section.read("body_bytes", as: .size()) ?? defaults.bodyBytes,
             headerTimeout: section.read("header_timeout", as: .positiveDuration) ?? defaults.headerTimeout,
-            keepaliveTimeout: section.read("keepalive_timeout", as: .positiveDuration) ?? defaults.keepaliveTimeout
+            keepaliveTimeout: section.read("keepalive_timeout", as: .positiveDuration) ?? defaults.keepaliveTimeout,
+            sendTimeout: section.read("send_timeout", as: .positiveDuration) ?? defaults.sendTimeout,
+            bodyTimeout: section.read("body_timeout", as: .positiveDuration) ?? defaults.bodyTimeout
         )
     }
 }
