@@ -80,6 +80,12 @@ class Login:
         assert r.status_code == 200, (r.status_code, r.text)
         return r.json()["token"]
 
+    def switch_project(self, project_id: str) -> None:
+        """Move this session to another project, as Horizon's project switcher does: the same
+        cookie, another identity."""
+        r = self.http.get(self.base + "/dashboard/_session", params={"project_id": project_id}, timeout=10)
+        assert r.status_code == 200 and r.json()["project_id"] == project_id, (r.status_code, r.text)
+
     def logout(self) -> requests.Response:
         r = self.http.get(self.base + "/dashboard/auth/logout/", allow_redirects=False, timeout=10)
         assert r.status_code == 302, (r.status_code, r.text[:200])

@@ -244,6 +244,30 @@ def test_the_watcher_switches_to_another_session_when_the_one_it_uses_ends(rt, a
         second.close()
 
 
+def test_a_session_switched_to_another_project_between_polls_never_polls_the_old_scope(rt, apache, projects):
+    """Issue 12 item 5: the poller's session moves to bob's project (Horizon's project switcher)
+    while the auth cache still vouches for alice's (cache_ttl 30 s); the next poll must not use
+    it, or bob's servers would reach the sockets watching alice's project."""
+    poller = Watching(rt, "alice")  # the earliest member: its session polls
+    observer = Watching(rt, "alice")
+    try:
+        assert poller.ack == {"ok": True} and observer.ack == {"ok": True}
+        poller.login.switch_project(project_of("bob"))
+        time.sleep(4 * INTERVAL)  # several polls: each one with the session of its time
+        bob_server = projects["bob"]["id"]
+        leaked = [e for e in observer.events + poller.events if bob_server in str(e)]
+        assert leaked == [], leaked
+        assert observer.events == [], observer.events  # alice's servers did not change either
+        # the scope is still polled, with the observer's session: alice's changes still arrive
+        set_server(apache, project_of("alice"), projects["alice"]["id"], status="ACTIVE", task_state=None)
+        assert observer.wait_for(lambda: observer.events, timeout=4), "no change event after the switch"
+        assert [c["new"]["status"] for c in observer.events[0]["changed"]] == ["ACTIVE"]
+        assert bob_server not in str(observer.events)
+    finally:
+        poller.close()
+        observer.close()
+
+
 def test_failing_polls_are_reported_as_down_then_up_again(rt, apache, projects):
     alice = Watching(rt, "alice")
     try:

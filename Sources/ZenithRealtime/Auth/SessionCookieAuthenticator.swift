@@ -13,8 +13,10 @@ import ZenithProxy
 ///
 /// Verdicts are cached by a SHA-256 of the forwarded cookie values (accepted ones for `cache_ttl`,
 /// refused ones for `negative_ttl`); concurrent checks of the same cookie share one backend
-/// request, so a reconnect storm of one user's tabs costs the dashboard one request. Shared by
-/// every event loop; the lock is held only to read or update the cache, never across I/O.
+/// request, so a reconnect storm of one user's tabs costs the dashboard one request. A check that
+/// must know what the session is *now* (a watcher about to poll with it) asks past the cache with
+/// `verifyNow`. Shared by every event loop; the lock is held only to read or update the cache,
+/// never across I/O.
 public final class SessionCookieAuthenticator: Sendable {
     private enum Entry {
         case pending([EventLoopPromise<AuthVerdict>])
@@ -40,9 +42,7 @@ public final class SessionCookieAuthenticator: Sendable {
         guard let cookies = self.forwardedCookies(from: cookieHeaders) else {
             return eventLoop.makeSucceededFuture(.refused)
         }
-        let key = SHA256.hash(data: Array(cookies.utf8)).map { byte in
-            (byte < 16 ? "0" : "") + String(byte, radix: 16)
-        }.joined()
+        let key = Self.cacheKey(cookies)
         let promise = eventLoop.makePromise(of: AuthVerdict.self)
         let now = NIODeadline.now()
         let mustProbe = self.cache.withLockedValue { cache -> Bool in
@@ -67,9 +67,36 @@ public final class SessionCookieAuthenticator: Sendable {
             }
         }
         if mustProbe {
-            self.probe(cookies: cookies, key: key, on: eventLoop)
+            self.probe(cookies: cookies, on: eventLoop).whenSuccess { verdict in
+                self.decide(key: key, verdict: verdict)
+            }
         }
         return promise.futureResult
+    }
+
+    /// The verdict of a request made now, whatever the cache holds: a cached identity may be
+    /// `cache_ttl` old, and the session may have moved to another project since. The answer
+    /// refreshes the cache for later `verify` calls.
+    public func verifyNow(cookieHeaders: [String], on eventLoop: EventLoop) -> EventLoopFuture<AuthVerdict> {
+        guard let cookies = self.forwardedCookies(from: cookieHeaders) else {
+            return eventLoop.makeSucceededFuture(.refused)
+        }
+        let key = Self.cacheKey(cookies)
+        return self.probe(cookies: cookies, on: eventLoop).map { verdict in
+            let now = NIODeadline.now()
+            self.cache.withLockedValue { cache in
+                // A probe in flight has waiters of its own; it records its answer when it ends.
+                if case .pending = cache[key] { return }
+                cache[key] = self.entry(for: verdict, now: now)
+            }
+            return verdict
+        }
+    }
+
+    private static func cacheKey(_ cookies: String) -> String {
+        SHA256.hash(data: Array(cookies.utf8)).map { byte in
+            (byte < 16 ? "0" : "") + String(byte, radix: 16)
+        }.joined()
     }
 
     /// `name=value; ...` of the configured cookies present in the headers, nil when none is.
@@ -89,19 +116,22 @@ public final class SessionCookieAuthenticator: Sendable {
         return pairs.isEmpty ? nil : pairs.joined(separator: "; ")
     }
 
-    private func probe(cookies: String, key: String, on eventLoop: EventLoop) {
+    /// Asks the endpoint; the future always succeeds (a failure is `.unavailable`).
+    private func probe(cookies: String, on eventLoop: EventLoop) -> EventLoopFuture<AuthVerdict> {
         let request = UpstreamClient.Request(
             method: .GET, uri: self.settings.endpoint,
             headers: HTTPHeaders(dashboardRequestWith: self.settings.headers, cookies: cookies)
         )
         let started = NIODeadline.now()
+        let promise = eventLoop.makePromise(of: AuthVerdict.self)
         self.client.send(request, to: self.settings.upstream, timeout: self.settings.timeout, on: eventLoop)
             .whenComplete { result in
                 let verdict = self.verdict(for: result)
                 Timer(label: "zenith_auth_probe_seconds").recordNanoseconds((NIODeadline.now() - started).nanoseconds)
                 Counter(label: "zenith_auth_probes_total", dimensions: [("result", verdict.metricsLabel)]).increment()
-                self.decide(key: key, verdict: verdict)
+                promise.succeed(verdict)
             }
+        return promise.futureResult
     }
 
     private func verdict(for result: Result<UpstreamClient.Response, Error>) -> AuthVerdict {
@@ -132,15 +162,21 @@ public final class SessionCookieAuthenticator: Sendable {
         let now = NIODeadline.now()
         let waiters = self.cache.withLockedValue { cache -> [EventLoopPromise<AuthVerdict>] in
             guard case .pending(let waiters)? = cache[key] else { return [] }
-            switch verdict {
-            case .accepted: cache[key] = .decided(verdict, until: now + TimeAmount(self.settings.cacheTTL))
-            case .refused: cache[key] = .decided(verdict, until: now + TimeAmount(self.settings.negativeTTL))
-            case .unavailable: cache[key] = nil
-            }
+            cache[key] = self.entry(for: verdict, now: now)
             return waiters
         }
         for waiter in waiters {
             waiter.succeed(verdict)
+        }
+    }
+
+    /// How long a verdict is kept: accepted for `cache_ttl`, refused for `negative_ttl`, an
+    /// unavailable dashboard not at all.
+    private func entry(for verdict: AuthVerdict, now: NIODeadline) -> Entry? {
+        switch verdict {
+        case .accepted: .decided(verdict, until: now + TimeAmount(self.settings.cacheTTL))
+        case .refused: .decided(verdict, until: now + TimeAmount(self.settings.negativeTTL))
+        case .unavailable: nil
         }
     }
 }

@@ -9,9 +9,11 @@ import ZenithProxy
 /// Polls one `[[watch]]` endpoint for one scope (`project:abc`) on behalf of every socket of that
 /// scope that asked for it, and emits what changed between two polls to their room.
 ///
-/// It polls only while it has members, with the session of one member at a time: before each poll
-/// the session is checked (through the auth cache) to still belong to the scope, and a session
-/// that is refused, by the check or by the endpoint, is never used again; the next member's is.
+/// It polls only while it has members, with the session of one member at a time: right before
+/// each poll the session is checked with the dashboard (never the auth cache, whose identity may
+/// be older than a project switch) to still belong to the scope, so that one project's servers
+/// never reach another project's room; a session that is refused, by the check or by the
+/// endpoint, is never used again; the next member's is.
 /// While nothing changes the pause between polls grows by `interval` per poll up to
 /// `idle_interval`; a change or a new member brings it back to `interval`. Failures back off (doubling up to 30 s) and are reported to the members as
 /// `watch:<name>:state {"ok":false}`, recovery as `{"ok":true}`. Confined to one event loop.
@@ -169,14 +171,14 @@ final class ScopeWatcher {
         return next
     }
 
-    /// Checks that the session still belongs to the scope, then asks the endpoint with it.
+    /// Checks that the session belongs to the scope now, then asks the endpoint with it.
     private func poll(with member: WatchMember) -> EventLoopFuture<Outcome> {
         let settings = self.settings
         let client = self.services.client
         let eventLoop = self.eventLoop
         let scope = self.key.scope
         let template = self.scopeTemplate
-        return self.services.authenticator.verify(cookieHeaders: [member.cookies], on: eventLoop).flatMap {
+        return self.services.authenticator.verifyNow(cookieHeaders: [member.cookies], on: eventLoop).flatMap {
             verdict -> EventLoopFuture<Outcome> in
             switch verdict {
             case .accepted(let identity) where template.fill(with: identity) == scope:
