@@ -338,6 +338,34 @@ def test_logout_disconnects_live_socket(zenith_factory, apache):
         close(other)
 
 
+def test_a_session_moved_to_another_project_takes_its_socket_rooms_along(zenith_factory, apache):
+    """Issue 12 item 5: revalidation finds the session in another project (Horizon's project
+    switcher); the socket stays connected, leaves the old project's room and the subscriptions it
+    may no longer hold, and joins the new project's room."""
+    rt = start_auth(zenith_factory, apache, auth={"revalidate": "1s", "cache_ttl": "250ms"})
+    alice = login(rt.url, "alice")
+    old, new = project_of("alice"), project_of("bob")
+    sio, log = sio_connect(rt, alice.cookie)
+    try:
+        assert sio.call("subscribe", f"project:{old}:servers", timeout=5) == {"ok": True}
+        assert rt.publish_ok({"rooms": [f"project:{old}", f"project:{old}:servers"], "event": "before", "data": 1}) == 1
+        alice.switch_project(new)
+        deadline = time.monotonic() + 5
+        while rt.publish_ok({"rooms": [f"project:{new}"], "event": "joined", "data": 0}) != 1:
+            assert time.monotonic() < deadline, "the socket never joined its new project's room"
+            time.sleep(0.2)
+        assert rt.publish_ok({"rooms": [f"project:{old}"], "event": "old", "data": 1}) == 0
+        assert rt.publish_ok({"rooms": [f"project:{old}:servers"], "event": "old-sub", "data": 1}) == 0
+        assert rt.publish_ok({"rooms": [f"user:{user_id('alice')}"], "event": "mine", "data": 1}) == 1
+        assert log.wait_event("mine"), log.items
+        assert log.of("old") == [] and log.of("old-sub") == []
+        assert sio.call("subscribe", f"project:{old}:servers", timeout=5) == {"ok": False, "error": "forbidden"}
+        assert sio.call("subscribe", f"project:{new}:servers", timeout=5) == {"ok": True}
+        assert sio.connected and log.count("disconnect") == 0, log.items
+    finally:
+        close(sio)
+
+
 # ---------------------------------------------------------------------------------------------
 # the backend cannot answer
 

@@ -268,6 +268,26 @@ def test_a_session_switched_to_another_project_between_polls_never_polls_the_old
         observer.close()
 
 
+def test_a_watching_socket_whose_session_moves_to_another_project_watches_the_new_one(zenith_factory, apache, projects):
+    """Issue 12 item 5: after revalidation finds the session in bob's project, the socket's watch
+    follows it: it hears bob's project's changes and nothing more of alice's."""
+    rt = start_auth(zenith_factory, apache, watches=[servers_watch()], auth={"revalidate": "1s", "cache_ttl": "250ms"})
+    alice = Watching(rt, "alice")
+    try:
+        assert alice.ack == {"ok": True}
+        alice.login.switch_project(project_of("bob"))
+        time.sleep(2.5)  # a revalidation (1 s) moves the watch; the new scope's first poll is its baseline
+        set_server(apache, project_of("alice"), projects["alice"]["id"], status="ACTIVE", task_state=None)
+        set_server(apache, project_of("bob"), projects["bob"]["id"], status="SHUTOFF", power_state=4)
+        assert alice.wait_for(lambda: alice.events, timeout=4), "no change event from the new project"
+        time.sleep(3 * INTERVAL)
+        assert [e["scope"] for e in alice.events] == [f"project:{project_of('bob')}"], alice.events
+        assert alice.events[0]["changed"][0]["new"]["status"] == "SHUTOFF"
+        assert projects["alice"]["id"] not in str(alice.events)
+    finally:
+        alice.close()
+
+
 def test_failing_polls_are_reported_as_down_then_up_again(rt, apache, projects):
     alice = Watching(rt, "alice")
     try:

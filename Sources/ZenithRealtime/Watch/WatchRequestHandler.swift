@@ -11,6 +11,9 @@ import SocketIO
 /// `forbidden` (the identity does not fill the watch's room), `unauthorized`, `unavailable` (the
 /// first poll failed; a later `watch:<name>:state {"ok":true}` says polling works again),
 /// `too many rooms`.
+///
+/// When revalidation gives a socket another identity, its watches move to the scopes the new
+/// identity fills (they end where it fills none).
 public struct WatchRequestHandler: SocketIONamespaceHandler {
     private static let watchesKey = "zenith.watches"
 
@@ -19,6 +22,10 @@ public struct WatchRequestHandler: SocketIONamespaceHandler {
     private let authenticator: SessionCookieAuthenticator
 
     public init(base: AuthenticatedRoomHandler, registry: WatchRegistry, authenticator: SessionCookieAuthenticator) {
+        var base = base
+        base.identityChanged = { socket in
+            Self.moveWatches(of: socket, registry: registry, authenticator: authenticator)
+        }
         self.base = base
         self.registry = registry
         self.authenticator = authenticator
@@ -38,12 +45,12 @@ public struct WatchRequestHandler: SocketIONamespaceHandler {
             self.watch(socket, arguments: arguments, ack: ack)
         case "unwatch":
             guard case .string(let name)? = arguments.first,
-                let key = self.watchedKeys(of: socket).first(where: { $0.watch == name })
+                let key = Self.watchedKeys(of: socket).first(where: { $0.watch == name })
             else {
                 ack?.send([RoomSubscriptionHandler.failure("not watching")])
                 return
             }
-            self.stopWatching(key, socket: socket)
+            Self.stopWatching(key, socket: socket, registry: self.registry)
             ack?.send([RoomSubscriptionHandler.success])
         default:
             self.base.received(socket, event: event, arguments: arguments, ack: ack)
@@ -51,7 +58,7 @@ public struct WatchRequestHandler: SocketIONamespaceHandler {
     }
 
     public func disconnected(_ socket: SocketIOSocket, reason: String) {
-        for key in self.watchedKeys(of: socket) {
+        for key in Self.watchedKeys(of: socket) {
             self.registry.remove(socketID: socket.id, from: key)
         }
         self.base.disconnected(socket, reason: reason)
@@ -77,21 +84,40 @@ public struct WatchRequestHandler: SocketIONamespaceHandler {
             ack?.send([RoomSubscriptionHandler.failure("too many rooms")])
             return
         }
-        var keys = self.watchedKeys(of: socket)
+        var keys = Self.watchedKeys(of: socket)
         keys.insert(key)
         socket.userInfo[Self.watchesKey] = keys
         self.registry.add(WatchMember(socketID: socket.id, cookies: cookies, acknowledge: Self.acknowledger(ack, socket)), to: key)
     }
 
-    private func stopWatching(_ key: WatchScopeKey, socket: SocketIOSocket) {
-        var keys = self.watchedKeys(of: socket)
+    private static func stopWatching(_ key: WatchScopeKey, socket: SocketIOSocket, registry: WatchRegistry) {
+        var keys = Self.watchedKeys(of: socket)
         keys.remove(key)
         socket.userInfo[Self.watchesKey] = keys
         socket.leave(key.room)
-        self.registry.remove(socketID: socket.id, from: key)
+        registry.remove(socketID: socket.id, from: key)
     }
 
-    private func watchedKeys(of socket: SocketIOSocket) -> Set<WatchScopeKey> {
+    /// Moves each watch of a socket whose identity changed to the scope the new identity fills;
+    /// no acknowledgement is due (the socket asked long ago), and a scope the new identity does
+    /// not fill ends the watch.
+    private static func moveWatches(of socket: SocketIOSocket, registry: WatchRegistry, authenticator: SessionCookieAuthenticator) {
+        guard let identity = socket.identity,
+            let cookies = authenticator.forwardedCookies(from: socket.handshake.head.headers["cookie"])
+        else { return }
+        for key in Self.watchedKeys(of: socket) {
+            let scope = registry.watches[key.watch].flatMap { RoomTemplate($0.settings.room).fill(with: identity) }
+            guard scope != key.scope else { continue }
+            Self.stopWatching(key, socket: socket, registry: registry)
+            guard let scope else { continue }
+            let moved = WatchScopeKey(watch: key.watch, namespace: key.namespace, scope: scope)
+            guard socket.join(moved.room) else { continue }
+            socket.userInfo[Self.watchesKey] = Self.watchedKeys(of: socket).union([moved])
+            registry.add(WatchMember(socketID: socket.id, cookies: cookies, acknowledge: { _ in }), to: moved)
+        }
+    }
+
+    private static func watchedKeys(of socket: SocketIOSocket) -> Set<WatchScopeKey> {
         socket.userInfo[Self.watchesKey] as? Set<WatchScopeKey> ?? []
     }
 
