@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from auth_helpers import close, login, sio_connect, start_auth
-from harness import free_port, make_certificate, wait_for_port
+from harness import PeakRss, free_port, make_certificate, wait_for_port
 
 SEND_TIMEOUT = 3.0
 BODY_TIMEOUT = 2.0
@@ -174,4 +174,61 @@ def test_request_body_at_a_byte_a_second_gets_408(guarded):
     assert answer.startswith(b"HTTP/1.1 408 "), answer[:100]
     assert took < 3 * BODY_TIMEOUT + 2, f"408 after {took:.1f}s"
     assert "request body timeout" in rt.z.stderr_text()
+    assert_get_served(rt, within=3)
+
+
+RSS_BOUND_KIB = 8 << 10  # what one client that reads nothing may add to Zenith's memory
+
+
+def send_until_blocked(send, payload: bytes, total: int) -> int:
+    """Calls send(payload) until `total` bytes went out or a send timed out (the server stopped
+    reading); returns the bytes sent."""
+    import websocket
+
+    sent = 0
+    while sent < total:
+        try:
+            send(payload)
+        except (socket.timeout, TimeoutError, websocket.WebSocketTimeoutException):
+            break
+        sent += len(payload)
+    return sent
+
+
+def test_websocket_pings_from_a_client_that_reads_nothing_cost_bounded_memory(guarded):
+    import websocket
+
+    rt = guarded
+    ws = websocket.create_connection(
+        f"ws://127.0.0.1:{rt.port}/socket.io/?EIO=4&transport=websocket", origin="http://dash.example",
+        sockopt=[(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)], timeout=5)
+    try:
+        before = rt.z.rss_kib()
+        ws.sock.settimeout(2.0)
+        sent = send_until_blocked(lambda p: ws.ping(p), b"p" * 125, 10_500_000)
+        time.sleep(0.5)
+        grown = rt.z.rss_kib() - before
+        print(f"pings sent before the server stopped reading: {sent} bytes; RSS grew {grown} KiB")
+        assert sent < 10_500_000, "Zenith read 10.5 MB of pings from a client that reads nothing"
+        assert grown < RSS_BOUND_KIB, f"RSS grew {grown} KiB"
+    finally:
+        ws.sock.close()
+    assert_get_served(rt, within=3)
+
+
+def test_pipelined_requests_answered_by_zenith_cost_bounded_memory(guarded):
+    rt = guarded
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    s.connect(("127.0.0.1", rt.port))
+    with s, PeakRss(rt.z) as peak:
+        before = rt.z.rss_kib()
+        s.settimeout(2.0)
+        request = b"GET /socket.io/zenith.js HTTP/1.1\r\nHost: h\r\n\r\n" * 100
+        sent = send_until_blocked(s.sendall, request, 20_000_000)
+        time.sleep(3)  # what was sent is read and answered by now, if it is read at all
+    grown = peak.peak_kib - before
+    print(f"pipelined bytes sent before the server stopped reading: {sent}; RSS grew {grown} KiB")
+    assert sent < 20_000_000, "Zenith read 20 MB of pipelined requests from a client that reads nothing"
+    assert grown < RSS_BOUND_KIB, f"RSS grew {grown} KiB"
     assert_get_served(rt, within=3)

@@ -8,8 +8,12 @@ import NIOWebSocket
 /// The channel may live on another event loop than its session (the upgrade request can arrive
 /// on any loop): every call into the session hops to the session's loop, and writes from the
 /// session hop to the channel's.
-final class WebSocketTransport: ChannelInboundHandler {
+///
+/// Nothing is read while the channel cannot take more: a client that sends pings (each answered
+/// with a pong) or messages and reads nothing would otherwise grow the outbound buffer without end.
+final class WebSocketTransport: ChannelDuplexHandler {
     typealias InboundIn = WebSocketFrame
+    typealias OutboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame
 
     private let channel: Channel
@@ -20,6 +24,8 @@ final class WebSocketTransport: ChannelInboundHandler {
     /// Runs on the channel's loop when a session-less WebSocket (direct `transport=websocket`
     /// handshake) becomes active: creates the session.
     private let onActive: ((WebSocketTransport) -> Void)?
+    /// A read was asked for while the channel was not writable; done when it is again.
+    private var readPending = false
 
     init(channel: Channel, sessionLoop: EventLoop, onActive: ((WebSocketTransport) -> Void)?) {
         self.channel = channel
@@ -122,8 +128,20 @@ final class WebSocketTransport: ChannelInboundHandler {
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable {
             self.onSessionLoop { session in session.webSocketBecameWritable(self) }
+            if self.readPending {
+                self.readPending = false
+                context.read()
+            }
         }
         context.fireChannelWritabilityChanged()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            context.read()
+        } else {
+            self.readPending = true
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
