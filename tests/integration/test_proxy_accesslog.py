@@ -70,3 +70,19 @@ def test_secret_query_masked_on_error_paths(apache, zenith):
     text = zenith.wait_stderr(tag)
     assert tag in text
     assert secret not in text
+
+
+def test_engineio_session_id_is_masked(apache, zenith_factory):
+    """A sid is a bearer credential: whoever reads it off the log could poll the session's events."""
+    from auth_helpers import close, login, sio_connect, start_auth
+
+    rt = start_auth(zenith_factory, apache)
+    sio, _ = sio_connect(rt, login(rt.url, "alice").cookie, transports=["polling"])
+    try:
+        sid = sio.eio.sid
+        assert sio.call("subscribe", "project:proj-a:masking", timeout=5) == {"ok": True}
+    finally:
+        close(sio)
+    text = rt.z.wait_stderr("sid=***")
+    assert "sid=***" in text
+    assert sid not in text, "the Engine.IO sid was written to the log"

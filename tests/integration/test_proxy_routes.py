@@ -66,3 +66,45 @@ def test_realtime_route_served_by_the_engine_not_the_backend(apache, zenith_fact
     assert not apache.log_lines_with("/socket.io/")
     # the dashboard is unaffected
     assert http_request(z.port, "GET", "/dashboard/whoami").status == 200
+
+
+def test_no_spelling_of_a_path_escapes_its_rule(apache, zenith):
+    """`/forbidden/` is a `respond 403` rule in front of the dashboard: encoded letters, repeated
+    slashes and dot segments reach the same rule (they were proxied before)."""
+    from harness import marker
+
+    for spelling in ["/%66orbidden/x", "//forbidden/x", "/./forbidden/x", "/dashboard/../forbidden/x",
+                     "/forbidden%2Fx", "/%2e/forbidden/x", "///forbidden///x"]:
+        m = marker()
+        r = http_request(zenith.port, "GET", f"{spelling}?m={m}")
+        assert r.status == 403, f"{spelling}: {r.status}"
+        assert not apache.log_lines_with(m), f"{spelling} reached the backend"
+
+
+def test_malformed_targets_are_refused(apache, zenith):
+    from harness import marker
+
+    for target in ["/dashboard/%zz", "/dashboard/%00", "/dashboard/../../etc/passwd", "/.."]:
+        m = marker()
+        r = http_request(zenith.port, "GET", f"{target}?m={m}")
+        assert r.status == 400, f"{target}: {r.status}"
+        assert not apache.log_lines_with(m)
+
+
+def test_absolute_form_target_cannot_bypass_host_rules(apache, zenith_factory):
+    """An absolute-form target must name the Host it came with (a backend routes on the target,
+    Zenith's rules on Host); one that does is forwarded in origin form."""
+    from harness import marker, raw_exchange
+
+    z = zenith_factory(base_config(apache), ROUTES)
+    m = marker()
+    resp, _, _ = raw_exchange(z.port, f"GET http://api.example/x?m={m} HTTP/1.1\r\nHost: dash.example\r\n\r\n".encode())
+    assert resp is not None and resp.status == 400
+    assert not apache.log_lines_with(m)
+    resp, _, _ = raw_exchange(z.port, b"GET http://api.example/x HTTP/1.1\r\nHost: api.example\r\n\r\n")
+    assert resp.status == 200 and resp.body.strip() == b"api-root"
+    m = marker()
+    resp, _, _ = raw_exchange(
+        z.port, f"GET http://dash.example/dashboard/echo?m={m} HTTP/1.1\r\nHost: dash.example\r\n\r\n".encode())
+    assert resp.status == 200
+    assert json.loads(resp.body)["request_uri"] == f"/dashboard/echo?m={m}"

@@ -303,7 +303,21 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
         let framing = fields.framing
 
-        let path = head.uri.requestPath
+        let target: RequestTarget
+        do {
+            target = try RequestTarget(head.uri, host: fields.host)
+        } catch {
+            self.loop.logger.info(
+                "rejected request target", metadata: ["client": "\(self.clientIP)", "reason": "\(error)"]
+            )
+            self.failRequest(status: .badRequest)
+            return
+        }
+        var head = head
+        if target.originForm.startIndex != head.uri.startIndex {
+            head.uri = String(target.originForm)  // An absolute-form target goes on in origin form.
+        }
+        let path = target.routingPath
         guard let route = self.loop.routes.match(host: fields.host, path: path)
         else {
             self.start(LocalResponder.errorPage(.notFound, for: self))

@@ -49,10 +49,6 @@ extension String {
             let afterAuthority = target[scheme.upperBound...]
             target = afterAuthority.firstIndex(of: "/").map { afterAuthority[$0...] } ?? "/"
         }
-        // By byte: Character by Character would run grapheme breaking over every path.
-        if let query = target.utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) {
-            return target[..<query]
-        }
-        return target
+        return target.requestPathPart
     }
 }

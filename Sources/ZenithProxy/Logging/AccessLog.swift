@@ -39,6 +39,9 @@ struct AccessLog {
 
     /// Query parameter names that commonly carry credentials; their values are written as `***`.
     private static let secretNameFragments = ["token", "pass", "secret", "key", "auth", "sig", "session", "cred"]
+    /// Query parameters masked by their exact name: the Engine.IO session id is a bearer
+    /// credential (whoever has it can poll the session's events).
+    private static let secretNames: Set<String> = ["sid"]
 
     static func maskingSecrets(in uri: String) -> String {
         guard let questionMark = uri.firstIndex(of: "?") else { return uri }
@@ -52,7 +55,7 @@ struct AccessLog {
                 continue
             }
             let name = pair[..<equals].lowercased()
-            if Self.secretNameFragments.contains(where: { name.contains($0) }) {
+            if Self.secretNames.contains(name) || Self.secretNameFragments.contains(where: { name.contains($0) }) {
                 result += pair[...equals]
                 result += "***"
             } else {

@@ -180,7 +180,7 @@ struct UpstreamResponseDecoder {
             var index = 0
             while index < lineEnd, let digit = bytes[index].hexDigitValue {
                 guard index < 15 else { throw Failure.badChunk }
-                size = size << 4 | digit
+                size = size << 4 | Int(digit)
                 index += 1
             }
             guard index > 0 else { throw Failure.badChunk }
@@ -226,17 +226,5 @@ struct UpstreamResponseDecoder {
         }
         guard lineFeed > 0, bytes[lineFeed - 1] == UInt8(ascii: "\r") else { throw Failure.badChunk }
         return lineFeed - 1
-    }
-}
-
-extension UInt8 {
-    /// The value of a hexadecimal digit, or nil.
-    fileprivate var hexDigitValue: Int? {
-        switch self {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return Int(self - UInt8(ascii: "0"))
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return Int(self - UInt8(ascii: "a") + 10)
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return Int(self - UInt8(ascii: "A") + 10)
-        default: return nil
-        }
     }
 }
