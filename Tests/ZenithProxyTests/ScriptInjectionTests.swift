@@ -86,7 +86,7 @@ struct ScriptInjectionTests {
         #expect(body(["", ""]) == Self.tag)
     }
 
-    @Test("bytes are held back only while they may begin </body>, six at most")
+    @Test("bytes are held back only while they begin an undecided tag, nine at most")
     func heldBytes() {
         var injection = ScriptInjection(source: Self.source, allocator: ByteBufferAllocator())
         var out: [String] = []
@@ -94,6 +94,30 @@ struct ScriptInjectionTests {
         #expect(out == ["abc"])
         injection.process(ByteBuffer(string: "x>")) { out.append(String(buffer: $0)) }
         #expect(out == ["abc", "</body", "x>"])
+    }
+
+    @Test("a </body> inside a comment, a script, a style, a textarea or a title is only text", arguments: [
+        "<!-- old layout: </body> -->", "<script>var s = \"</body>\";</script>", "<SCRIPT type=\"x\">if (a</body>b) {}</SCRIPT >",
+        "<style>/* </body> */</style>", "<textarea></body></textarea>", "<title>a </body> b</title>",
+        "<!--></body>", "<!-- a --->", "<script>'<!--</body>'</script>",
+    ])
+    func closingBodyInsideOtherContent(content: String) {
+        let page = "<html><body>" + content + "<p>end</p></body></html>"
+        let expected = "<html><body>" + content + "<p>end</p>" + Self.tag + "</body></html>"
+        if content == "<!--></body>" {
+            // `<!-->` is a whole (empty) comment: the </body> after it is the real one.
+            #expect(body([page]) == "<html><body><!-->" + Self.tag + "</body><p>end</p></body></html>")
+            return
+        }
+        #expect(body([page]) == expected, "\(content)")
+        // The same page a byte per buffer: the context carries from one buffer to the next.
+        #expect(body(page.map { String($0) }) == expected, "\(content), a byte at a time")
+    }
+
+    @Test("a tag name that only begins like script or title opens nothing")
+    func lookalikeTags() {
+        let page = "<body><scripts></body><titles>"
+        #expect(body([page]) == "<body><scripts>" + Self.tag + "</body><titles>")
     }
 
     @Test("once the tag is out, buffers pass through as they came")

@@ -67,6 +67,15 @@ def test_sized_page_gets_the_tag_before_its_first_closing_body(apache, inject_ze
     assert via.header("Content-Type") == direct.header("Content-Type")
 
 
+def test_closing_body_in_a_script_string_or_a_comment_is_not_taken(apache, inject_zenith):
+    direct = get(apache.port, "/dashboard/html/tricky")
+    via = get(inject_zenith.port, "/dashboard/html/tricky")
+    assert direct.status == via.status == 200
+    real = direct.body.rfind(b"</body>")
+    assert via.body == direct.body[:real] + TAG + direct.body[real:]
+    assert int(via.header("Content-Length")) == len(via.body)
+
+
 def test_streamed_page_with_a_split_closing_tag_stays_chunked(apache, inject_zenith):
     direct = get(apache.port, "/dashboard/html/streamed")
     assert direct.chunked and b"</BODY>" in direct.body
