@@ -102,3 +102,29 @@ def test_without_auth_and_no_list_any_origin_is_still_accepted(zenith_factory):
     assert r.status_code == 200 and r.text.startswith('0{"sid":'), (r.status_code, r.text)
     ws = raw_ws(rt, origin=EVIL)
     ws.close()
+
+
+def test_own_origin_has_the_scheme_of_the_listener(zenith_factory, apache, tmp_path):
+    """Over TLS the dashboard's origin is https://host, over plain HTTP http://host: a page served
+    over plain HTTP (a MITM's, say) cannot open a socket on the TLS listener, nor the reverse."""
+    import urllib3
+
+    from harness import free_port, make_certificate, wait_for_port
+
+    urllib3.disable_warnings()
+    cert, key = make_certificate(tmp_path)
+    https_port = free_port()
+    rt = start_auth(zenith_factory, apache, realtime={"allowed_origins": None},
+                    extra={"listen": {"https": [f"127.0.0.1:{https_port}"]},
+                           "tls": {"certificate": str(cert), "key": str(key)}})
+    wait_for_port(https_port, 10, rt.z.proc, "zenith https")
+    cookie = login(rt.url, "alice").cookie
+
+    def handshake(scheme: str, port: int, origin: str) -> int:
+        url = f"{scheme}://127.0.0.1:{port}/socket.io/?EIO=4&transport=polling"
+        return requests.get(url, headers=sio_headers(cookie, origin), timeout=5, verify=False).status_code
+
+    assert handshake("https", https_port, f"https://127.0.0.1:{https_port}") == 200
+    assert handshake("https", https_port, f"http://127.0.0.1:{https_port}") == 403
+    assert handshake("http", rt.port, f"http://127.0.0.1:{rt.port}") == 200
+    assert handshake("http", rt.port, f"https://127.0.0.1:{rt.port}") == 403

@@ -23,6 +23,9 @@ public struct RealtimeRequest: Sendable {
     /// connection closes after the answer.
     public var bodyExceededLimit: Bool
     public var clientAddress: SocketAddress?
+    /// "https" when the client came over TLS (HTTP/1.1 or HTTP/2), else "http": with the Host,
+    /// the dashboard's own origin.
+    public var scheme: String
     /// The client connection's event loop.
     public var eventLoop: EventLoop
     /// Completes when the client connection closes, so a long poll can notice a vanished client.

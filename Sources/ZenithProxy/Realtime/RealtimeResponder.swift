@@ -44,7 +44,8 @@ final class RealtimeResponder: RequestResponder {
         self.asked = true
         let request = RealtimeRequest(
             head: self.head, body: self.body, bodyExceededLimit: self.bodyExceededLimit,
-            clientAddress: self.client.clientAddress, eventLoop: self.client.eventLoop,
+            clientAddress: self.client.clientAddress, scheme: self.client.transport.scheme,
+            eventLoop: self.client.eventLoop,
             connectionClosed: self.client.channel.closeFuture
         )
         let loop = self.client.eventLoop

@@ -35,7 +35,8 @@ extension EngineIOHTTPRequest {
     init(_ request: RealtimeRequest) {
         self.init(
             head: request.head, body: request.body, bodyExceededLimit: request.bodyExceededLimit,
-            remoteAddress: request.clientAddress, connectionClosed: request.connectionClosed
+            remoteAddress: request.clientAddress, connectionClosed: request.connectionClosed,
+            scheme: request.scheme
         )
     }
 }
