@@ -117,6 +117,23 @@ struct ForwardingHeadersTests {
         #expect(!chunked.contains(name: "content-length"))
     }
 
+    @Test("fields naming the client's address or the original request are a trusted proxy's to send")
+    func clientAddressFields() {
+        let claimed = [
+            ("Host", "dash"), ("X-Real-IP", "6.6.6.6"), ("True-Client-IP", "6.6.6.6"), ("X-Client-IP", "6.6.6.6"),
+            ("CF-Connecting-IP", "6.6.6.6"), ("X-Forwarded-Port", "443"), ("X-Original-URL", "/admin"),
+            ("X-Forwarded-Prefix", "/x"), ("X-Cluster-Client-IP", "6.6.6.6"),
+        ]
+        let untrusted = forward(claimed)
+        #expect(untrusted["x-real-ip"] == [self.client.ipAddress!])
+        for (name, _) in claimed.dropFirst(2) {
+            #expect(!untrusted.contains(name: name), "\(name)")
+        }
+        let trusted = forward(claimed, trusted: true)
+        #expect(trusted["x-real-ip"] == ["6.6.6.6"])
+        #expect(trusted["x-original-url"] == ["/admin"])
+    }
+
     @Test("an upgrade request keeps Upgrade and Connection: upgrade")
     func upgradeKept() {
         let sent = forward([("Host", "dash"), ("Connection", "Upgrade"), ("Upgrade", "websocket")], upgrade: true)

@@ -72,6 +72,24 @@ def test_trusted_proxy_forwarding_headers_extended(zenith):
     assert fwd[0]["proto"] == "https" and fwd[0]["host"] == "public.example"
 
 
+CLAIMED_ADDRESS_FIELDS = [("X-Real-IP", "6.6.6.6"), ("True-Client-IP", "6.6.6.6"), ("X-Client-IP", "6.6.6.6"),
+                          ("CF-Connecting-IP", "6.6.6.6"), ("X-Original-URL", "/admin/"),
+                          ("X-Forwarded-Port", "443")]
+
+
+def test_untrusted_client_cannot_claim_an_address_or_an_original_url(zenith):
+    h = echo(zenith.port, CLAIMED_ADDRESS_FIELDS)
+    assert h["X-Real-Ip"] == "127.0.0.1"
+    for name, _ in CLAIMED_ADDRESS_FIELDS[1:]:
+        assert name.title() not in h and name not in h, f"{name} passed through: {h}"
+
+
+def test_trusted_proxy_keeps_its_address_fields(zenith):
+    h = echo(zenith.port, CLAIMED_ADDRESS_FIELDS, source="127.0.0.2")
+    assert h["X-Real-Ip"] == "6.6.6.6"
+    assert h["X-Original-Url"] == "/admin/"
+
+
 def test_trusted_proxy_without_headers_gets_own_address(zenith):
     h = echo(zenith.port, [], source="127.0.0.2")
     assert h["X-Forwarded-For"] == "127.0.0.2"

@@ -2,11 +2,13 @@ import NIOCore
 import NIOHTTP1
 import ZenithConfig
 
-/// Writes the head Zenith sends upstream for the head a client sent: hop-by-hop headers out,
+/// Writes the head Zenith sends upstream for the head a client sent: hop-by-hop headers out;
 /// framing restated from `RequestFraming` (the client's Content-Length and Transfer-Encoding
-/// fields are never copied, so the backend reads the body exactly where Zenith does), X-Forwarded-For/-Proto/-Host and Forwarded set (a trusted proxy's values
-/// extended, anyone else's replaced), Host kept or set to the server's, and Accept-Encoding set to
-/// `identity` for a page that an `inject=` route inserts its script into.
+/// fields are never copied, so the backend reads the body exactly where Zenith does);
+/// X-Forwarded-For/-Proto/-Host and Forwarded set (a trusted proxy's values extended, anyone
+/// else's replaced); X-Real-IP set, and the other fields that name the client's address or the
+/// original request dropped unless a trusted proxy sent them; Host kept or set to the server's;
+/// and Accept-Encoding set to `identity` for a page that an `inject=` route inserts its script into.
 struct ForwardedRequestHead {
     /// What the forwarding headers say of one client connection, made once per connection.
     struct Client {
@@ -41,8 +43,14 @@ struct ForwardedRequestHead {
         var forwardedProto: String?
         var forwardedHost: String?
         var forwarded: [String] = []
+        var realIPSent = false
         for (name, value) in head.headers {
             if hopByHop.contains(name) { continue }
+            if Self.namesClientOrOriginalRequest(name) {
+                // Believed from a trusted proxy only; anyone else could pose as any address.
+                guard self.clientIsTrusted else { continue }
+                realIPSent = realIPSent || name.equalsIgnoringASCIICase("x-real-ip")
+            }
             switch name.utf8.count {
             case 4 where name.equalsIgnoringASCIICase("host"):
                 host = value
@@ -91,6 +99,9 @@ struct ForwardedRequestHead {
         }
 
         let client = self.client
+        if !realIPSent {
+            buffer.writeHTTPField("x-real-ip", client.ip)
+        }
         // A trusted proxy's list is extended; anyone else's is replaced.
         let trusted = self.clientIsTrusted
         self.writeListStart("x-forwarded-for: ", earlier: forwardedFor, into: &buffer)
@@ -128,6 +139,23 @@ struct ForwardedRequestHead {
         for value in earlier {
             buffer.writeString(value)
             buffer.writeStaticString(", ")
+        }
+    }
+
+    /// Fields in which proxies and CDNs tell a backend the client's address or scheme, or the
+    /// request's original target (X-Original-URL, which some frameworks route on). Beside the
+    /// X-Forwarded-* and Forwarded fields that Zenith writes itself.
+    static func namesClientOrOriginalRequest(_ name: String) -> Bool {
+        switch name.utf8.count {
+        case 9: name.equalsIgnoringASCIICase("x-real-ip") || name.equalsIgnoringASCIICase("client-ip")
+        case 11: name.equalsIgnoringASCIICase("x-client-ip")
+        case 13: name.equalsIgnoringASCIICase("x-rewrite-url")
+        case 14: name.equalsIgnoringASCIICase("true-client-ip") || name.equalsIgnoringASCIICase("x-original-url")
+        case 15: name.equalsIgnoringASCIICase("x-forwarded-ssl") || name.equalsIgnoringASCIICase("front-end-https")
+        case 16: name.equalsIgnoringASCIICase("x-forwarded-port") || name.equalsIgnoringASCIICase("cf-connecting-ip")
+        case 18: name.equalsIgnoringASCIICase("x-forwarded-server") || name.equalsIgnoringASCIICase("x-forwarded-prefix")
+        case 19: name.equalsIgnoringASCIICase("x-cluster-client-ip")
+        default: false
         }
     }
 
