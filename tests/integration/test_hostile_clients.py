@@ -157,11 +157,13 @@ def test_http2_streams_without_window_do_not_hold_the_backend_pool(guarded):
     assert "client send timeout" in rt.z.wait_stderr("client send timeout")
 
 
-def test_request_body_at_a_byte_a_second_gets_408(guarded):
+@pytest.mark.parametrize("path", ["/dashboard/upload", "/socket.io/?EIO=4&transport=polling&sid=AAAAAAAAAAAAAAAAAAAA"],
+                         ids=["proxy", "realtime"])
+def test_request_body_at_a_byte_a_second_gets_408(guarded, path):
     rt = guarded
     s = socket.create_connection(("127.0.0.1", rt.port))
     with s:
-        s.sendall(b"POST /dashboard/upload HTTP/1.1\r\nHost: h\r\nContent-Length: 100000\r\n\r\n")
+        s.sendall(f"POST {path} HTTP/1.1\r\nHost: h\r\nContent-Length: 100000\r\n\r\n".encode())
         started = time.monotonic()
         answer = b""
         while time.monotonic() - started < 4 * BODY_TIMEOUT + 2:
@@ -173,7 +175,7 @@ def test_request_body_at_a_byte_a_second_gets_408(guarded):
         took = time.monotonic() - started
     assert answer.startswith(b"HTTP/1.1 408 "), answer[:100]
     assert took < 3 * BODY_TIMEOUT + 2, f"408 after {took:.1f}s"
-    assert "request body timeout" in rt.z.stderr_text()
+    assert "request body timeout" in rt.z.wait_stderr("request body timeout")
     assert_get_served(rt, within=3)
 
 
@@ -232,3 +234,174 @@ def test_pipelined_requests_answered_by_zenith_cost_bounded_memory(guarded):
     assert sent < 20_000_000, "Zenith read 20 MB of pipelined requests from a client that reads nothing"
     assert grown < RSS_BOUND_KIB, f"RSS grew {grown} KiB"
     assert_get_served(rt, within=3)
+
+
+# Slowloris: many connections that send their request head a byte at a time never get a request
+# in, and cost nothing once `header_timeout` (2 s here) has passed.
+SLOW_CLIENTS = 40
+HEADER_TIMEOUT = 2.0
+
+
+def slowloris(open_connection, count: int = SLOW_CLIENTS) -> list:
+    """`count` connections, each having sent the first bytes of a request head."""
+    conns = []
+    for _ in range(count):
+        c = open_connection()
+        c.sendall(b"GET /dashboard/whoami HTTP/1.1\r\nHost: h\r\nX-A: ")
+        conns.append(c)
+    return conns
+
+
+def trickle_until_closed(conns: list, seconds: float) -> int:
+    """Sends a byte on each connection every 0.3 s for `seconds`; how many are still open then."""
+    deadline = time.monotonic() + seconds
+    open_conns = list(conns)
+    while open_conns and time.monotonic() < deadline:
+        for c in list(open_conns):
+            try:
+                c.sendall(b"a")
+            except OSError:
+                open_conns.remove(c)
+        time.sleep(0.3)
+    for c in list(open_conns):  # a close is seen by reading (a TLS socket may still take writes)
+        try:
+            c.settimeout(1.0)
+            if c.recv(1) == b"":
+                open_conns.remove(c)
+        except (socket.timeout, TimeoutError):
+            pass
+        except OSError:
+            open_conns.remove(c)
+    return len(open_conns)
+
+
+def tls_socket(port: int):
+    import ssl
+
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="localhost")
+
+
+@pytest.mark.parametrize("transport", ["plain", "tls"])
+def test_slowloris_heads_are_cut_at_header_timeout(guarded, transport):
+    rt = guarded
+    port = rt.port if transport == "plain" else rt.https_port
+
+    def connect():
+        return socket.create_connection(("127.0.0.1", port)) if transport == "plain" else tls_socket(port)
+
+    with PeakRss(rt.z) as peak:
+        before = rt.z.rss_kib()
+        conns = slowloris(connect)
+        assert_get_served(rt, within=2)
+        still_open = trickle_until_closed(conns, HEADER_TIMEOUT + 3)
+    for c in conns:
+        c.close()
+    assert still_open == 0, f"{still_open} slow heads still open after header_timeout"
+    assert peak.peak_kib - before < RSS_BOUND_KIB
+
+
+def test_tls_handshakes_that_never_finish_are_cut_at_header_timeout(guarded):
+    rt = guarded
+    conns = []
+    for _ in range(SLOW_CLIENTS):
+        s = socket.create_connection(("127.0.0.1", rt.https_port))
+        s.sendall(b"\x16\x03\x01\x00\xc8\x01\x00\x00\xc4\x03\x03")  # the start of a ClientHello
+        conns.append(s)
+    assert_get_served(rt, within=2)
+    try:
+        for s in conns:
+            assert closed_by_peer(s, within=HEADER_TIMEOUT + 2), "a TLS handshake left unfinished is held open"
+    finally:
+        for s in conns:
+            s.close()
+
+
+def test_http2_streams_whose_headers_never_end_are_cut(guarded):
+    """A HEADERS frame without END_HEADERS, then nothing: the connection waits for CONTINUATION
+    only until header_timeout."""
+    from h2_client import H2Connection
+
+    rt = guarded
+    with H2Connection(rt.https_port) as h2c:
+        h2c.receive(0.3)
+        h2c.sock.sendall(raw_frame(0x1, 0x0, 1, hpack_literal(":method", "GET")))
+        assert closed_by_peer(h2c.sock, within=HEADER_TIMEOUT + 3), "the connection waits for the header block for ever"
+    assert_get_served(rt, within=2)
+
+
+def raw_frame(kind: int, flags: int, stream: int, payload: bytes) -> bytes:
+    return len(payload).to_bytes(3, "big") + bytes([kind, flags]) + stream.to_bytes(4, "big") + payload
+
+
+def hpack_literal(name: str, value: str) -> bytes:
+    """A literal header field without indexing, new name (RFC 7541 §6.2.2), for short strings."""
+    return b"\x00" + bytes([len(name)]) + name.encode() + bytes([len(value)]) + value.encode()
+
+
+@pytest.mark.parametrize("flood", ["continuation", "settings", "rapid-reset", "ping"])
+def test_http2_floods_end_the_connection_with_bounded_memory(guarded, flood):
+    from h2_client import H2Connection
+
+    rt = guarded
+    with PeakRss(rt.z) as peak:
+        before = rt.z.rss_kib()
+        with H2Connection(rt.https_port) as h2c:
+            h2c.receive(0.3)
+            h2c.sock.settimeout(2)
+            frames = []
+            if flood == "continuation":
+                frames.append(raw_frame(0x1, 0x0, 1, hpack_literal(":method", "GET")))
+                frames += [raw_frame(0x9, 0x0, 1, hpack_literal("x-pad", "a" * 100))] * 20_000
+            elif flood == "settings":
+                frames += [raw_frame(0x4, 0x0, 0, b"")] * 50_000
+            elif flood == "ping":
+                frames += [raw_frame(0x6, 0x0, 0, b"12345678")] * 50_000
+            else:
+                block = (hpack_literal(":method", "GET") + hpack_literal(":scheme", "https")
+                         + hpack_literal(":path", "/dashboard/whoami") + hpack_literal(":authority", "h"))
+                for stream in range(1, 40_000, 2):
+                    frames.append(raw_frame(0x1, 0x5, stream, block))  # END_STREAM | END_HEADERS
+                    frames.append(raw_frame(0x3, 0x0, stream, (8).to_bytes(4, "big")))  # RST_STREAM CANCEL
+            data = b"".join(frames)
+            sent = 0
+            try:
+                for offset in range(0, len(data), 65536):  # never reading what the server answers
+                    h2c.sock.sendall(data[offset:offset + 65536])
+                    sent += 65536
+            except OSError:
+                pass
+            ended = closed_by_peer(h2c.sock, within=10)
+        print(f"{flood}: sent {min(sent, len(data))} of {len(data)} bytes; RSS grew {peak.peak_kib - before} KiB")
+    assert ended, f"{flood}: the connection is still open"
+    assert peak.peak_kib - before < 4 * RSS_BOUND_KIB, f"{flood}: RSS grew {peak.peak_kib - before} KiB"
+    assert_get_served(rt, within=3)
+
+
+def closed_by_peer(sock, within: float) -> bool:
+    """Reads (and drops) what the server sends until it closes the connection."""
+    deadline = time.monotonic() + within
+    sock.settimeout(0.5)
+    while time.monotonic() < deadline:
+        try:
+            if not sock.recv(1 << 20):
+                return True
+        except (socket.timeout, TimeoutError):
+            continue
+        except OSError:
+            return True
+    return False
+
+
+def test_polling_session_that_never_polls_is_dropped(apache, zenith_factory):
+    from realtime_helpers import start_realtime
+
+    rt = start_realtime(zenith_factory, realtime={"ping_interval": "1s", "ping_timeout": "1s"})
+    handshake = requests.get(rt.eio_url(), timeout=5)
+    assert handshake.status_code == 200
+    sid = handshake.text.split('"sid":"')[1].split('"')[0]
+    time.sleep(3.5)  # one ping interval, then its timeout, with no poll to carry the ping
+    r = requests.get(rt.eio_url(sid=sid), timeout=5)
+    assert r.status_code == 400 and "Session ID unknown" in r.text, (r.status_code, r.text)

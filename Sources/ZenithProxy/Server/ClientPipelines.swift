@@ -96,16 +96,30 @@ struct ClientPipelines: Sendable {
                 maxGraceTime: TimeAmount(loop.configuration.proxy.drainTimeout), keepalive: nil
             )
         )
+        // A connection must open its first stream within header_timeout, as an HTTP/1.1 client
+        // must send its first head: one that sends a HEADERS frame and never ends its header block
+        // (or sends nothing after the preface) would otherwise be held until the idle timeout.
+        let firstStreamDeadline = channel.eventLoop.assumeIsolated().scheduleTask(
+            in: TimeAmount(loop.configuration.limits.headerTimeout)
+        ) {
+            channel.close(promise: nil)
+        }
+        let firstStreamSeen = NIOLoopBound(firstStreamDeadline, eventLoop: channel.eventLoop)
         _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
             mode: .server, connectionConfiguration: connection, streamConfiguration: .init(),
             streamDelegate: management.http2StreamDelegate
         ) { stream in
-            stream.eventLoop.makeCompletedFuture {
+            firstStreamSeen.value.cancel()
+            return stream.eventLoop.makeCompletedFuture {
                 let loop = contexts[ObjectIdentifier(stream.eventLoop)]!.value
                 try stream.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
                 try stream.pipeline.syncOperations.addHandler(ClientConnectionHandler(loop: loop, transport: .http2))
             }
         }
         try channel.pipeline.syncOperations.addHandler(management)
+        // A connection error (a flood of RST_STREAM, SETTINGS or PING frames, a protocol
+        // violation) makes NIOHTTP2 send GOAWAY and pass the error on: the connection closes here,
+        // or it would stay open and keep its streams.
+        try channel.pipeline.syncOperations.addHandler(NIOCloseOnErrorHandler())
     }
 }
