@@ -533,14 +533,15 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         self.sendDeadline?.cancel()
     }
 
-    /// Unless Zenith itself stopped reading (the backend or the client is slow to take the bytes
-    /// already read), which is no fault of the client's.
+    /// From now on the client has `body_timeout` to send `minimumProgressBytes` more of its body.
     private func armBodyDeadline() {
         self.bodyReceivedWhenArmed = self.bodyReceived
         self.bodyDeadline?.arm(TimeAmount(self.loop.configuration.limits.bodyTimeout))
     }
 
-    /// `body_timeout` passed: a client that sent too little of its body meanwhile gets a 408.
+    /// `body_timeout` passed: a client that sent too little of its body meanwhile gets a 408,
+    /// unless Zenith itself stopped reading (the backend or the client is slow to take the bytes
+    /// already read), which is no fault of the client's.
     private func bodyDeadlinePassed() {
         guard case .responding = self.state, !self.requestComplete else { return }
         let paused = self.readsPaused || self.pipelined.holdsReads || !self.isWritable
