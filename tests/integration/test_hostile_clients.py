@@ -2,7 +2,9 @@
 
 Each case asserts that other clients stay served (a plain GET through the proxy and an
 authenticated realtime CONNECT, whose auth probe needs the dashboard) and, where memory is the
-target, that Zenith's RSS stays within a small fixed bound.
+target, that Zenith's RSS stays within a small fixed bound. A Socket.IO client that never reads
+the events published to it is in test_realtime_slow_consumer.py, malformed HTTP/1.1 framing in
+test_proxy_smuggling.py and malformed HTTP/2 framing in test_proxy_http2_framing.py.
 """
 from __future__ import annotations
 
