@@ -54,6 +54,7 @@ let package = Package(
         harness("fuzz-socketio-packet", ["SocketIO", "SocketIOFuzzSupport"]),
         harness("fuzz-json", ["SocketIO", "SocketIOFuzzSupport"]),
         harness("fuzz-binary-assembler", ["SocketIO", "SocketIOFuzzSupport"]),
+        harness("fuzz-byte-range", ["ZenithProxy"]),
         harness("fuzz-routes", ["ZenithConfig"]),
         harness("fuzz-config", ["ZenithConfig"]),
     ]
