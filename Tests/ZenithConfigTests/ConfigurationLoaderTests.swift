@@ -74,6 +74,22 @@ struct ConfigurationLoaderTests {
         ])
     }
 
+    @Test("a table header that would trip toml++'s assertion is a syntax error on its line, not an abort", arguments: [
+        ("[!", "!"), ("[.a]", "."), ("[[ $x]]", "$"), ("  [\t%y]", "%"),
+    ])
+    func unparsableTableHeader(header: String, found: String) throws {
+        #expect(try errors(minimalConfig + header + "\n") == [
+            "3: TOML syntax error: a table header must start with a key, saw '\(found)'"
+        ])
+    }
+
+    @Test("a [ that starts a line of a multi-line string is text, not a header")
+    func bracketInMultiLineString() {
+        #expect(TOMLTableHeaderCheck.firstUnparsableHeader(in: "x = \"\"\"\n[!text\n\"\"\"\n[!real\n")?.line == 4)
+        #expect(TOMLTableHeaderCheck.firstUnparsableHeader(in: "x = '''a'''\n[!b\n")?.line == 2)
+        #expect(TOMLTableHeaderCheck.firstUnparsableHeader(in: "[a]\n[\"q\"]\n[[b]]\n['c']\n") == nil)
+    }
+
     @Test("unknown top-level keys and sections are errors on their lines")
     func unknownTopLevel() throws {
         #expect(try errors("rootes = \"x\"\n" + minimalConfig + "[lmits]\nheader_bytes = 1\n") == [

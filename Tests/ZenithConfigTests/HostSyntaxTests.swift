@@ -21,12 +21,19 @@ struct HostSyntaxTests {
         #expect(HostAndPort(parsing: "127.0.0.1:0", allowingPortZero: true)?.port == 0)
     }
 
+    @Test("an address followed by a NUL is no address (inet_pton would stop at the NUL)")
+    func nulAfterAddress() {
+        #expect(!HostSyntax.isHost("::\u{0}]"))
+        #expect(!HostSyntax.isHost("127.0.0.1\u{0}x"))
+        #expect(HostSyntax.isHost("127.0.0.1"))
+    }
+
     @Test("trusted proxies are addresses or CIDR blocks")
     func cidr() {
         for good in ["127.0.0.1", "10.0.0.0/8", "::1", "fd00::/8", "0.0.0.0/0"] {
             #expect(HostSyntax.isAddressOrCIDR(good), "\(good)")
         }
-        for bad in ["10.0.0.0/33", "::/129", "localhost", "10.0.0/8", "10.0.0.0/", "10.0.0.0/-1"] {
+        for bad in ["10.0.0.0/33", "::/129", "localhost", "10.0.0/8", "10.0.0.0/", "10.0.0.0/-1", "10.0.0.1\u{0}junk", "::\u{0}]"] {
             #expect(!HostSyntax.isAddressOrCIDR(bad), "\(bad)")
         }
     }

@@ -87,6 +87,11 @@ struct ForwardingHeadersTests {
         #expect(forward([("Host", "dash")], preserveHost: false)["host"] == ["127.0.0.1:8080"])
     }
 
+    @Test("a request without Host (HTTP/1.0) goes upstream with the server's, as HTTP/1.1 requires")
+    func hostlessRequest() {
+        #expect(forward([("Accept", "*/*")])["host"] == ["127.0.0.1:8080"])
+    }
+
     @Test("a chunked request body is restated as chunked")
     func chunkedRestated() {
         let sent = forward([("Host", "dash"), ("Transfer-Encoding", "chunked")], framing: .init(contentLength: nil, chunked: true))

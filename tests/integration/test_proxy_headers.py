@@ -225,3 +225,14 @@ def test_smaller_header_limit_from_config(apache, zenith_factory):
                        "*  /  proxy  dashboard\n")
     assert http_request(z.port, "GET", "/dashboard/echo", [("X-A", "a" * 3000)]).status == 200
     assert http_request(z.port, "GET", "/dashboard/echo", [("X-A", "a" * 5000)]).status == 431
+
+
+def test_http10_request_without_host_reaches_the_backend_with_one(apache, zenith):
+    """HTTP/1.0 lets a client leave Host out; what Zenith sends is HTTP/1.1, which must carry one."""
+    import json
+
+    from harness import raw_exchange
+
+    resp, _, head = raw_exchange(zenith.port, b"GET /dashboard/echo HTTP/1.0\r\n\r\n")
+    assert resp is not None and resp.status == 200, head
+    assert json.loads(resp.body)["headers"]["Host"] == f"127.0.0.1:{apache.port}"

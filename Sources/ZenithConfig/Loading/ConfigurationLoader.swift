@@ -15,6 +15,14 @@ public enum ConfigurationLoader {
         } catch {
             throw ConfigurationError(diagnostics: [ConfigDiagnostic(file: configPath, line: 0, message: "cannot read: \(error.reason)")])
         }
+        if let header = TOMLTableHeaderCheck.firstUnparsableHeader(in: text) {
+            throw ConfigurationError(diagnostics: [
+                ConfigDiagnostic(
+                    file: configPath, line: header.line,
+                    message: "TOML syntax error: a table header must start with a key, saw '\(header.found)'"
+                )
+            ])
+        }
         let table: TOMLTable
         do {
             table = try TOMLTable(string: text)

@@ -13,14 +13,16 @@ import Darwin
 /// Underscores are allowed although RFC 1123 forbids them, because internal names often carry them
 /// and refusing a name the resolver accepts would only get in the way.
 enum HostSyntax {
+    /// inet_pton reads a C string: text with a NUL in it would be judged by what comes before the
+    /// NUL (`10.0.0.1\0junk` taken for `10.0.0.1`), so it is no address at all.
     static func isIPv4(_ text: String) -> Bool {
         var address = in_addr()
-        return inet_pton(AF_INET, text, &address) == 1
+        return !text.utf8.contains(0) && inet_pton(AF_INET, text, &address) == 1
     }
 
     static func isIPv6(_ text: String) -> Bool {
         var address = in6_addr()
-        return inet_pton(AF_INET6, text, &address) == 1
+        return !text.utf8.contains(0) && inet_pton(AF_INET6, text, &address) == 1
     }
 
     static func isDNSName(_ text: String) -> Bool {

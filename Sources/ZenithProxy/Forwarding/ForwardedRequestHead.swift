@@ -78,7 +78,9 @@ struct ForwardedRequestHead {
             }
             buffer.writeHTTPField(name, value)
         }
-        if !self.preserveHost {
+        if !self.preserveHost || host == nil {
+            // An HTTP/1.0 client may send no Host, but what goes upstream is HTTP/1.1, which
+            // must have one (RFC 9112 §3.2).
             buffer.writeHTTPField("host", self.server.description)
         }
         if self.identityEncoding {
