@@ -128,19 +128,13 @@ func checkForwardedHead(_ head: HTTPRequestHead, fields: RequestHeadFields, flag
     require(forwarded.method == head.method && forwarded.uri == head.uri, "method or target changed: \(text)")
     require(forwarded.version == .http1_1, "forwarded as \(forwarded.version): \(text)")
 
-    let clientHost = head.headers["host"].first
-    let expectedHost = forwarding.preserveHost ? clientHost : server.description
-    // Known and reported (docs/fuzzing.md): an HTTP/1.0 request without Host is forwarded as
-    // HTTP/1.1 without Host when preserve_host is on. Skipped so the harness looks further.
-    let knownHostlessHTTP10 = expectedHost == nil && head.version != .http1_1
-    if !knownHostlessHTTP10 {
-        require(forwarded.headers["host"] == [expectedHost!], "Host \(forwarded.headers["host"]), expected \(expectedHost!): \(text)")
-    }
+    // The client's Host when preserve_host is on and it sent one (an HTTP/1.0 request may
+    // not), else the server's authority: an HTTP/1.1 request always has one.
+    let expectedHost = forwarding.preserveHost ? head.headers["host"].first ?? server.description : server.description
+    require(forwarded.headers["host"] == [expectedHost], "Host \(forwarded.headers["host"]), expected \(expectedHost): \(text)")
 
     let refields = RequestHeadFields.read(forwarded)
-    require(
-        refields.framingProblem == nil || (knownHostlessHTTP10 && refields.framingProblem == .missingHost),
-        "forwarded head refused: \(refields.framingProblem!): \(text)")
+    require(refields.framingProblem == nil, "forwarded head refused: \(refields.framingProblem!): \(text)")
     var expected = fields.framing
     if !expected.chunked && expected.contentLength == nil && [.POST, .PUT, .PATCH].contains(head.method) {
         expected.contentLength = 0
