@@ -11,8 +11,12 @@ struct CheckCommand: ParsableCommand {
     @Option(name: .long, help: "Path of the config file.")
     var config: String = "/etc/zenith/zenith.toml"
 
+    /// Read the file in this process (`ConfigurationPreflight`'s child), not in a child of its own.
+    @Flag(name: .customLong(String(ConfigurationPreflight.childFlag.dropFirst(2))), help: .hidden)
+    var inProcess = false
+
     func run() throws {
-        let loaded = try ConfigurationFile.load(self.config)
+        let loaded = try ConfigurationFile.load(self.config, preflight: !self.inProcess)
         print(loaded.configuration.routes.render())
         print("\(self.config): configuration is valid")
     }

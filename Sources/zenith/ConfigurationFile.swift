@@ -9,7 +9,17 @@ import Glibc
 /// Loads the config for a command, printing every diagnostic to stderr; a config with errors ends
 /// the command with exit status 2.
 enum ConfigurationFile {
-    static func load(_ path: String) throws -> LoadedConfiguration {
+    /// - Parameter preflight: read the file in a child process first (`ConfigurationPreflight`);
+    ///   off for files Zenith wrote itself.
+    static func load(_ path: String, preflight: Bool) throws -> LoadedConfiguration {
+        if preflight {
+            do {
+                try ConfigurationPreflight.check(path)
+            } catch let crash as ConfigurationPreflight.Crash {
+                printToStandardError(crash.description)
+                throw ExitCode(ExitStatus.badConfiguration)
+            }
+        }
         do {
             let loaded = try ConfigurationLoader.load(configPath: path)
             for warning in loaded.warnings {

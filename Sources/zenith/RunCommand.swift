@@ -30,7 +30,7 @@ struct RunCommand: AsyncParsableCommand {
     var config: String = "/etc/zenith/zenith.toml"
 
     func run() async throws {
-        let loaded = try ConfigurationFile.load(self.config)
+        let loaded = try ConfigurationFile.load(self.config, preflight: true)
         let logLevel = Logger.Level(rawValue: loaded.configuration.log.level) ?? .info
         let logQueue = LogLineQueue()
         LoggingSystem.bootstrap { label in
@@ -122,6 +122,7 @@ struct RunCommand: AsyncParsableCommand {
     /// the new one was refused and the old one stays.
     private func reload(_ server: ProxyServer, logger: Logger) async -> ZenithConfiguration? {
         do {
+            try await ConfigurationPreflight.check(self.config)
             let loaded = try ConfigurationLoader.load(configPath: self.config)
             try await server.reload(loaded.configuration)
             logger.info("reloaded", metadata: ["config": "\(self.config)"])
@@ -130,6 +131,10 @@ struct RunCommand: AsyncParsableCommand {
             logger.error(
                 "reload refused, keeping the running configuration",
                 metadata: ["errors": "\(error.diagnostics.map(\.description).joined(separator: "; "))"]
+            )
+        } catch let crash as ConfigurationPreflight.Crash {
+            logger.error(
+                "reload refused, keeping the running configuration", metadata: ["errors": "\(crash)"]
             )
         } catch {
             logger.error("reload failed", metadata: ["error": "\(error)"])

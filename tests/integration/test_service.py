@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 import requests
 import websocket
 
@@ -121,6 +122,24 @@ def test_bad_config_on_reload_is_refused_and_the_old_one_stays(apache, ws_backen
     text = z.wait_stderr("reload refused")
     assert "reload refused" in text and "unknown upstream" in text
     assert requests.get(z.url + "/dashboard/echo", timeout=5).status_code == 200
+
+
+@pytest.mark.parametrize("bad_toml", ["a=[}]\n", "[\n", "[!x]\n"], ids=["array-terminator", "bracket-alone", "bad-header"])
+def test_a_config_the_toml_parser_chokes_on_is_refused_without_killing_the_proxy(apache, ws_backend, zenith_factory,
+                                                                                bad_toml):
+    """toml++ aborts on some malformed TOML instead of reporting it (the fuzzers found these): a
+    SIGHUP sent by hand with such a file must cost only the reload."""
+    z = zenith_factory(base_config(apache, ws_backend), ROUTES)
+    config = z.config_path.read_text()
+    z.config_path.write_text(bad_toml + config)
+    os.kill(z.pid, signal.SIGHUP)
+    text = z.wait_stderr("reload refused")
+    assert "reload refused" in text
+    assert z.alive()
+    assert requests.get(z.url + "/dashboard/echo", timeout=5).status_code == 200
+    # `zenith check` reports it as a syntax error on the file (exit 2), not with a core dump.
+    check = subprocess.run([ZENITH_BIN, "check", "--config", str(z.config_path)], capture_output=True, text=True)
+    assert check.returncode == 2 and "TOML syntax error" in check.stderr, (check.returncode, check.stderr)
 
 
 def test_stop_drains_a_slow_request_then_exits_cleanly(apache, ws_backend, zenith_factory):

@@ -52,17 +52,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 
 /// A `}` where an array expects a value (after `[` or `,`, blanks between), e.g. `a=[}]`: toml++ 3
 /// (TOMLKit 0.6.0) fails `assert(!is_value_terminator(*cp))` in `parser::parse_value` and aborts
-/// (Fuzz/Crashes/fuzz-config/toml-array-value-assertion, docs/fuzzing.md). Approximate: also
-/// skips such bytes inside strings and comments. Also a line that is only `[` or `[[` (and blanks)
-/// followed by a line break, which TOMLTableHeaderCheck lets through (its `guard let first`
-/// returns nil at the end of the line) and which fails toml++'s `parse_key` assertion
-/// (Fuzz/Crashes/fuzz-config/toml-table-header-at-line-end).
+/// (Fuzz/Crashes/fuzz-config/toml-array-value-assertion, docs/fuzzing.md). `zenith check`, `zenith
+/// run` and reloads read a file in a child process first (ConfigurationPreflight), so such a file
+/// costs only the child; the loader itself, which this harness calls, still aborts, so such
+/// inputs are skipped. Approximate: also skips such bytes inside strings and comments.
 func hitsKnownTOMLAssertion(_ input: [UInt8]) -> Bool {
-    let lines = input.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-    for line in lines.dropLast() {
-        let header = line.filter { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
-        if header == Array("[".utf8) || header == Array("[[".utf8) { return true }
-    }
     for (index, byte) in input.enumerated() where byte == UInt8(ascii: "}") {
         let before = input[..<index].last { !" \t\r\n".utf8.contains($0) }
         if before == UInt8(ascii: "[") || before == UInt8(ascii: ",") { return true }

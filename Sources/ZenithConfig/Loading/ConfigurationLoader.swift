@@ -19,7 +19,8 @@ public enum ConfigurationLoader {
             throw ConfigurationError(diagnostics: [
                 ConfigDiagnostic(
                     file: configPath, line: header.line,
-                    message: "TOML syntax error: a table header must start with a key, saw '\(header.found)'"
+                    message: "TOML syntax error: a table header must start with a key, saw "
+                        + (header.found == "\n" ? "the end of the line" : "'\(header.found)'")
                 )
             ])
         }

@@ -6,7 +6,8 @@
 ///
 /// Lines inside multi-line strings are skipped, since a `[` that starts one of those is text.
 enum TOMLTableHeaderCheck {
-    /// The first such header: its 1-based line and the character that toml++ would trip on.
+    /// The first such header: its 1-based line and the character that toml++ would trip on (a
+    /// newline when the line ends right after the bracket).
     static func firstUnparsableHeader(in text: String) -> (line: Int, found: Character)? {
         var openString: Substring?  // the delimiter of the multi-line string being read, if any
         for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -25,7 +26,7 @@ enum TOMLTableHeaderCheck {
         rest = rest.dropFirst()
         if rest.first == "[" { rest = rest.dropFirst() }
         rest = rest.drop { $0 == " " || $0 == "\t" }
-        guard let first = rest.first else { return nil }
+        guard let first = rest.first, first != "\r" else { return "\n" }
         if first.isASCII && (first.isLetter || first.isNumber) || "_-\"']".contains(first) { return nil }
         return first
     }

@@ -56,7 +56,7 @@ struct ConformanceCommand: AsyncParsableCommand {
                     *  /            respond 404
                     """
             )
-            let configuration = try ConfigurationFile.load(files.configPath).configuration
+            let configuration = try ConfigurationFile.load(files.configPath, preflight: false).configuration
             let server = try await ProxyServer.start(
                 configuration: configuration, group: group, logger: logger, realtimeEndpoint: endpoint
             )

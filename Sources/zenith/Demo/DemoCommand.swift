@@ -42,7 +42,7 @@ struct DemoCommand: AsyncParsableCommand {
                     *  /            proxy  demo
                     """
             )
-            let configuration = try ConfigurationFile.load(files.configPath).configuration
+            let configuration = try ConfigurationFile.load(files.configPath, preflight: false).configuration
             let ticker = DemoTicker()
             let engine = try await RealtimeEngine.make(
                 settings: configuration.realtime, eventLoops: Array(group.makeIterator()), logger: logger,
