@@ -75,11 +75,12 @@ struct ConfigurationLoaderTests {
     }
 
     @Test("a table header that would trip toml++'s assertion is a syntax error on its line, not an abort", arguments: [
-        ("[!", "!"), ("[.a]", "."), ("[[ $x]]", "$"), ("  [\t%y]", "%"),
+        ("[!", "'!'"), ("[.a]", "'.'"), ("[[ $x]]", "'$'"), ("  [\t%y]", "'%'"), ("[", "the end of the line"),
+        ("[[ ", "the end of the line"),
     ])
     func unparsableTableHeader(header: String, found: String) throws {
         #expect(try errors(minimalConfig + header + "\n") == [
-            "3: TOML syntax error: a table header must start with a key, saw '\(found)'"
+            "3: TOML syntax error: a table header must start with a key, saw \(found)"
         ])
     }
 
