@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 class BackendConnection:
     number: int
     requests: list[str] = field(default_factory=list)  # request targets, in order
+    trailers: list[bytes] = field(default_factory=list)  # trailer field lines of chunked bodies
     closed_at: float | None = None  # monotonic time the peer closed (or reset) the connection
 
 
@@ -77,7 +78,7 @@ class RecordingBackend:
                     name, _, value = line.partition(":")
                     headers[name.strip().lower()] = value.strip()
                 record.requests.append(target)
-                if not self._read_body(reader, headers):
+                if not self._read_body(reader, headers, record):
                     break
                 if not self._answer(conn, target):
                     break
@@ -88,7 +89,7 @@ class RecordingBackend:
             conn.close()
 
     @staticmethod
-    def _read_body(reader: "_Reader", headers: dict) -> bool:
+    def _read_body(reader: "_Reader", headers: dict, record: BackendConnection) -> bool:
         if headers.get("transfer-encoding", "").lower() == "chunked":
             while True:
                 size_line = reader.until(b"\r\n")
@@ -96,7 +97,11 @@ class RecordingBackend:
                     return False
                 size = int(size_line.split(b";")[0], 16)
                 if size == 0:
-                    return reader.until(b"\r\n") is not None  # no trailers are expected
+                    while (line := reader.until(b"\r\n")) != b"":
+                        if line is None:
+                            return False
+                        record.trailers.append(line)
+                    return True
                 if reader.exactly(size + 2) is None:
                     return False
         length = int(headers.get("content-length", "0"))

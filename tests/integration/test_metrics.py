@@ -5,7 +5,7 @@ import signal
 import requests
 import socketio
 
-from harness import base_config, free_port, metric, scrape
+from harness import base_config, free_port, metric, scrape, wait_for_port
 
 ROUTES = "*  /socket.io/  realtime\n*  /  proxy  dashboard\n"
 
@@ -17,6 +17,7 @@ def start(apache, zenith_factory, **upstream_override):
     cfg["metrics"] = {"listen": f"127.0.0.1:{metrics_port}"}
     cfg["realtime"] = {"allow_missing_origin": True}
     z = zenith_factory(cfg, ROUTES)
+    wait_for_port(metrics_port, 10, z.proc, "zenith metrics")  # bound just after the main listener
     return z, metrics_port
 
 

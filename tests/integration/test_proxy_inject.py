@@ -36,6 +36,7 @@ def inject_zenith(apache, tmp_path_factory):
     z = start_zenith(cfg, ROUTES, port=http_port)
     try:
         wait_for_port(https_port, 10, z.proc, "zenith https")
+        wait_for_port(metrics_port, 10, z.proc, "zenith metrics")
         z.https_port, z.metrics_port = https_port, metrics_port
         yield z
     finally:

@@ -192,6 +192,8 @@ CONNECTION_NAMED = {
     "content-length-alone": lambda body: f"Connection: content-length\r\nContent-Length: {len(body)}\r\n",
     "transfer-encoding": lambda body: "Connection: Transfer-Encoding\r\nTransfer-Encoding: chunked\r\n",
     "host-in-second-connection-field": lambda body: f"Connection: keep-alive\r\nConnection: Host\r\nContent-Length: {len(body)}\r\n",
+    "upgrade-and-content-length": lambda body: (f"Connection: Upgrade, Content-Length\r\nUpgrade: websocket\r\n"
+                                                f"Content-Length: {len(body)}\r\n"),
 }
 
 
@@ -246,3 +248,22 @@ def test_http2_connection_header_never_reaches_the_backend(apache, zenith_factor
         assert stream in h2c.reset or h2c.goaway is not None or h2c.status.get(stream) == 400
     time.sleep(0.3)
     assert not apache.log_lines_with(m), "the request reached the backend"
+
+
+def test_request_trailers_are_not_passed_on(apache, zenith_factory):
+    """A backend that merges trailer fields into the head (RFC 9110 §6.5.1 lets a recipient drop
+    them) would take framing, routing or a forged client address from them: Zenith drops them."""
+    from harness import start_with_test_backend
+    from recording_backend import RecordingBackend
+
+    backend = RecordingBackend()
+    try:
+        z = start_with_test_backend(zenith_factory, apache, "rec", backend.port)
+        m = "m" + str(time.monotonic_ns())
+        data = (f"POST /rec/ok?m={m} HTTP/1.1\r\n{H}Transfer-Encoding: chunked\r\n\r\n"
+                "5\r\nhello\r\n0\r\nX-Forwarded-For: 6.6.6.6\r\nX-Trailer-Probe: yes\r\n\r\n").encode()
+        resp, _, head = raw_exchange(z.port, data)
+        assert resp is not None and resp.status == 200, head
+        assert backend.connection_of(m).trailers == []
+    finally:
+        backend.stop()
