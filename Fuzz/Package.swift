@@ -55,6 +55,8 @@ let package = Package(
         harness("fuzz-json", ["SocketIO", "SocketIOFuzzSupport"]),
         harness("fuzz-binary-assembler", ["SocketIO", "SocketIOFuzzSupport"]),
         harness("fuzz-byte-range", ["ZenithProxy"]),
+        harness("fuzz-request-target", ["ZenithProxy"]),
+        harness("fuzz-script-injection", ["ZenithProxy"]),
         harness("fuzz-routes", ["ZenithConfig"]),
         harness("fuzz-config", ["ZenithConfig"]),
     ]
