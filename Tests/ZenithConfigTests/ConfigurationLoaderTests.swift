@@ -76,7 +76,7 @@ struct ConfigurationLoaderTests {
 
     @Test("a table header that would trip toml++'s assertion is a syntax error on its line, not an abort", arguments: [
         ("[!", "'!'"), ("[.a]", "'.'"), ("[[ $x]]", "'$'"), ("  [\t%y]", "'%'"), ("[", "the end of the line"),
-        ("[[ ", "the end of the line"),
+        ("[[ ", "the end of the line"), ("[\r", "the end of the line"), ("[\u{E9}]", "the byte 0xC3"),
     ])
     func unparsableTableHeader(header: String, found: String) throws {
         #expect(try errors(minimalConfig + header + "\n") == [
@@ -89,6 +89,8 @@ struct ConfigurationLoaderTests {
         #expect(TOMLTableHeaderCheck.firstUnparsableHeader(in: "x = \"\"\"\n[!text\n\"\"\"\n[!real\n")?.line == 4)
         #expect(TOMLTableHeaderCheck.firstUnparsableHeader(in: "x = '''a'''\n[!b\n")?.line == 2)
         #expect(TOMLTableHeaderCheck.firstUnparsableHeader(in: "[a]\n[\"q\"]\n[[b]]\n['c']\n") == nil)
+        // CRLF line ends count lines as LF ones do (a String would take "\r\n" for one Character).
+        #expect(TOMLTableHeaderCheck.firstUnparsableHeader(in: "a = 1\r\n[b]\r\n[!c]\r\n")?.line == 3)
     }
 
     @Test("unknown top-level keys and sections are errors on their lines")

@@ -48,6 +48,7 @@ struct RequestTargetTests {
         #expect(target.routingPath == "/nothere/x")
         #expect(target.originForm == "/%6eothere/x?y=1")
         #expect(try RequestTarget("https://dash", host: "dash").originForm == "/")
+        #expect(try RequestTarget("https://dash?x=1", host: "dash").originForm == "/?x=1")
         #expect(throws: RequestTarget.Problem.authorityMismatch) { try RequestTarget("http://internal/x", host: "dash") }
         #expect(throws: RequestTarget.Problem.authorityMismatch) { try RequestTarget("http://dash/x", host: nil) }
     }

@@ -45,14 +45,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 func decodeRequestHeads(_ bytes: [UInt8]) -> [HTTPRequestHead] {
     let channel = EmbeddedChannel()
     defer { _ = try? channel.finish() }
-    try! channel.pipeline.syncOperations.configureHTTPServerPipeline(
-        position: .last,
-        withPipeliningAssistance: false,
-        withServerUpgrade: nil,
-        withErrorHandling: false,
-        withOutboundHeaderValidation: false,
-        withEncoderConfiguration: .init(),
-        withDecoderLimitConfiguration: NIOHTTPDecoderLimitConfiguration(headerBytes: 65536)
+    try! ClientPipelines.addHTTP1Codec(
+        to: channel.pipeline.syncOperations, limits: NIOHTTPDecoderLimitConfiguration(headerBytes: 65536)
     )
     _ = try? channel.writeInbound(channel.allocator.buffer(bytes: bytes))
     var heads: [HTTPRequestHead] = []
@@ -76,8 +70,10 @@ struct FramingModel {
         let lengths = values("content-length")
         let codings = values("transfer-encoding")
         let hosts = values("host")
-        let connectionTokens = values("connection").flatMap { $0.split(separator: ",") }
-            .map { $0.trimmingCharacters(in: " \t").lowercased() }
+        // Split by byte, as a backend reads the list: a `,` followed by a combining mark is one
+        // Character, and a Character split would miss it.
+        let connectionTokens = values("connection").flatMap { $0.utf8.split(separator: UInt8(ascii: ",")) }
+            .map { String(decoding: $0, as: UTF8.self).trimmingCharacters(in: " \t").lowercased() }
         let numbers = lengths.map { text -> Int64? in
             guard !text.isEmpty, text.utf8.allSatisfy({ (48...57).contains($0) }) else { return nil }
             return Int64(text)

@@ -20,7 +20,7 @@ public enum ConfigurationLoader {
                 ConfigDiagnostic(
                     file: configPath, line: header.line,
                     message: "TOML syntax error: a table header must start with a key, saw "
-                        + (header.found == "\n" ? "the end of the line" : "'\(header.found)'")
+                        + Self.describe(header.found)
                 )
             ])
         }
@@ -58,6 +58,15 @@ public enum ConfigurationLoader {
             publish: settings.publish, metrics: settings.metrics, watches: settings.watches,
             routes: RouteTable(routes: routes.routes))
         return LoadedConfiguration(configuration: configuration, warnings: diagnostics)
+    }
+
+    /// A byte of a config line as an error message names it.
+    private static func describe(_ byte: UInt8) -> String {
+        switch byte {
+        case UInt8(ascii: "\n"): "the end of the line"
+        case 0x21...0x7E: "'\(Character(Unicode.Scalar(byte)))'"
+        default: "the byte 0x" + String(byte, radix: 16, uppercase: true)
+        }
     }
 
     private static func syntaxDiagnostic(_ error: any Error, file: String) -> ConfigDiagnostic {

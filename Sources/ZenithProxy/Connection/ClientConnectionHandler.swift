@@ -69,7 +69,6 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     private var bodyReceivedWhenArmed: Int64 = 0
     /// Armed while the client is not taking what it is sent: `send_timeout`.
     private var sendDeadline: LazyDeadline?
-    private var sendDeadlineArmed = false
     /// Bytes the socket still had to send when `sendDeadline` was armed, and bytes written since;
     /// nil where the channel cannot tell (an HTTP/2 stream), and then only writability counts.
     private var unsentWhenSendDeadlineArmed: Int?
@@ -188,7 +187,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         self.isWritable = context.channel.isWritable
         if self.isWritable {
-            self.disarmSendDeadline()
+            self.sendDeadline?.disarm()
             if case .responding(let responder) = self.state {
                 responder.clientBecameWritable()
             }
@@ -559,11 +558,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     /// The client stopped taking bytes: from now on it has `send_timeout` to take some.
     private func armSendDeadline() {
-        guard !self.sendDeadlineArmed, let context = self.context else { return }
-        self.sendDeadlineArmed = true
+        guard let context = self.context, let deadline = self.sendDeadline, !deadline.isArmed else { return }
         self.unsentWhenSendDeadlineArmed = self.unsentBytes(context)
         self.writtenSinceSendDeadlineArmed = 0
-        self.sendDeadline?.arm(TimeAmount(self.loop.configuration.limits.sendTimeout))
+        deadline.arm(TimeAmount(self.loop.configuration.limits.sendTimeout))
     }
 
     /// Bytes written to the client's socket channel and not yet taken by the kernel; nil for an
@@ -573,17 +571,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         return try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)
     }
 
-    private func disarmSendDeadline() {
-        guard self.sendDeadlineArmed else { return }
-        self.sendDeadlineArmed = false
-        self.sendDeadline?.disarm()
-    }
 
     /// `send_timeout` passed with the client still not taking bytes: unless the socket took some
     /// meanwhile (a slow reader, not a stalled one), the connection is cut, and with it the
     /// backend connection of the exchange in progress (closed, not pooled).
     private func sendDeadlinePassed() {
-        self.sendDeadlineArmed = false
         guard let context = self.context, context.channel.isActive else { return }
         if self.isWritable, !self.isClosing { return }
         let queued = self.unsentBytes(context)

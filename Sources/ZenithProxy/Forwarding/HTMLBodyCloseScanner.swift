@@ -60,16 +60,18 @@ struct HTMLBodyCloseScanner {
     ]
 
     private var context = Context.text
-    /// The (lowercased) bytes after a `<` in text, while they do not yet say what it opens; nil
-    /// when no `<` is open.
-    private var opener: [UInt8]?
+    /// A `<` in text is open: the bytes after it do not yet say what it opens.
+    private var openerIsOpen = false
+    /// Those bytes, lowercased; emptied, not freed, when the `<` is decided, so that a page's
+    /// many tags cost no allocation each.
+    private var opener: [UInt8] = []
 
     /// Scans the next buffer of the page.
     mutating func scan(_ bytes: UnsafeRawBufferPointer) -> Result {
         var index = 0
         /// Where the open `<` is in this buffer; nil while it is the previous buffer's.
         var openerStart: Int? = nil
-        if self.opener != nil {
+        if self.openerIsOpen {
             switch self.continueOpener(bytes, at: &index) {
             case .bodyClose: return .found(nil)
             case .undecided: return .undecided(nil)
@@ -81,7 +83,7 @@ struct HTMLBodyCloseScanner {
             case .text:
                 guard let lessThan = Self.find(UInt8(ascii: "<"), in: bytes, from: index) else { return .none }
                 openerStart = lessThan
-                self.opener = []
+                self.openerIsOpen = true
                 index = lessThan + 1
                 switch self.continueOpener(bytes, at: &index) {
                 case .bodyClose: return .found(lessThan)
@@ -105,14 +107,14 @@ struct HTMLBodyCloseScanner {
         while index < bytes.count {
             var byte = bytes[index]
             if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { byte |= 0x20 }
-            self.opener!.append(byte)
-            let opening = Self.decide(self.opener!)
+            self.opener.append(byte)
+            let opening = Self.decide(self.opener)
             switch opening {
             case .undecided:
                 index += 1
                 continue
             case .other:
-                self.opener = nil
+                self.closeOpener()
                 return .other
             case .comment:
                 // As if `<!--` were followed by `--`: `<!-->` and `<!--->` are empty comments.
@@ -123,10 +125,15 @@ struct HTMLBodyCloseScanner {
                 break
             }
             index += 1
-            self.opener = nil
+            self.closeOpener()
             return opening
         }
         return .undecided
+    }
+
+    private mutating func closeOpener() {
+        self.openerIsOpen = false
+        self.opener.removeAll(keepingCapacity: true)
     }
 
     private static func decide(_ opener: [UInt8]) -> Opening {

@@ -50,15 +50,15 @@ struct ScriptInjection {
             return
         }
         guard buffer.readableBytes > 0 else { return }
+        // The state lets go of the scanner while it scans, so that its buffer is not copied on write.
+        self.state = .passing
         let result = buffer.withUnsafeReadableBytes { scanner.scan($0) }
         switch result {
         case .found(nil):
-            self.state = .passing
             send(tag)
             if let held { send(held) }
             send(buffer)
         case .found(let offset?):
-            self.state = .passing
             if let held { send(held) }
             var rest = buffer
             if offset > 0 { send(rest.readSlice(length: offset)!) }

@@ -45,8 +45,12 @@ struct RequestTarget {
                 throw .authorityMismatch
             }
             target = afterScheme[pathStart...]
+            // `http://host` and `http://host?q` have the empty path, which is `/` in origin form.
+            if target.utf8.first != UInt8(ascii: "/") {
+                target = Substring("/" + target)
+            }
         }
-        self.originForm = target.isEmpty ? "/" : target
+        self.originForm = target
         let path = self.originForm.requestPathPart
         self.routingPath = Self.needsNormalising(path) ? try Self.normalised(path) : path
     }
@@ -79,23 +83,27 @@ struct RequestTarget {
             if value.isUnreservedURICharacter || value == UInt8(ascii: "/") {
                 decoded.append(value)
             } else {
-                decoded.append(contentsOf: [UInt8(ascii: "%"), high, low])
+                decoded.append(UInt8(ascii: "%"))
+                decoded.append(high)
+                decoded.append(low)
             }
         }
         var segments: [ArraySlice<UInt8>] = []
-        for segment in decoded.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true) {
-            if segment.elementsEqual(".".utf8) { continue }
+        // A final `/`, `.` or `..` leaves the path naming a directory: it keeps its final slash.
+        var endsAsDirectory = false
+        let parts = decoded.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+        for segment in decoded.first == UInt8(ascii: "/") ? parts.dropFirst() : parts[...] {
+            endsAsDirectory = true
+            if segment.isEmpty || segment.elementsEqual(".".utf8) { continue }
             if segment.elementsEqual("..".utf8) {
                 guard segments.popLast() != nil else { throw .aboveRoot }
                 continue
             }
             segments.append(segment)
+            endsAsDirectory = false
         }
         var result = "/" + segments.map { String(decoding: $0, as: UTF8.self) }.joined(separator: "/")
-        // A final slash, or a final `.` or `..` segment, leaves the path naming a directory.
-        if result.count > 1, let last = decoded.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).last,
-            last.isEmpty || last.elementsEqual(".".utf8) || last.elementsEqual("..".utf8)
-        {
+        if endsAsDirectory && !segments.isEmpty {
             result += "/"
         }
         return result[...]

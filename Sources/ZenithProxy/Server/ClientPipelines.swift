@@ -48,16 +48,25 @@ struct ClientPipelines: Sendable {
     /// Plain HTTP/1.1.
     func configureHTTP1(_ channel: Channel, transport: ClientTransport = .http1) throws {
         let loop = self.contexts[ObjectIdentifier(channel.eventLoop)]!.value
-        try channel.pipeline.syncOperations.configureHTTPServerPipeline(
+        try Self.addHTTP1Codec(to: channel.pipeline.syncOperations, limits: self.decoderLimits)
+        try channel.pipeline.syncOperations.addHandler(ClientConnectionHandler(loop: loop, transport: transport))
+    }
+
+    /// NIOHTTP1's server codec as every HTTP/1.1 client connection has it (the fuzz harness of the
+    /// request-head checks decodes through the same): no pipelining helper or upgrade handler
+    /// (`ClientConnectionHandler` does both), no error handler (it answers parse errors itself).
+    static func addHTTP1Codec(
+        to pipeline: ChannelPipeline.SynchronousOperations, limits: NIOHTTPDecoderLimitConfiguration
+    ) throws {
+        try pipeline.configureHTTPServerPipeline(
             position: .last,
             withPipeliningAssistance: false,
             withServerUpgrade: nil,
             withErrorHandling: false,
             withOutboundHeaderValidation: false,
             withEncoderConfiguration: .init(),
-            withDecoderLimitConfiguration: self.decoderLimits
+            withDecoderLimitConfiguration: limits
         )
-        try channel.pipeline.syncOperations.addHandler(ClientConnectionHandler(loop: loop, transport: transport))
     }
 
     /// TLS, then HTTP/2 or HTTP/1.1 as ALPN decides. The handshake must be done within

@@ -33,6 +33,9 @@ final class LazyDeadline {
         self.scheduleCheck(at: deadline)
     }
 
+    /// Armed and not yet expired, disarmed or cancelled.
+    var isArmed: Bool { self.deadline != nil }
+
     /// Do not expire (a pending check finds nothing to do).
     func disarm() {
         self.deadline = nil
