@@ -35,6 +35,16 @@ struct OriginPolicyTests {
         #expect(!ownOnly.allows(request(host: nil, origin: "https://dash.example.org", scheme: "https")))
     }
 
+    @Test("a request with two Origin fields is refused, whichever comes first")
+    func twoOrigins() {
+        for order in [["https://dash.example.org", "https://evil.example"], ["https://evil.example", "https://dash.example.org"]] {
+            var twice = request(host: "dash.example.org", scheme: "https")
+            for origin in order { twice.head.headers.add(name: "Origin", value: origin) }
+            #expect(!ownOnly.allows(twice), "\(order)")
+            #expect(!OriginPolicy.list(["*"], allowMissing: false).allows(twice), "\(order)")
+        }
+    }
+
     @Test("over TLS a plain-http page of the same host is another origin, and the reverse")
     func schemeMatters() {
         #expect(!ownOnly.allows(request(host: "dash.example.org", origin: "http://dash.example.org", scheme: "https")))

@@ -1,3 +1,5 @@
+import NIOHTTP1
+
 /// Which `Origin` header values are accepted on handshakes, polls and upgrades.
 public enum OriginPolicy: Sendable, Equatable {
     /// Any origin, and requests without one (development, conformance suites).
@@ -29,9 +31,11 @@ public enum OriginPolicy: Sendable, Equatable {
         }
     }
 
-    /// Whether `origin`, named by `request`, is allowed.
+    /// Whether `origin`, named by `request`, is allowed. A request with more than one Origin field
+    /// is not: no browser sends that, and which one counts would be a guess.
     public func allows(origin: String, of request: EngineIOHTTPRequest) -> Bool {
         guard case .list(let entries, _, let allowOwnOrigin) = self else { return true }
+        guard Self.originFieldCount(request.head.headers) == 1 else { return false }
         let lowered = origin.lowercased()
         if allowOwnOrigin && Self.isOwnOrigin(lowered, of: request) {
             return true
@@ -64,6 +68,14 @@ public enum OriginPolicy: Sendable, Equatable {
             authority.hasSuffix(defaultPort) ? authority.dropLast(defaultPort.count) : authority
         }
         return withoutDefaultPort(origin[origin.index(colon, offsetBy: 3)...]) == withoutDefaultPort(host[...])
+    }
+
+    private static func originFieldCount(_ headers: HTTPHeaders) -> Int {
+        var count = 0
+        for (name, _) in headers where name.utf8.count == 6 && name.lowercased() == "origin" {
+            count += 1
+        }
+        return count
     }
 
     private static func host(of origin: String) -> Substring? {
