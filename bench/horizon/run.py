@@ -7,13 +7,13 @@ Run by hand (as root, like the integration tests), not in CI:
     python3 bench/horizon/run.py --tabs 1 10 --seconds 30 --interval 2s
     ZENITH_BIN=.build-release/release/zenith python3 bench/horizon/run.py
 
-The backend is the test dashboard (tests/fixtures/dashboard, Django under Apache mod_wsgi) with one
+The backend is the test dashboard (integration/fixtures/dashboard, Django under Apache mod_wsgi) with one
 project holding one server that stays in transition (BUILD) for the whole run, the case in which
 Horizon polls. Every request that reaches the backend is a line in Apache's access log, which is
 what is counted, by kind: Horizon's row updates (`action=row_update`), the watcher's servers polls
 (`api/nova/servers/`) and the realtime auth probes (`api/keystone/user-session/`).
 
-The tabs are simulated in Python, not run in a browser (tests/browser/test_horizon_rows.py shows
+The tabs are simulated in Python, not run in a browser (integration/browser/test_horizon_rows.py shows
 the browser doing the same):
 
 - horizon: each tab is a Horizon-style poller straight against Apache, with one session cookie for
@@ -48,7 +48,7 @@ import requests
 import socketio
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "tests" / "integration"))
+sys.path.insert(0, str(REPO / "integration" / "tests"))
 from auth_helpers import AJAX, auth_section, login  # noqa: E402
 from harness import ApacheDashboard, free_port, start_zenith  # noqa: E402
 from horizon_helpers import SERVERS_API, make_server, row_update_path, set_servers  # noqa: E402

@@ -3,7 +3,7 @@ for the Horizon live-rows tests also the Django fixture under Apache mod_wsgi (`
 browsers with profiles of their own (`browsers`), see horizon_env.py.
 
 Needs Debian's `chromium` and `chromium-driver` (apt-get install -y chromium chromium-driver) and
-`pip install -r tests/browser/requirements.txt`. `ZENITH_BIN` picks the binary (default
+`pip install -r integration/browser/requirements.txt`. `ZENITH_BIN` picks the binary (default
 .build/debug/zenith of this checkout), `CHROMIUM` and `CHROMEDRIVER` the browser and its driver.
 """
 from __future__ import annotations
@@ -132,7 +132,7 @@ def page(browser):
 
 @pytest.fixture(scope="session")
 def apache(request):
-    """The dashboard fixture under Apache mod_wsgi (tests/integration/harness.py), for the Horizon tests."""
+    """The dashboard fixture under Apache mod_wsgi (integration/tests/harness.py), for the Horizon tests."""
     from horizon_env import ApacheDashboard
 
     dashboard = ApacheDashboard()

@@ -1,6 +1,6 @@
 """The Horizon-like instances of the dashboard fixture, as tests set them (issue #6).
 
-The fixture (tests/fixtures/dashboard/testapp/instances.py) reads `<apache run dir>/servers.json`,
+The fixture (integration/fixtures/dashboard/testapp/instances.py) reads `<apache run dir>/servers.json`,
 `{"<project_id>": [server, ...]}`, on every request; these helpers change it the way Nova would
 change servers out of band. Every write replaces the file atomically (a temporary file, then
 os.replace) with mode 0644, so that mod_wsgi's processes, which run as www-data, never read half

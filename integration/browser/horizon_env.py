@@ -1,5 +1,5 @@
 """What the Horizon live-rows browser tests share (issue #6): the Django fixture under Apache
-mod_wsgi with its Horizon-like instances (tests/integration/harness.py and horizon_helpers.py),
+mod_wsgi with its Horizon-like instances (integration/tests/harness.py and horizon_helpers.py),
 zenith in front of it, and headless Chromium logged in to the fixture through zenith.
 
 zenith runs with `[realtime.auth]` against the fixture's user-session endpoint, a `[[watch]]`
@@ -18,7 +18,7 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from auth_helpers import auth_section  # noqa: E402
 from harness import ApacheDashboard, free_port, start_zenith  # noqa: E402
 from horizon_helpers import INSTANCES_PAGE, SERVERS_API  # noqa: E402
