@@ -49,9 +49,11 @@ import socketio
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "integration" / "tests"))
-from auth_helpers import AJAX, auth_section, login  # noqa: E402
-from harness import ApacheDashboard, free_port, start_zenith  # noqa: E402
-from horizon_helpers import SERVERS_API, make_server, row_update_path, set_servers  # noqa: E402
+from harness.auth import AJAX, auth_section, login  # noqa: E402
+from harness.dashboard import ApacheDashboard  # noqa: E402
+from harness.horizon import SERVERS_API, make_server, row_update_path, set_servers  # noqa: E402
+from harness.processes import free_port  # noqa: E402
+from harness.zenith import start_zenith  # noqa: E402
 
 USER = "alice"
 PROJECT = "proj-a"

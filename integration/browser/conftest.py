@@ -14,6 +14,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -22,16 +23,13 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-REPO = Path(__file__).resolve().parents[2]
-ZENITH_BIN = os.environ.get("ZENITH_BIN", str(REPO / ".build" / "debug" / "zenith"))
+# the integration tests' harness (integration/tests/harness/), also for horizon_env and the tests
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from harness.paths import ZENITH_BIN  # noqa: E402
+from harness.processes import free_port  # noqa: E402
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Demo:
@@ -132,7 +130,7 @@ def page(browser):
 
 @pytest.fixture(scope="session")
 def apache(request):
-    """The dashboard fixture under Apache mod_wsgi (integration/tests/harness.py), for the Horizon tests."""
+    """The dashboard fixture under Apache mod_wsgi (integration/tests/harness/dashboard.py), for the Horizon tests."""
     from horizon_env import ApacheDashboard
 
     dashboard = ApacheDashboard()

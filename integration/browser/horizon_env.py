@@ -1,5 +1,5 @@
 """What the Horizon live-rows browser tests share (issue #6): the Django fixture under Apache
-mod_wsgi with its Horizon-like instances (integration/tests/harness.py and horizon_helpers.py),
+mod_wsgi with its Horizon-like instances (integration/tests/harness/: dashboard.py, horizon.py),
 zenith in front of it, and headless Chromium logged in to the fixture through zenith.
 
 zenith runs with `[realtime.auth]` against the fixture's user-session endpoint, a `[[watch]]`
@@ -10,20 +10,17 @@ reaches the dashboard is a line there.
 """
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from auth_helpers import auth_section  # noqa: E402
-from harness import ApacheDashboard, free_port, start_zenith  # noqa: E402
-from horizon_helpers import INSTANCES_PAGE, SERVERS_API  # noqa: E402
-from test_watch import servers_watch  # noqa: E402
-from testapp import identities  # noqa: E402  (harness puts the fixture on sys.path)
+from harness.auth import auth_section  # conftest.py puts integration/tests on sys.path
+from harness.dashboard import ApacheDashboard
+from harness.horizon import INSTANCES_PAGE, SERVERS_API, servers_watch
+from harness.processes import free_port
+from harness.zenith import start_zenith
+from testapp import identities  # harness.paths puts the fixture on sys.path
 
 GLUE = "/socket.io/zenith-horizon.js"
 
@@ -44,7 +41,7 @@ ROUTES_REALTIME_DOWN = f"""\
 
 def zenith_config(apache: ApacheDashboard, port: int, watch: bool = True) -> dict:
     """The dashboard upstream, realtime auth for the browser's origin, and the servers watcher
-    (test_watch.servers_watch: every 500 ms per project)."""
+    (harness.horizon.servers_watch: every 500 ms per project)."""
     config = {
         "routes": "routes",
         "listen": {"http": [f"127.0.0.1:{port}"]},

@@ -14,7 +14,8 @@ import urllib.request
 
 import pytest
 
-from conftest import ZENITH_BIN, free_port
+from harness.paths import ZENITH_BIN
+from harness.processes import free_port
 
 SCENARIO = r"""
 const [transports, done] = [arguments[0], arguments[arguments.length - 1]];

@@ -20,7 +20,7 @@ import requests
 
 from horizon_env import (GLUE, INSTANCES_PAGE, footer, free_port, glue_stats, log_in, open_instances, row_updates,
                          rows, start_zenith, wait_until)
-from horizon_helpers import add_server, make_server, remove_server, set_server, set_servers
+from harness.horizon import add_server, make_server, remove_server, set_server, set_servers
 
 FAKE_SOCKET = """
 (() => {

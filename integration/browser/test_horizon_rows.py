@@ -18,7 +18,7 @@ import pytest
 
 from horizon_env import (ROUTES, ROUTES_REALTIME_DOWN, footer, glue_stats, log_in, open_instances, row_updates,
                          rows, servers_polls, start_horizon_zenith, wait_live, wait_until)
-from horizon_helpers import add_server, make_server, remove_server, set_server, set_servers
+from harness.horizon import add_server, make_server, remove_server, set_server, set_servers
 
 NOTICE = "return (document.getElementById('zenith-new-items') || {}).textContent || null"
 

@@ -1,4 +1,6 @@
-"""Session fixtures: Apache+mod_wsgi+Django dashboard, WebSocket echo backend, static files, zenith."""
+"""Fixtures shared by the integration tests: the Apache+mod_wsgi+Django dashboard, the WebSocket
+echo backend and static files (per session); zenith (`zenith`, shared, and `zenith_factory`);
+realtime (`rt`, `zenith_survives`); the conformance server."""
 from __future__ import annotations
 
 import os
@@ -10,8 +12,13 @@ from pathlib import Path
 
 import pytest
 
-import harness
-from harness import ApacheDashboard, WebSocketEcho, base_config, free_port, start_zenith, wait_for_port
+from harness.dashboard import ApacheDashboard
+from harness.paths import ZENITH_BIN
+from harness.payloads import pattern
+from harness.processes import free_port, wait_for_port
+from harness.realtime import STARTED, start_realtime
+from harness.ws_echo import WebSocketEcho
+from harness.zenith import base_config, start_zenith
 
 
 def pytest_configure(config):
@@ -65,7 +72,7 @@ def static_root():
     (static / "data.json").write_text('{"static": true}\n')
     (static / "icon.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>\n')
     (static / "logo.png").write_bytes(PNG_1x1)
-    (static / "big.bin").write_bytes(b"".join(harness.pattern.generate(100 * 1024)))
+    (static / "big.bin").write_bytes(b"".join(pattern.generate(100 * 1024)))
     (static / "with space.txt").write_text("space in name\n")
     (static / "sub" / "inner.txt").write_text("inner file\n")
     (root / "secret.txt").write_text(SECRET_TEXT + "\n")
@@ -149,10 +156,31 @@ def zenith_factory():
 
 
 @pytest.fixture
+def zenith_survives(zenith_factory):  # after zenith_factory: checked before it stops zenith
+    """Fails a test during which a realtime zenith it started (start_realtime, start_auth) exited
+    on its own. Realtime modules use it for every test:
+    `pytestmark = pytest.mark.usefixtures("zenith_survives")`."""
+    first = len(STARTED)
+    yield
+    for rt in STARTED[first:]:
+        if not rt.stopped_on_purpose and not rt.z.alive():
+            pytest.fail(f"zenith exited with {rt.z.proc.returncode} during the test\n"
+                        f"--- stderr\n{rt.z.stderr_text()[-4000:]}")
+    del STARTED[first:]
+
+
+@pytest.fixture
+def rt(zenith_factory):
+    """A zenith with the realtime engine on /socket.io/ and the default realtime config (a module
+    that needs another config, e.g. with `[realtime.auth]`, defines its own `rt`)."""
+    return start_realtime(zenith_factory)
+
+
+@pytest.fixture
 def conformance():
     """`zenith conformance` on a free port (the official suites' reference-server behaviour); its port."""
     port = free_port()
-    proc = subprocess.Popen([harness.ZENITH_BIN, "conformance", "--port", str(port)],
+    proc = subprocess.Popen([ZENITH_BIN, "conformance", "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         wait_for_port(port, 20, proc, "zenith conformance")

@@ -4,9 +4,9 @@ import re
 
 import requests
 
-import harness
-from auth_helpers import AJAX, USER_SESSION_PATH, UserSessionLog, login, password_of, project_of, user_id
-from harness import http_request
+from harness.auth import AJAX, USER_SESSION_PATH, UserSessionLog, login, password_of, project_of, user_id
+from harness.dashboard import TEST_PASSWORD, TEST_USER, marker
+from harness.raw_http import http_request
 
 FIELDS = {"id", "username", "project_id", "project_name", "roles", "domain_id", "user_domain_id",
           "is_superuser", "services_region", "token"}
@@ -34,8 +34,8 @@ def test_user_session_not_logged_in_is_401(apache):
 
 
 def test_user_session_identity(apache):
-    for user in ("alice", "bob", harness.TEST_USER):
-        me = login(apache.url, user, harness.TEST_PASSWORD if user == harness.TEST_USER else None)
+    for user in ("alice", "bob", TEST_USER):
+        me = login(apache.url, user, TEST_PASSWORD if user == TEST_USER else None)
         r = me.user_session()
         assert r.status_code == 200 and r.headers["Content-Type"] == "application/json"
         j = r.json()
@@ -106,7 +106,7 @@ def test_user_session_requests_are_recorded(apache):
     """user-session.log: one line per request with the cookie and header NAMES, never values."""
     log = UserSessionLog(apache)
     me = login(apache.url, "alice")
-    mark = harness.marker()
+    mark = marker()
     r = requests.get(apache.url + USER_SESSION_PATH, timeout=5, headers={
         **AJAX, "Cookie": f"{me.cookie}; csrftoken={me.csrftoken}; other={mark}", "X-Mark": mark})
     assert r.status_code == 200

@@ -4,7 +4,7 @@ Users log in to the Django fixture through zenith (`/ proxy dashboard`), then co
 to zenith's `/socket.io/` with `Cookie: sessionid=...` and an Origin. Zenith asks the fixture's
 Horizon-like `GET /dashboard/api/keystone/user-session/` who they are and puts the sockets in
 `user:{id}` and `project:{project_id}`. The fixture records every user-session request it answers
-(auth_helpers.UserSessionLog: cookie names, X-Requested-With, the session's login id), which is
+(harness.auth.UserSessionLog: cookie names, X-Requested-With, the session's login id), which is
 how these tests count and inspect zenith's probes. Every test starts its own zenith.
 """
 from __future__ import annotations
@@ -22,20 +22,15 @@ import requests
 import socketio
 import websocket
 
-from auth_helpers import (ALLOWED_ORIGIN, USER_SESSION_PATH, UserSessionLog, close,
-                          login, project_of, refusal, sio_connect, sio_headers, start_auth, user_id)
-from harness import free_port
-from realtime_helpers import SEP, decode_payload, fence, raw_ws, ws_recv_text
-from realtime_helpers import zenith_survives  # noqa: F401 (fixture)
+from harness.auth import (ALLOWED_ORIGIN, USER_SESSION_PATH, UserSessionLog, login, project_of, refusal,
+                          sio_connect, sio_headers, start_auth, user_id)
+from harness.processes import free_port
+from harness.realtime import SEP, close, decode_payload, fence, raw_ws, ws_recv_text
+
+pytestmark = pytest.mark.usefixtures("zenith_survives")
 
 UNAUTHORIZED = {"message": "unauthorized"}
 UNAVAILABLE = {"message": "authentication unavailable"}
-
-
-@pytest.fixture(autouse=True)
-def _zenith_survives(zenith_survives):
-    """every zenith a test starts must still be running at its end"""
-    yield
 
 
 @pytest.fixture

@@ -3,8 +3,9 @@ import re
 
 import requests
 
-import harness
-from harness import Conn, build_request, http_request, marker
+from harness.dashboard import TEST_PASSWORD, TEST_USER, marker
+from harness.payloads import pattern, sha256
+from harness.raw_http import Conn, build_request, http_request
 
 
 def test_echo_reports_request(apache):
@@ -31,7 +32,7 @@ def test_login_flow_direct(apache):
     assert page.status_code == 200 and "csrftoken" in s.cookies
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     r = s.post(apache.url + "/dashboard/auth/login/", allow_redirects=False,
-               data={"username": harness.TEST_USER, "password": harness.TEST_PASSWORD,
+               data={"username": TEST_USER, "password": TEST_PASSWORD,
                      "csrfmiddlewaretoken": token, "next": "/dashboard/"})
     assert r.status_code == 302 and r.headers["Location"] == "/dashboard/"
     assert s.get(apache.url + "/dashboard/whoami").json() == {"authenticated": True, "username": "demo"}
@@ -40,13 +41,13 @@ def test_login_flow_direct(apache):
 def test_streaming_upload_and_download_direct(apache):
     data = bytes(range(256)) * 4096
     r = requests.post(apache.url + "/dashboard/upload", data=data)
-    assert r.json()["size"] == len(data) and r.json()["sha256"] == harness.sha256(data)
+    assert r.json()["size"] == len(data) and r.json()["sha256"] == sha256(data)
     r = requests.get(apache.url + "/dashboard/download?bytes=3000001")
     assert r.headers["Content-Length"] == "3000001"
-    assert harness.sha256(r.content) == harness.pattern.digest(3000001)
+    assert sha256(r.content) == pattern.digest(3000001)
     resp = http_request(apache.port, "GET", "/dashboard/download?bytes=100000&chunked=1")
     assert resp.chunked and resp.header("Content-Length") is None
-    assert harness.sha256(resp.body) == harness.pattern.digest(100000)
+    assert sha256(resp.body) == pattern.digest(100000)
 
 
 def test_cookies_and_hop_headers_direct(apache):

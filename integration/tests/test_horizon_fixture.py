@@ -1,6 +1,6 @@
 """The dashboard fixture's Horizon-like instances, straight to Apache (no zenith): the servers REST
 call, the instances table markup and its row updates, which the live-rows glue and Zenith's
-shared polling rely on (issue #6). Servers are set with horizon_helpers (servers.json)."""
+shared polling rely on (issue #6). Servers are set with harness.horizon (servers.json)."""
 from __future__ import annotations
 
 import html
@@ -9,8 +9,8 @@ import re
 import pytest
 import requests
 
-from auth_helpers import AJAX, login
-from horizon_helpers import (INSTANCES_PAGE, SERVERS_API, add_server, make_server, read_servers,
+from harness.auth import AJAX, login
+from harness.horizon import (INSTANCES_PAGE, SERVERS_API, add_server, make_server, read_servers,
                              remove_server, row_update_path, servers_path, set_server, set_servers)
 
 ROW_RE = re.compile(r'<tr class="ajax-update[^"]*"[^>]*>.*?</tr>', re.S)

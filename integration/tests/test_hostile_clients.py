@@ -15,8 +15,11 @@ import time
 import pytest
 import requests
 
-from auth_helpers import close, login, sio_connect, start_auth
-from harness import PeakRss, free_port, make_certificate, wait_for_port
+from harness.auth import login, sio_connect, start_auth
+from harness.certificates import make_certificate
+from harness.memory import PeakRss
+from harness.processes import free_port, wait_for_port
+from harness.realtime import close
 
 SEND_TIMEOUT = 3.0
 BODY_TIMEOUT = 2.0
@@ -141,7 +144,7 @@ def test_slow_reader_is_not_cut_off(guarded):
 
 
 def test_http2_streams_without_window_do_not_hold_the_backend_pool(guarded):
-    from h2_client import H2Connection
+    from harness.h2_client import H2Connection
     import h2.settings
 
     rt = guarded
@@ -324,7 +327,7 @@ def test_tls_handshakes_that_never_finish_are_cut_at_header_timeout(guarded):
 def test_http2_streams_whose_headers_never_end_are_cut(guarded):
     """A HEADERS frame without END_HEADERS, then nothing: the connection waits for CONTINUATION
     only until header_timeout."""
-    from h2_client import H2Connection
+    from harness.h2_client import H2Connection
 
     rt = guarded
     with H2Connection(rt.https_port) as h2c:
@@ -345,7 +348,7 @@ def hpack_literal(name: str, value: str) -> bytes:
 
 @pytest.mark.parametrize("flood", ["continuation", "settings", "rapid-reset", "ping"])
 def test_http2_floods_end_the_connection_with_bounded_memory(guarded, flood):
-    from h2_client import H2Connection
+    from harness.h2_client import H2Connection
 
     rt = guarded
     with PeakRss(rt.z) as peak:
@@ -398,7 +401,7 @@ def closed_by_peer(sock, within: float) -> bool:
 
 
 def test_polling_session_that_never_polls_is_dropped(apache, zenith_factory):
-    from realtime_helpers import start_realtime
+    from harness.realtime import start_realtime
 
     rt = start_realtime(zenith_factory, realtime={"ping_interval": "1s", "ping_timeout": "1s"})
     handshake = requests.get(rt.eio_url(), timeout=5)

@@ -5,7 +5,9 @@ import signal
 import requests
 import socketio
 
-from harness import base_config, free_port, metric, scrape, wait_for_port
+from harness.metrics import metric, scrape
+from harness.processes import free_port, wait_for_port
+from harness.zenith import base_config
 
 ROUTES = "*  /socket.io/  realtime\n*  /  proxy  dashboard\n"
 

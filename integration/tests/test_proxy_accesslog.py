@@ -1,7 +1,7 @@
 """Access log on zenith's stderr: method, path, status per request; no credentials in it."""
 import uuid
 
-from harness import http_request
+from harness.raw_http import http_request
 
 SECRETS = {
     "token": "tok-" + uuid.uuid4().hex,
@@ -74,7 +74,8 @@ def test_secret_query_masked_on_error_paths(apache, zenith):
 
 def test_engineio_session_id_is_masked(apache, zenith_factory):
     """A sid is a bearer credential: whoever reads it off the log could poll the session's events."""
-    from auth_helpers import close, login, sio_connect, start_auth
+    from harness.auth import login, sio_connect, start_auth
+    from harness.realtime import close
 
     rt = start_auth(zenith_factory, apache)
     sio, _ = sio_connect(rt, login(rt.url, "alice").cookie, transports=["polling"])

@@ -5,8 +5,10 @@ import time
 
 import pytest
 
-import harness
-from harness import Conn, PeakRss, base_config, build_request
+from harness.memory import PeakRss
+from harness.payloads import pattern
+from harness.raw_http import Conn, build_request
+from harness.zenith import base_config
 
 MiB = 1024 * 1024
 RSS_LIMIT_KIB = 100 * 1024  # zenith must stay under 100 MiB resident while moving the bytes
@@ -24,7 +26,7 @@ def upload(z, total: int, path: str = "/dashboard/upload", piece: int = MiB):
     with PeakRss(z) as peak, Conn(z.port, timeout=300) as c:
         c.send(build_request("POST", path, [("Content-Length", str(total)),
                                              ("Content-Type", "application/octet-stream")]))
-        for data in harness.pattern.generate(total, piece):
+        for data in pattern.generate(total, piece):
             h.update(data)
             c.send(data)
         r = c.read_response()
@@ -46,7 +48,7 @@ def download(z, total: int, chunked: bool):
         assert r.chunked and r.header("Content-Length") is None
     else:
         assert r.header("Content-Length") == str(total)
-    assert h.hexdigest() == harness.pattern.digest(total)
+    assert h.hexdigest() == pattern.digest(total)
     print(f"download {total} bytes chunked={chunked}: zenith peak RSS {peak.peak_kib} KiB")
     return peak.peak_kib
 
@@ -93,7 +95,7 @@ def test_download_backpressure_slow_client(big_zenith):
             piece = c.read_exact(min(remaining, 4 * MiB))
             h.update(piece)
             remaining -= len(piece)
-    assert h.hexdigest() == harness.pattern.digest(total)
+    assert h.hexdigest() == pattern.digest(total)
 
 
 def test_upload_backpressure_slow_backend(big_zenith):
@@ -127,7 +129,7 @@ def test_upload_2gib_direct_to_apache(apache):
     h = hashlib.sha256()
     with Conn(apache.port, timeout=300) as c:
         c.send(build_request("POST", "/dashboard/upload", [("Content-Length", str(total))]))
-        for data in harness.pattern.generate(total, 4 * MiB):
+        for data in pattern.generate(total, 4 * MiB):
             h.update(data)
             c.send(data)
         r = c.read_response()
@@ -151,7 +153,7 @@ def test_upstream_connection_paused_for_a_slow_client_reads_its_next_response(bi
                 h.update(piece)
                 remaining -= len(piece)
                 time.sleep(0.002)
-        assert h.hexdigest() == harness.pattern.digest(total)
+        assert h.hexdigest() == pattern.digest(total)
         # The most recently released upstream connection is leased first: this request gets it.
         with Conn(z.port, timeout=5) as c:
             c.send(build_request("GET", "/dashboard/echo?after=download"))

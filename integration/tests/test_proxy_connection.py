@@ -2,12 +2,14 @@
 import socket
 import time
 
-import harness
-from harness import Conn, base_config, build_request, marker, sha256
+from harness.dashboard import marker
+from harness.payloads import pattern, sha256
+from harness.raw_http import Conn, build_request
+from harness.zenith import base_config
 
 
 def test_expect_100_continue(zenith):
-    data = b"".join(harness.pattern.generate(500_000))
+    data = b"".join(pattern.generate(500_000))
     with Conn(zenith.port) as c:
         c.send(build_request("POST", "/dashboard/upload",
                              [("Expect", "100-continue"), ("Content-Length", str(len(data)))]))
@@ -153,7 +155,7 @@ def test_client_abort_mid_download_leaves_zenith_healthy(zenith):
     with Conn(zenith.port) as c:
         c.send(build_request("GET", "/dashboard/download?bytes=1000"))
         r = c.read_response()
-        assert r.status == 200 and sha256(r.body) == harness.pattern.digest(1000)
+        assert r.status == 200 and sha256(r.body) == pattern.digest(1000)
 
 
 def test_closed_connections_leave_no_memory_behind(zenith_factory, apache):

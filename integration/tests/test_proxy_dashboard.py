@@ -6,8 +6,10 @@ import time
 import pytest
 import requests
 
-import harness
-from harness import Conn, both, build_request, chunked, http_request, raw_both, sha256
+from harness.compare import both, raw_both
+from harness.dashboard import TEST_PASSWORD, TEST_USER
+from harness.payloads import pattern, sha256
+from harness.raw_http import Conn, build_request, chunked
 
 # Headers a proxy adds or rewrites on the way in; every other request header must arrive unchanged.
 PROXY_HEADERS = {"X-Forwarded-For", "X-Forwarded-Proto", "X-Forwarded-Host", "X-Forwarded-Port",
@@ -33,7 +35,7 @@ def test_echo_get_matches_direct(apache, zenith):
 
 
 def test_echo_post_body_matches_direct(apache, zenith):
-    body = b"".join(harness.pattern.generate(300_000))
+    body = b"".join(pattern.generate(300_000))
     d, z = both(apache, zenith, "POST", "/dashboard/echo", data=body,
                 headers={"Content-Type": "application/x-custom"})
     assert d.status_code == z.status_code == 200
@@ -53,7 +55,7 @@ def test_other_methods_relayed(apache, zenith, method):
 
 
 def test_chunked_request_body_forwarded(apache, zenith):
-    data = b"".join(harness.pattern.generate(150_000))
+    data = b"".join(pattern.generate(150_000))
     body = chunked(data, 7000)
     hdrs = [("Transfer-Encoding", "chunked"), ("Content-Type", "application/octet-stream")]
     d, z = raw_both(apache, zenith, "POST", "/dashboard/upload", hdrs, body)
@@ -81,7 +83,7 @@ def _login_flow(base: str, password: str):
     seen.append(("login-page", page.status_code, "csrftoken" in s.cookies))
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     r = s.post(base + "/dashboard/auth/login/?next=/dashboard/", allow_redirects=False,
-               data={"username": harness.TEST_USER, "password": password, "csrfmiddlewaretoken": token,
+               data={"username": TEST_USER, "password": password, "csrfmiddlewaretoken": token,
                      "next": "/dashboard/"})
     seen.append(("login-post", r.status_code, r.headers.get("Location"), "sessionid" in r.cookies,
                  "Invalid credentials" in r.text))
@@ -92,8 +94,8 @@ def _login_flow(base: str, password: str):
 
 
 def test_login_session_cookie_flow(apache, zenith):
-    direct, _ = _login_flow(apache.url, harness.TEST_PASSWORD)
-    via, s = _login_flow(zenith.url, harness.TEST_PASSWORD)
+    direct, _ = _login_flow(apache.url, TEST_PASSWORD)
+    via, s = _login_flow(zenith.url, TEST_PASSWORD)
     assert via == direct
     assert via[2][:4] == ("login-post", 302, "/dashboard/", True)
     assert via[3] == ("whoami", {"authenticated": True, "username": "demo"})
@@ -206,7 +208,7 @@ def test_download_with_content_length(apache, zenith):
     d, z = raw_both(apache, zenith, "GET", f"/dashboard/download?bytes={n}")
     assert d.status == z.status == 200
     assert z.header("Content-Length") == str(n)
-    assert len(z.body) == n and sha256(z.body) == sha256(d.body) == harness.pattern.digest(n)
+    assert len(z.body) == n and sha256(z.body) == sha256(d.body) == pattern.digest(n)
 
 
 def test_download_chunked(apache, zenith):
@@ -216,7 +218,7 @@ def test_download_chunked(apache, zenith):
     assert d.chunked and d.header("Content-Length") is None
     assert z.chunked, f"unknown-length body to an HTTP/1.1 client must be chunked: {z.headers}"
     assert z.header("Content-Length") is None
-    assert sha256(z.body) == harness.pattern.digest(n)
+    assert sha256(z.body) == pattern.digest(n)
 
 
 def test_download_chunked_to_http10_client(zenith):
@@ -228,11 +230,11 @@ def test_download_chunked_to_http10_client(zenith):
         assert head.startswith(b"HTTP/1.") and b" 200 " in head.split(b"\r\n")[0]
         assert b"chunked" not in head.lower()
         body = c.read_to_close()
-    assert sha256(body) == harness.pattern.digest(n)
+    assert sha256(body) == pattern.digest(n)
 
 
 def test_small_upload(apache, zenith):
-    data = b"".join(harness.pattern.generate(1_048_577))
+    data = b"".join(pattern.generate(1_048_577))
     d, z = both(apache, zenith, "POST", "/dashboard/upload", data=data)
     assert d.status_code == z.status_code == 200
     assert z.json()["size"] == len(data) and z.json()["sha256"] == d.json()["sha256"] == sha256(data)

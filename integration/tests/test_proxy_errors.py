@@ -2,7 +2,9 @@
 import json
 import time
 
-from harness import base_config, free_port, http_request
+from harness.processes import free_port
+from harness.raw_http import http_request
+from harness.zenith import base_config
 
 
 def _down_config(apache):

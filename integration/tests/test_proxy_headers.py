@@ -3,7 +3,9 @@ import re
 
 import pytest
 
-from harness import Conn, base_config, build_request, chunked, http_request, marker
+from harness.dashboard import marker
+from harness.raw_http import Conn, build_request, chunked, http_request
+from harness.zenith import base_config
 
 
 def parse_forwarded(value: str) -> list[dict]:
@@ -231,7 +233,7 @@ def test_http10_request_without_host_reaches_the_backend_with_one(apache, zenith
     """HTTP/1.0 lets a client leave Host out; what Zenith sends is HTTP/1.1, which must carry one."""
     import json
 
-    from harness import raw_exchange
+    from harness.raw_http import raw_exchange
 
     resp, _, head = raw_exchange(zenith.port, b"GET /dashboard/echo HTTP/1.0\r\n\r\n")
     assert resp is not None and resp.status == 200, head

@@ -8,8 +8,8 @@ import time
 
 import pytest
 
-from h2_client import H2Connection
-from harness import marker
+from harness.dashboard import marker
+from harness.h2_client import H2Connection
 from test_tls import start_tls_zenith
 
 

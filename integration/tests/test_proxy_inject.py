@@ -5,8 +5,11 @@ import subprocess
 
 import pytest
 
-from harness import (Conn, base_config, build_request, free_port, http_request, make_certificate, metric,
-                     scrape, start_zenith, wait_for_port)
+from harness.certificates import make_certificate
+from harness.metrics import metric, scrape
+from harness.processes import free_port, wait_for_port
+from harness.raw_http import Conn, build_request, http_request
+from harness.zenith import base_config, start_zenith
 
 SCRIPT = "/socket.io/zenith-horizon.js"
 TAG = f'<script src="{SCRIPT}"></script>'.encode()

@@ -9,8 +9,10 @@ import time
 
 import pytest
 
-from harness import Conn, http_request, marker, start_with_test_backend
-from recording_backend import RecordingBackend
+from harness.dashboard import marker
+from harness.raw_http import Conn, http_request
+from harness.recording_backend import RecordingBackend
+from harness.zenith import start_with_test_backend
 
 
 @pytest.fixture

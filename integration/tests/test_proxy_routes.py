@@ -1,7 +1,8 @@
 """redirect / respond / realtime actions and rule selection (exact host over *, then longest prefix)."""
 import json
 
-from harness import base_config, http_request
+from harness.raw_http import http_request
+from harness.zenith import base_config
 
 
 def test_redirect_route(zenith):
@@ -71,7 +72,7 @@ def test_realtime_route_served_by_the_engine_not_the_backend(apache, zenith_fact
 def test_no_spelling_of_a_path_escapes_its_rule(apache, zenith):
     """`/forbidden/` is a `respond 403` rule in front of the dashboard: encoded letters, repeated
     slashes and dot segments reach the same rule (they were proxied before)."""
-    from harness import marker
+    from harness.dashboard import marker
 
     for spelling in ["/%66orbidden/x", "//forbidden/x", "/./forbidden/x", "/dashboard/../forbidden/x",
                      "/forbidden%2Fx", "/%2e/forbidden/x", "///forbidden///x"]:
@@ -82,7 +83,7 @@ def test_no_spelling_of_a_path_escapes_its_rule(apache, zenith):
 
 
 def test_malformed_targets_are_refused(apache, zenith):
-    from harness import marker
+    from harness.dashboard import marker
 
     for target in ["/dashboard/%zz", "/dashboard/%00", "/dashboard/../../etc/passwd", "/.."]:
         m = marker()
@@ -94,7 +95,8 @@ def test_malformed_targets_are_refused(apache, zenith):
 def test_absolute_form_target_cannot_bypass_host_rules(apache, zenith_factory):
     """An absolute-form target must name the Host it came with (a backend routes on the target,
     Zenith's rules on Host); one that does is forwarded in origin form."""
-    from harness import marker, raw_exchange
+    from harness.dashboard import marker
+    from harness.raw_http import raw_exchange
 
     z = zenith_factory(base_config(apache), ROUTES)
     m = marker()

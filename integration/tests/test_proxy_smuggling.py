@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from harness import raw_exchange
+from harness.raw_http import raw_exchange
 
 H = "Host: dash.example\r\n"
 
@@ -178,7 +178,7 @@ def test_garbage_bytes_rejected(apache, zenith, garbage):
 
 
 def test_zenith_still_serves_after_bad_input(zenith):
-    from harness import http_request
+    from harness.raw_http import http_request
 
     assert http_request(zenith.port, "GET", "/dashboard/whoami").status == 200
 
@@ -221,7 +221,7 @@ def test_unfinished_smuggled_request_cannot_swallow_the_next_users_request(apach
               f"Content-Length: {len(inner)}\r\n\r\n{inner}").encode()
     resp, closed, _ = raw_exchange(zenith.port, attack)
     assert resp is not None and resp.status == 400 and closed
-    from harness import http_request
+    from harness.raw_http import http_request
     victim = http_request(zenith.port, "GET", f"/dashboard/echo?victim={m}",
                           headers=[("Cookie", "sessionid=victim-secret")])
     assert victim.status == 200
@@ -233,7 +233,7 @@ def test_unfinished_smuggled_request_cannot_swallow_the_next_users_request(apach
 def test_http2_connection_header_never_reaches_the_backend(apache, zenith_factory, tmp_path):
     """HTTP/2 forbids connection-specific fields (RFC 9113 §8.2.2): the stream is refused, and
     nothing is forwarded as HTTP/1.1."""
-    from h2_client import H2Connection
+    from harness.h2_client import H2Connection
     from test_tls import start_tls_zenith
 
     z = start_tls_zenith(apache, zenith_factory, tmp_path)
@@ -253,8 +253,8 @@ def test_http2_connection_header_never_reaches_the_backend(apache, zenith_factor
 def test_request_trailers_are_not_passed_on(apache, zenith_factory):
     """A backend that merges trailer fields into the head (RFC 9110 §6.5.1 lets a recipient drop
     them) would take framing, routing or a forged client address from them: Zenith drops them."""
-    from harness import start_with_test_backend
-    from recording_backend import RecordingBackend
+    from harness.recording_backend import RecordingBackend
+    from harness.zenith import start_with_test_backend
 
     backend = RecordingBackend()
     try:

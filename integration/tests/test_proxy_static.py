@@ -4,9 +4,9 @@ import os
 
 import pytest
 
-import harness
 from conftest import PNG_1x1, SECRET_TEXT
-from harness import Conn, build_request, http_request
+from harness.payloads import pattern, sha256
+from harness.raw_http import Conn, build_request, http_request
 
 
 @pytest.mark.parametrize("name,ctype", [
@@ -154,7 +154,7 @@ def test_missing_file_404(zenith):
 
 
 def test_static_large_file_streams(zenith, static_root):
-    data = b"".join(harness.pattern.generate(20_000_000))
+    data = b"".join(pattern.generate(20_000_000))
     (static_root / "static" / "large.bin").write_bytes(data)
     r = http_request(zenith.port, "GET", "/static/large.bin", timeout=30)
-    assert r.status == 200 and harness.sha256(r.body) == harness.sha256(data)
+    assert r.status == 200 and sha256(r.body) == sha256(data)

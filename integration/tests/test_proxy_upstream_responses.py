@@ -11,7 +11,8 @@ import threading
 
 import pytest
 
-from harness import Conn, build_request, http_request, start_with_test_backend
+from harness.raw_http import Conn, build_request, http_request
+from harness.zenith import start_with_test_backend
 
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 

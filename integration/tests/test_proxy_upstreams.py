@@ -3,7 +3,9 @@ import time
 
 import websocket
 
-from harness import base_config, free_port, http_request
+from harness.processes import free_port
+from harness.raw_http import http_request
+from harness.zenith import base_config
 
 
 def test_refusing_server_is_skipped_and_requests_still_succeed(apache, zenith_factory):

@@ -6,7 +6,7 @@ import uuid
 
 import websocket
 
-from harness import Conn, build_request, http_request
+from harness.raw_http import Conn, build_request, http_request
 
 
 def connect(zenith, path="/ws/echo", **kw):

@@ -10,19 +10,9 @@ import uuid
 import pytest
 import socketio
 
-from realtime_helpers import zenith_survives  # noqa: F401 (fixture)
-from realtime_helpers import EventLog, connected, fence, make_client, start_realtime
+from harness.realtime import EventLog, connected, fence, make_client, start_realtime
 
-
-@pytest.fixture(autouse=True)
-def _zenith_survives(zenith_survives):
-    """every zenith a test starts must still be running at its end (unless stopped on purpose)"""
-    yield
-
-
-@pytest.fixture
-def rt(zenith_factory):
-    return start_realtime(zenith_factory)
+pytestmark = pytest.mark.usefixtures("zenith_survives")
 
 
 def _round_trip(rt, sio, log, room=None):

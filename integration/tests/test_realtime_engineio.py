@@ -3,7 +3,6 @@ raw `requests` (long-polling) and `websocket-client` (WebSocket)."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -11,20 +10,10 @@ import pytest
 import requests
 import websocket
 
-from realtime_helpers import zenith_survives  # noqa: F401 (fixture)
-from realtime_helpers import (SEP, RawPolling, decode_payload, raw_ws, session_unknown, start_realtime,
+from harness.realtime import (RawPolling, decode_payload, raw_ws, session_unknown, start_realtime,
                               ws_closed, ws_open_socketio, ws_recv_text)
 
-
-@pytest.fixture(autouse=True)
-def _zenith_survives(zenith_survives):
-    """every zenith a test starts must still be running at its end (unless stopped on purpose)"""
-    yield
-
-
-@pytest.fixture
-def rt(zenith_factory):
-    return start_realtime(zenith_factory)
+pytestmark = pytest.mark.usefixtures("zenith_survives")
 
 
 def _json_error(r):
@@ -487,7 +476,7 @@ def test_heartbeat_drops_silent_websocket_client(fast_heartbeat):
 
 
 def test_python_socketio_client_survives_fast_heartbeat(fast_heartbeat):
-    from realtime_helpers import connected
+    from harness.realtime import connected
 
     with connected(fast_heartbeat, transports=["polling"]) as (sio, log):
         time.sleep(1.5)

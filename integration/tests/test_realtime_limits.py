@@ -2,7 +2,7 @@
 import requests
 import websocket
 
-from realtime_helpers import start_realtime
+from harness.realtime import start_realtime
 
 
 def test_sessions_beyond_the_per_ip_limit_are_refused_until_one_closes(zenith_factory):

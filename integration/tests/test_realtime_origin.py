@@ -1,7 +1,7 @@
 """Origin rules for browsers that leave Origin out of same-origin requests."""
 import requests
 
-from realtime_helpers import start_realtime
+from harness.realtime import start_realtime
 
 HANDSHAKE = "/socket.io/?EIO=4&transport=polling"
 

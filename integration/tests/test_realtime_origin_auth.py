@@ -11,18 +11,13 @@ import requests
 import socketio
 import websocket
 
-from auth_helpers import close, login, sio_connect, sio_headers, start_auth, user_id
-from harness import ZENITH_BIN
-from realtime_helpers import raw_ws, start_realtime
-from realtime_helpers import zenith_survives  # noqa: F401 (fixture)
+from harness.auth import login, sio_connect, sio_headers, start_auth, user_id
+from harness.paths import ZENITH_BIN
+from harness.realtime import close, raw_ws, start_realtime
+
+pytestmark = pytest.mark.usefixtures("zenith_survives")
 
 EVIL = "https://evil.example"
-
-
-@pytest.fixture(autouse=True)
-def _zenith_survives(zenith_survives):
-    """every zenith a test starts must still be running at its end"""
-    yield
 
 
 def own_origin(rt) -> str:
@@ -109,7 +104,8 @@ def test_own_origin_has_the_scheme_of_the_listener(zenith_factory, apache, tmp_p
     over plain HTTP (a MITM's, say) cannot open a socket on the TLS listener, nor the reverse."""
     import urllib3
 
-    from harness import free_port, make_certificate, wait_for_port
+    from harness.certificates import make_certificate
+    from harness.processes import free_port, wait_for_port
 
     urllib3.disable_warnings()
     cert, key = make_certificate(tmp_path)

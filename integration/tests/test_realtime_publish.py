@@ -6,19 +6,9 @@ import json
 import pytest
 import requests
 
-from realtime_helpers import zenith_survives  # noqa: F401 (fixture)
-from realtime_helpers import RawPolling, connected, fence, start_realtime
+from harness.realtime import RawPolling, connected, fence
 
-
-@pytest.fixture(autouse=True)
-def _zenith_survives(zenith_survives):
-    """every zenith a test starts must still be running at its end (unless stopped on purpose)"""
-    yield
-
-
-@pytest.fixture
-def rt(zenith_factory):
-    return start_realtime(zenith_factory)
+pytestmark = pytest.mark.usefixtures("zenith_survives")
 
 
 def _error(r):

@@ -1,5 +1,4 @@
 """Acknowledgements asked for by the server (conformance mode's `ack-me`), answered or timed out."""
-import json
 import time
 
 import pytest

@@ -10,9 +10,10 @@ import time
 import pytest
 import websocket
 
-from harness import PeakRss
-from realtime_helpers import zenith_survives  # noqa: F401 (fixture)
-from realtime_helpers import RawPolling, connected, start_realtime, ws_closed, ws_open_socketio, ws_recv_text
+from harness.memory import PeakRss
+from harness.realtime import RawPolling, connected, start_realtime, ws_open_socketio, ws_recv_text
+
+pytestmark = pytest.mark.usefixtures("zenith_survives")
 
 EVENTS = 2000
 EVENT_BYTES = 50 * 1024
@@ -55,12 +56,6 @@ class FastReader(threading.Thread):
         self.stop.set()
         self.join(3)
         self.ws.close()
-
-
-@pytest.fixture(autouse=True)
-def _zenith_survives(zenith_survives):
-    """every zenith a test starts must still be running at its end (unless stopped on purpose)"""
-    yield
 
 
 @pytest.fixture

@@ -14,7 +14,8 @@ import pytest
 import requests
 import websocket
 
-from harness import ZENITH_BIN, base_config
+from harness.paths import ZENITH_BIN
+from harness.zenith import base_config
 
 ROUTES = "*  /ws/  proxy  wsecho\n*  /  proxy  dashboard\n"
 REPO = Path(__file__).resolve().parents[2]

@@ -7,7 +7,9 @@ import time
 
 import requests
 
-from harness import ZENITH_BIN, free_port, to_toml
+from harness.paths import ZENITH_BIN
+from harness.processes import free_port
+from harness.toml_writer import to_toml
 
 
 def listening_socket(port):

@@ -12,7 +12,10 @@ import pytest
 import requests
 import socketio
 
-from harness import ZENITH_BIN, base_config, free_port, make_certificate, wait_for_port
+from harness.certificates import make_certificate
+from harness.paths import ZENITH_BIN
+from harness.processes import free_port, wait_for_port
+from harness.zenith import base_config
 
 ROUTES = "*  /socket.io/  realtime\n*  /  proxy  dashboard\n"
 

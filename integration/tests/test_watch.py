@@ -3,7 +3,7 @@ number of sockets, and the changes pushed to the scope's sockets that asked.
 
 Zenith runs with `[realtime.auth]` in front of the Django fixture under Apache mod_wsgi, whose
 Horizon-like `GET /dashboard/api/nova/servers/` lists the servers of the session's project from
-`servers.json` (horizon_helpers changes them as Nova would). python-socketio clients log in,
+`servers.json` (harness.horizon changes them as Nova would). python-socketio clients log in,
 connect with their session cookie and emit `watch` with the watcher's name. Polls are counted in
 Apache's access log.
 """
@@ -17,34 +17,16 @@ from pathlib import Path
 
 import pytest
 
-from auth_helpers import close, login, project_of, sio_connect, start_auth
-from harness import ZENITH_BIN, free_port, metric, scrape, to_toml
-from horizon_helpers import SERVERS_API, make_server, servers_path, set_server, set_servers
-from realtime_helpers import zenith_survives  # noqa: F401 (fixture)
+from harness.auth import login, project_of, sio_connect, start_auth
+from harness.horizon import SERVERS_API, make_server, servers_path, servers_watch, set_server, set_servers
+from harness.horizon import SERVERS_WATCH_INTERVAL as INTERVAL
+from harness.metrics import metric, scrape
+from harness.paths import ZENITH_BIN
+from harness.processes import free_port
+from harness.realtime import close
+from harness.toml_writer import to_toml
 
-INTERVAL = 0.5
-
-
-def servers_watch(**overrides) -> dict:
-    watch = {
-        "name": "servers",
-        "upstream": "dashboard",
-        "path": SERVERS_API,
-        "headers": {"X-Requested-With": "XMLHttpRequest"},
-        "items": "items",
-        "key": "id",
-        "fields": ["status", "OS-EXT-STS:task_state", "OS-EXT-STS:power_state"],
-        "interval": f"{int(INTERVAL * 1000)}ms",
-        "room": "project:{project_id}",
-    }
-    watch.update(overrides)
-    return watch
-
-
-@pytest.fixture(autouse=True)
-def _zenith_survives(zenith_survives):
-    """every zenith a test starts must still be running at its end"""
-    yield
+pytestmark = pytest.mark.usefixtures("zenith_survives")
 
 
 @pytest.fixture

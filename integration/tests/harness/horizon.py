@@ -18,6 +18,7 @@ import uuid
 from pathlib import Path
 
 SERVERS_API = "/dashboard/api/nova/servers/"
+SERVERS_WATCH_INTERVAL = 0.5  # seconds, of `servers_watch()`
 INSTANCES_PAGE = "/dashboard/project/instances/"
 
 # keyword-argument names for Nova's extended-status fields
@@ -106,3 +107,21 @@ def remove_server(apache, project_id: str, server_id: str) -> None:
         raise KeyError(f"no server {server_id} in {project_id}")
     everything[project_id] = kept
     _write(apache, everything)
+
+
+def servers_watch(**overrides) -> dict:
+    """A `[[watch]]` entry for the servers API: each project's servers polled every
+    SERVERS_WATCH_INTERVAL, status and task/power state pushed to the room `project:<id>`."""
+    watch = {
+        "name": "servers",
+        "upstream": "dashboard",
+        "path": SERVERS_API,
+        "headers": {"X-Requested-With": "XMLHttpRequest"},
+        "items": "items",
+        "key": "id",
+        "fields": ["status", "OS-EXT-STS:task_state", "OS-EXT-STS:power_state"],
+        "interval": f"{int(SERVERS_WATCH_INTERVAL * 1000)}ms",
+        "room": "project:{project_id}",
+    }
+    watch.update(overrides)
+    return watch

@@ -18,12 +18,12 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 import requests
 import socketio
 import websocket
 
-from harness import ZenithProcess, free_port
+from harness.processes import free_port
+from harness.zenith import ZenithProcess
 
 SEP = "\x1e"  # Engine.IO v4 polling payload separator
 TOKEN = "tok-" + uuid.uuid4().hex
@@ -34,21 +34,7 @@ REALTIME_ROUTES = """\
 *       /             respond   200 not realtime
 """
 
-
-STARTED: list = []  # every Realtime started by start_realtime, checked by `zenith_survives`
-
-
-@pytest.fixture
-def zenith_survives(zenith_factory):  # after zenith_factory: checked before it stops zenith
-    """Import into a test module with `from realtime_helpers import zenith_survives` and use it
-    autouse: fails a test during which a zenith it started exited on its own."""
-    first = len(STARTED)
-    yield
-    for rt in STARTED[first:]:
-        if not rt.stopped_on_purpose and not rt.z.alive():
-            pytest.fail(f"zenith exited with {rt.z.proc.returncode} during the test\n"
-                        f"--- stderr\n{rt.z.stderr_text()[-4000:]}")
-    del STARTED[first:]
+STARTED: list = []  # every Realtime started by start_realtime, checked by conftest's `zenith_survives`
 
 
 @dataclass
@@ -336,10 +322,15 @@ def connected(rt: Realtime, transports=None, namespaces=("/",), **kw):
     try:
         yield sio, log
     finally:
-        with contextlib.suppress(Exception):
-            sio.disconnect()
-        with contextlib.suppress(Exception):
-            sio.shutdown()
+        close(sio)
+
+
+def close(sio: socketio.Client) -> None:
+    """Disconnect and shut a python-socketio client down, whatever state it is in."""
+    with contextlib.suppress(Exception):
+        sio.disconnect()
+    with contextlib.suppress(Exception):
+        sio.shutdown()
 
 
 def fence(rt: Realtime, logs: list[EventLog], nsp: str = "/") -> None:

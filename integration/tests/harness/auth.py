@@ -24,9 +24,11 @@ from pathlib import Path
 import requests
 import socketio
 
-from harness import ApacheDashboard, free_port
-from realtime_helpers import TOKEN, EventLog, Realtime, make_client, realtime_started
-from testapp import identities  # the fixture's users (harness puts the fixture on sys.path)
+import harness.paths  # noqa: F401 (puts the fixture's plain-python modules on sys.path)
+from harness.dashboard import ApacheDashboard
+from harness.processes import free_port
+from harness.realtime import TOKEN, EventLog, Realtime, close, make_client, realtime_started
+from testapp import identities  # the fixture's users
 
 USER_SESSION_PATH = "/dashboard/api/keystone/user-session/"
 ALLOWED_ORIGIN = "http://dash.example"
@@ -244,13 +246,6 @@ def sio_connect(rt: Realtime, cookie: str | None, origin: str | None = ALLOWED_O
         close(sio)
         raise
     return sio, log
-
-
-def close(sio: socketio.Client) -> None:
-    with contextlib.suppress(Exception):
-        sio.disconnect()
-    with contextlib.suppress(Exception):
-        sio.shutdown()
 
 
 def refusal(rt: Realtime, cookie: str | None, origin: str | None = ALLOWED_ORIGIN,
