@@ -70,7 +70,9 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // The browser scripts, compiled into the binary as `PackageResources.*` (one file installs everything).
+            resources: [.embedInCode("Scripts/zenith.js"), .embedInCode("Scripts/zenith-horizon.js")]
         ),
         .executableTarget(
             name: "zenith",

@@ -5,14 +5,23 @@ import ZenithProxy
 
 /// Zenith's own browser scripts, served below the realtime path (`/socket.io/zenith.js`,
 /// `/socket.io/zenith-horizon.js`) from memory, with an ETag so that browsers revalidate cheaply.
+///
+/// The sources are `zenith.js` (the Engine.IO v4 / Socket.IO v5 client: polling and WebSocket
+/// with the upgrade, heartbeats, acks, binary attachments, reconnection that re-joins the page's
+/// rooms) and `zenith-horizon.js` (the Horizon glue of issue #6, live table rows; its `watch` event
+/// is answered by `WatchRequestHandler`) next to this file: plain ES2017 without dependencies or a
+/// build step, compiled into the binary as SwiftPM resources (`embedInCode`) so that nothing is
+/// looked up on disk at run time. They are served byte for byte, which is why the files end
+/// without a newline: their bytes, and so their ETags, are those of the Swift string literals they
+/// once were.
 enum ClientScripts {
     private struct Script {
         let body: ByteBuffer
         let etag: String
 
-        init(_ source: String) {
-            self.body = ByteBuffer(string: source)
-            let digest = SHA256.hash(data: Array(source.utf8))
+        init(_ source: [UInt8]) {
+            self.body = ByteBuffer(bytes: source)
+            let digest = SHA256.hash(data: source)
             self.etag = "\"" + digest.prefix(12).map { byte in
                 let hex = String(byte, radix: 16)
                 return byte < 16 ? "0" + hex : hex
@@ -21,9 +30,10 @@ enum ClientScripts {
     }
 
     private static let scripts: [String: Script] = [
-        "zenith.js": Script(ZenithClientScript.source),
+        "zenith.js": Script(PackageResources.zenith_js),
         // The Horizon glue needs the client: both in one file, so that an injected page makes one request.
-        "zenith-horizon.js": Script(ZenithClientScript.source + "\n" + ZenithHorizonScript.source),
+        "zenith-horizon.js": Script(
+            PackageResources.zenith_js + [UInt8(ascii: "\n")] + PackageResources.zenith_horizon_js),
     ]
 
     /// The answer for a GET or HEAD of one of the scripts, nil for any other request.
