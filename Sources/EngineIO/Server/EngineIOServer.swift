@@ -94,13 +94,13 @@ public final class EngineIOServer: Sendable {
             guard self.perAddress.acquire(request.remoteAddress) else {
                 return eventLoop.makeSucceededFuture(self.tooManySessions(request, headers: cors))
             }
-            let (session, registry) = self.openSession(for: request, on: eventLoop)
+            let (session, registry) = self.openSession(for: request, on: eventLoop, over: nil)
             var headers = cors
             headers.add(name: "content-type", value: "text/plain; charset=UTF-8")
             var body = ByteBuffer()
             session.openPacket.writePolling(into: &body)
             registry.add(session)
-            session.start(over: nil)
+            session.start()
             self.onConnection(session)
             return eventLoop.makeSucceededFuture(EngineIOHTTPResponse(status: .ok, headers: headers, body: body))
         case .session(let sid, _):
@@ -155,9 +155,9 @@ public final class EngineIOServer: Sendable {
                         transport.close()
                         return
                     }
-                    let (session, registry) = self.openSession(for: request, on: channel.eventLoop)
+                    let (session, registry) = self.openSession(for: request, on: channel.eventLoop, over: transport)
                     registry.add(session)
-                    session.start(over: transport)
+                    session.start()
                     self.onConnection(session)
                 }
                 try WebSocketHandshake.installHandlers(on: channel, maxPayload: maxPayload, transport: transport)
@@ -225,12 +225,15 @@ public final class EngineIOServer: Sendable {
         )
     }
 
-    private func openSession(for request: EngineIOHTTPRequest, on eventLoop: EventLoop) -> (EngineIOSocket, EngineIOSessionRegistry) {
+    /// A session over `webSocket`, or over polling when it is nil, not yet in its registry.
+    private func openSession(
+        for request: EngineIOHTTPRequest, on eventLoop: EventLoop, over webSocket: WebSocketTransport?
+    ) -> (EngineIOSocket, EngineIOSessionRegistry) {
         let index = self.loops.firstIndex { $0 === eventLoop } ?? 0
         let registry = self.registries[index].value
         let session = EngineIOSocket(
             id: EngineIOSessionID.make(loopIndex: index, loopDigits: self.loopDigits), eventLoop: eventLoop, handshake: request,
-            configuration: self.configuration, registry: registry
+            configuration: self.configuration, registry: registry, webSocket: webSocket
         )
         return (session, registry)
     }

@@ -11,7 +11,7 @@ import NIOWebSocket
 ///
 /// Nothing is read while the channel cannot take more: a client that sends pings (each answered
 /// with a pong) or messages and reads nothing would otherwise grow the outbound buffer without end.
-final class WebSocketTransport: ChannelDuplexHandler {
+final class WebSocketTransport: ChannelDuplexHandler, EngineIOSessionWebSocket {
     typealias InboundIn = WebSocketFrame
     typealias OutboundIn = WebSocketFrame
     typealias OutboundOut = WebSocketFrame

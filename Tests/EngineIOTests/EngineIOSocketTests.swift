@@ -1,0 +1,214 @@
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import NIOWebSocket
+import Testing
+
+@testable import EngineIO
+
+/// What a session told its delegate.
+private final class RecordingDelegate: EngineIOSocketDelegate {
+    var texts: [String] = []
+    var closeReason: String?
+
+    func engineIOSocket(_ socket: EngineIOSocket, didReceiveText text: String) {
+        self.texts.append(text)
+    }
+
+    func engineIOSocket(_ socket: EngineIOSocket, didReceiveBinary data: ByteBuffer) {}
+
+    func engineIOSocketDidClose(_ socket: EngineIOSocket, reason: String) {
+        self.closeReason = reason
+    }
+}
+
+/// An `EngineIOSocket` with its timers on an `EmbeddedEventLoop` and its WebSockets on
+/// `EmbeddedChannel`s of that loop: the actions of the state machine as they reach the wire.
+@Suite("Engine.IO session on an embedded event loop")
+final class EngineIOSocketTests {
+    private let loop = EmbeddedEventLoop()
+    /// The HTTP connection that carries the polls; it closes when the test ends.
+    private let connection: EventLoopPromise<Void>
+    private let delegate = RecordingDelegate()
+    private let configuration = EngineIOConfiguration(
+        pingInterval: .seconds(25), pingTimeout: .seconds(20), upgradeTimeout: .seconds(10), maxQueuedPackets: 2
+    )
+
+    init() {
+        self.connection = self.loop.makePromise()
+    }
+
+    deinit {
+        self.connection.succeed()
+    }
+
+    /// A started session in its registry, over `webSocket` or polling.
+    private func startSession(over webSocket: WebSocketTransport? = nil) -> EngineIOSocket {
+        let registry = EngineIOSessionRegistry(perAddress: SessionsPerAddress(limit: 10), eventLoop: self.loop)
+        let handshake = EngineIOHTTPRequest(
+            head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/engine.io/?EIO=4&transport=polling"),
+            body: ByteBuffer(), bodyExceededLimit: false, remoteAddress: nil,
+            connectionClosed: self.connection.futureResult
+        )
+        let session = EngineIOSocket(
+            id: "sid", eventLoop: self.loop, handshake: handshake, configuration: self.configuration,
+            registry: registry, webSocket: webSocket
+        )
+        registry.add(session)
+        session.start()
+        session.delegate = self.delegate
+        return session
+    }
+
+    /// A connected channel on the session's loop whose last handler is a `WebSocketTransport`;
+    /// frames are written to it and read from it as `WebSocketFrame`s.
+    private func webSocketChannel() throws -> (EmbeddedChannel, WebSocketTransport) {
+        let channel = EmbeddedChannel(loop: self.loop)
+        let transport = WebSocketTransport(channel: channel, sessionLoop: self.loop, onActive: nil)
+        try channel.pipeline.syncOperations.addHandler(transport)
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        return (channel, transport)
+    }
+
+    /// A GET for the session over `connection`, or the test's connection.
+    private func poll(
+        _ session: EngineIOSocket, connection: EventLoopPromise<Void>? = nil
+    ) -> EventLoopFuture<EngineIOHTTPResponse> {
+        let request = EngineIOHTTPRequest(
+            head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/engine.io/?EIO=4&transport=polling&sid=sid"),
+            body: ByteBuffer(), bodyExceededLimit: false, remoteAddress: nil,
+            connectionClosed: (connection ?? self.connection).futureResult
+        )
+        return session.poll(request, headers: [:])
+    }
+
+    /// The body of a completed poll, or nil while it is held.
+    private func body(of poll: EventLoopFuture<EngineIOHTTPResponse>) -> String? {
+        var body: String?
+        poll.assumeIsolated().whenSuccess { body = String(buffer: $0.body) }
+        return body
+    }
+
+    private func sendText(_ text: String, to channel: EmbeddedChannel) throws {
+        try channel.writeInbound(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text)))
+    }
+
+    /// The text frames written to the channel so far.
+    private func writtenTexts(_ channel: EmbeddedChannel) throws -> [String] {
+        var texts: [String] = []
+        while let frame = try channel.readOutbound(as: WebSocketFrame.self) {
+            texts.append(String(buffer: frame.unmaskedData))
+        }
+        return texts
+    }
+
+    @Test("an upgrade racing a poll: 3probe, the held GET ends with a noop, and frames queued meanwhile go out on the WebSocket")
+    func upgradeRacingAPoll() throws {
+        let session = self.startSession()
+        let (channel, probe) = try self.webSocketChannel()
+        let held = self.poll(session)
+        session.beginUpgrade(probe)
+
+        try self.sendText("2probe", to: channel)
+        #expect(try self.writtenTexts(channel) == ["3probe"])
+        #expect(self.body(of: held) == "6")
+
+        session.send(.message("queued"))
+        try self.sendText("5", to: channel)
+        #expect(session.transportName == "websocket")
+        #expect(try self.writtenTexts(channel) == ["4queued"])
+
+        session.send(.message("direct"))
+        self.loop.run()  // the flush batch
+        #expect(try self.writtenTexts(channel) == ["4direct"])
+        try self.sendText("4hello", to: channel)
+        #expect(self.delegate.texts == ["hello"])
+    }
+
+    @Test("a ping timeout during an upgrade ends the held GET with a close packet, closes the probe and tells the delegate")
+    func pingTimeoutDuringUpgrade() throws {
+        let session = self.startSession()
+        let (channel, probe) = try self.webSocketChannel()
+        session.beginUpgrade(probe)
+        let first = self.poll(session)
+
+        self.loop.advanceTime(by: .seconds(25))
+        #expect(self.body(of: first) == "2")
+        let second = self.poll(session)
+        self.loop.advanceTime(by: .seconds(20))
+
+        #expect(self.body(of: second) == "1")
+        #expect(!channel.isActive)
+        #expect(session.isClosed)
+        #expect(self.delegate.closeReason == "ping timeout")
+    }
+
+    @Test("a pong in time keeps the session, and the next ping comes a ping interval later")
+    func pongKeepsTheSession() throws {
+        let (channel, webSocket) = try self.webSocketChannel()
+        let session = self.startSession(over: webSocket)
+        #expect(try self.writtenTexts(channel).map { $0.prefix(1) } == ["0"])
+
+        self.loop.advanceTime(by: .seconds(25))
+        self.loop.run()
+        #expect(try self.writtenTexts(channel) == ["2"])
+        try self.sendText("3", to: channel)
+        self.loop.advanceTime(by: .seconds(20))
+        #expect(!session.isClosed)
+        self.loop.advanceTime(by: .seconds(5))
+        self.loop.run()
+        #expect(try self.writtenTexts(channel) == ["2"])
+    }
+
+    @Test("the upgrade timeout closes a probe that never sends 5; the session polls on")
+    func upgradeTimeout() throws {
+        let session = self.startSession()
+        let (channel, probe) = try self.webSocketChannel()
+        session.beginUpgrade(probe)
+        try self.sendText("2probe", to: channel)
+
+        self.loop.advanceTime(by: .seconds(10))
+        #expect(!channel.isActive)
+        #expect(!session.isClosed)
+        #expect(self.body(of: self.poll(session)) == nil)
+        session.close()
+    }
+
+    @Test("a WebSocket client that reads nothing is dropped as a slow consumer, with a close packet")
+    func slowConsumer() throws {
+        let (channel, webSocket) = try self.webSocketChannel()
+        let session = self.startSession(over: webSocket)
+        _ = try self.writtenTexts(channel)
+        channel.isWritable = false
+        for text in ["a", "b", "c"] {
+            session.send(.message(text))
+        }
+        #expect(session.isClosed)
+        #expect(self.delegate.closeReason == "slow consumer")
+        #expect(try self.writtenTexts(channel) == ["1"])
+        #expect(!channel.isActive)
+    }
+
+    @Test("a held GET whose connection closes is answered 400 and ends the session")
+    func heldPollConnectionCloses() throws {
+        let session = self.startSession()
+        let connection = self.loop.makePromise(of: Void.self)
+        let held = self.poll(session, connection: connection)
+        connection.succeed()
+        #expect(try held.wait().status == .badRequest)
+        #expect(self.delegate.closeReason == "poll connection closed prematurely")
+    }
+
+    @Test("drop over a WebSocket closes it without a close packet; close sends one")
+    func dropVersusClose() throws {
+        let (dropped, droppedWebSocket) = try self.webSocketChannel()
+        self.startSession(over: droppedWebSocket).drop(reason: "server shutting down")
+        #expect(try self.writtenTexts(dropped).map { $0.prefix(1) } == ["0"])
+        #expect(!dropped.isActive)
+
+        let (closed, closedWebSocket) = try self.webSocketChannel()
+        self.startSession(over: closedWebSocket).close()
+        #expect(try self.writtenTexts(closed).map { $0.prefix(1) } == ["0", "1"])
+        #expect(!closed.isActive)
+    }
+}
