@@ -199,6 +199,40 @@ final class EngineIOSocketTests {
         #expect(self.delegate.closeReason == "poll connection closed prematurely")
     }
 
+    @Test("a broadcast reaches a writable WebSocket as its shared bytes, and waits in the queue while it is not writable")
+    func broadcastOverWebSocket() throws {
+        let channel = EmbeddedChannel(loop: self.loop)
+        let webSocket = WebSocketTransport(channel: channel, sessionLoop: self.loop, onActive: nil)
+        try WebSocketHandshake.installHandlers(on: channel, maxPayload: 1000, transport: webSocket)
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        let session = self.startSession(over: webSocket)
+        _ = try Self.writtenBytes(channel)
+        let broadcast = EngineIOBroadcastFrames([.message("a"), .message("b")])
+
+        session.send(broadcast)
+        self.loop.run()
+        // One write of the shared buffer, past the frame encoder.
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == broadcast.webSocketBytes)
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+
+        channel.isWritable = false
+        session.send(broadcast)
+        self.loop.run()
+        #expect(try Self.writtenBytes(channel).readableBytes == 0)
+        channel.isWritable = true
+        channel.pipeline.fireChannelWritabilityChanged()
+        #expect(try Self.writtenBytes(channel) == broadcast.webSocketBytes)
+    }
+
+    /// All bytes written to the channel so far, for a pipeline that ends in the frame encoder.
+    private static func writtenBytes(_ channel: EmbeddedChannel) throws -> ByteBuffer {
+        var all = ByteBuffer()
+        while var part = try channel.readOutbound(as: ByteBuffer.self) {
+            all.writeBuffer(&part)
+        }
+        return all
+    }
+
     @Test("drop over a WebSocket closes it without a close packet; close sends one")
     func dropVersusClose() throws {
         let (dropped, droppedWebSocket) = try self.webSocketChannel()
