@@ -248,10 +248,9 @@ struct EngineIOSessionStateMachine<WebSocket: EngineIOSessionWebSocket, Poll> {
     /// The connection of the held GET closed before the GET was answered.
     mutating func heldPollConnectionClosed() -> Action {
         guard case .open(.polling(.holding(let poll, let probe))) = self.state else { return .none }
-        let polling = Polling.idle(probe: probe)
-        self.state = .open(.polling(polling))
+        // Ended as a session without a held GET: this one is refused, not sent a close packet.
         return .refusePollAndClose(
-            poll, self.end(.polling(polling), reason: "poll connection closed prematurely", notifyClient: true)
+            poll, self.end(.polling(.idle(probe: probe)), reason: "poll connection closed prematurely", notifyClient: true)
         )
     }
 
