@@ -4,7 +4,7 @@ import NIOHTTP1
 /// One request of `UpstreamClient`: leases a pooled connection, sends the head, collects the
 /// response up to a byte limit, and gives the connection back. Like a proxied request, it is
 /// retried once on a new connection when a reused one turns out to have been closed by the
-/// backend before answering.
+/// backend before answering (`UpstreamRetryRule`).
 final class UpstreamFetch: UpstreamConnectionDelegate {
     private let pool: UpstreamPool
     private let request: UpstreamClient.Request
@@ -12,8 +12,7 @@ final class UpstreamFetch: UpstreamConnectionDelegate {
     private let maxResponseBytes: Int
     private let promise: EventLoopPromise<UpstreamClient.Response>
     private var connection: UpstreamConnection?
-    private var reused = false
-    private var retried = false
+    private var retryRule = UpstreamRetryRule()
     private var head: HTTPResponseHead?
     private var body = ByteBuffer()
     private var finished = false
@@ -53,7 +52,7 @@ final class UpstreamFetch: UpstreamConnectionDelegate {
             return
         }
         self.connection = connection
-        self.reused = reused
+        self.retryRule.attached(reused: reused)
         connection.delegate = self
         var headers = self.request.headers
         if !headers.contains(name: "host") {
@@ -94,8 +93,9 @@ final class UpstreamFetch: UpstreamConnectionDelegate {
 
     func upstreamClosed(error: Error?) {
         self.connection = nil
-        if self.head == nil && self.reused && !self.retried && !self.finished {
-            self.retried = true
+        if self.head == nil && !self.finished,
+            self.retryRule.closedBeforeAnswer(method: self.request.method, bodyBytesSent: false, error: error)
+        {
             self.leaseNew()
             return
         }

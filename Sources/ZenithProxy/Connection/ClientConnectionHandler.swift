@@ -13,70 +13,39 @@ import ZenithConfig
 /// answer costs a bounded amount of memory), and a client that takes no bytes for
 /// `send_timeout`, or sends none of an announced body for `body_timeout`, loses its connection
 /// and whatever backend connection serves it.
-final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler {
+final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler, ResponderContext {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
-
-    private enum State {
-        /// Waiting for the next request head.
-        case idle
-        /// A request is being answered by this responder.
-        case responding(RequestResponder)
-        /// The connection is being closed or handed over to a tunnel; nothing more is read.
-        case closed
-    }
 
     let loop: LoopContext
     let transport: ClientTransport
     /// Set while the handler is in the pipeline: dropped in `handlerRemoved`, since the context
     /// holds this handler and a kept context would keep both alive after the connection is gone.
     private var context: ChannelHandlerContext?
-    /// The client's channel (which outlives the pipeline's handlers), for responders that hand
-    /// the connection over or watch it close.
-    private(set) var channel: Channel!
+    /// The client's channel (which outlives the pipeline's handlers), for hand-overs.
+    private var channel: Channel!
     private(set) var clientAddress: SocketAddress?
     /// The client's IP as text, made once per connection (forwarding headers, logs).
     private(set) lazy var clientIP: String = self.clientAddress?.ipAddress ?? "unknown"
     /// The client as the forwarding headers describe it, made once per connection.
     private(set) lazy var forwardingClient = ForwardedRequestHead.Client(ip: self.clientIP, scheme: self.transport.scheme)
-    private var state = State.idle
+    private var machine: ClientConnectionStateMachine
+    /// Answers the request in progress; set while `machine` is responding.
+    private var responder: RequestResponder?
     private(set) var summary: RequestSummary?
 
-    /// Per request: the request's end has been received.
-    private(set) var requestComplete = false
-    /// Per request: a response head has been written.
-    private(set) var responseStarted = false
-    private var keepAlive = true
-    private var bodyLimit: Int64 = 0
-    /// Per request: its head announced a body (Content-Length above 0, or chunked).
-    private var requestHasBody = false
-    private var bodyReceived: Int64 = 0
-
-    private var pipelined = PipelinedRequestQueue()
-    private var readsPaused = false
-    private var readPending = false
     /// Header timeout for a new connection, keep-alive timeout between requests.
     private var idleDeadline: LazyDeadline?
-    /// What a client must send of a request body within one `body_timeout` to count as slow
-    /// rather than stalled: one that trickles a byte a second would otherwise hold a backend
-    /// connection for ever. (What a client takes is seen only as the kernel takes bytes from
-    /// Zenith, in steps of half a socket buffer: there any step counts, as in nginx.)
-    static let minimumProgressBytes = 1024
     /// Armed while a request body is expected: `body_timeout`.
     private var bodyDeadline: LazyDeadline?
-    /// `bodyReceived` when `bodyDeadline` was last armed.
-    private var bodyReceivedWhenArmed: Int64 = 0
     /// Armed while the client is not taking what it is sent: `send_timeout`.
     private var sendDeadline: LazyDeadline?
-    /// Bytes the socket still had to send when `sendDeadline` was armed, and bytes written since;
-    /// nil where the channel cannot tell (an HTTP/2 stream), and then only writability counts.
-    private var unsentWhenSendDeadlineArmed: Int?
-    private var writtenSinceSendDeadlineArmed = 0
 
     init(loop: LoopContext, transport: ClientTransport) {
         self.loop = loop
         self.transport = transport
+        self.machine = ClientConnectionStateMachine(isHTTP2: transport == .http2, isWritable: true)
     }
 
     // MARK: Channel events
@@ -84,11 +53,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         self.channel = context.channel
-        self.isWritable = context.channel.isWritable
+        self.machine.writabilityChanged(context.channel.isWritable)
         self.idleDeadline = LazyDeadline(eventLoop: context.eventLoop) {
-            guard case .idle = self.state else { return }
-            self.state = .closed
-            self.context?.close(promise: nil)
+            if self.machine.idleDeadlinePassed() {
+                self.context?.close(promise: nil)
+            }
         }
         self.bodyDeadline = LazyDeadline(eventLoop: context.eventLoop) { self.bodyDeadlinePassed() }
         self.sendDeadline = LazyDeadline(eventLoop: context.eventLoop) { self.sendDeadlinePassed() }
@@ -121,18 +90,16 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         if self.clientAddress != nil {
             self.loop.metrics.clientConnection(self.transport.metricsLabel).decrement()
         }
-        if case .responding(let responder) = self.state {
-            self.state = .closed
-            responder.abort()
+        if self.machine.connectionClosed() {
+            self.abortResponder()
             self.logAccess(aborted: true)
         }
-        self.state = .closed
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = self.unwrapInboundIn(data)
-        switch self.pipelined.arrived(part) {
+        switch self.machine.partArrived(part) {
         case .deliver:
             self.handle(part)
         case .hold:
@@ -146,51 +113,43 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     private func handle(_ part: HTTPServerRequestPart) {
         // After a response that closes the connection, requests pipelined behind it are not served.
-        if case .closed = self.state { return }
+        guard !self.machine.isClosed else { return }
         switch part {
         case .head(let head):
             self.requestHeadReceived(head)
         case .body(let buffer):
             self.requestBodyReceived(buffer)
         case .end(let trailers):
-            self.requestComplete = true
             self.bodyDeadline?.disarm()
-            if case .responding(let responder) = self.state {
-                responder.requestEnd(trailers: trailers)
+            if self.machine.requestEndReceived() {
+                self.responder?.requestEnd(trailers: trailers)
             }
         }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        self.readBatchEnded()
+        self.responder?.clientReadComplete()
         context.fireChannelReadComplete()
-    }
-
-    private func readBatchEnded() {
-        if case .responding(let responder) = self.state {
-            responder.clientReadComplete()
-        }
     }
 
     /// Hands the requests that waited behind the response just ended to this handler, up to the
     /// next one that must wait, and reads again once none waits.
     private func releasePipelinedRequests() {
-        self.pipelined.releaseStarted()
+        self.machine.releaseStarted()
         guard let channel = self.channel, channel.isActive else { return }
-        while let part = self.pipelined.nextReleased() {
+        while let part = self.machine.nextReleasedPart() {
             self.handle(part)
         }
-        self.readBatchEnded()
+        self.responder?.clientReadComplete()
         self.readIfPending()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        self.isWritable = context.channel.isWritable
-        if self.isWritable {
+        let isWritable = context.channel.isWritable
+        self.machine.writabilityChanged(isWritable)
+        if isWritable {
             self.sendDeadline?.disarm()
-            if case .responding(let responder) = self.state {
-                responder.clientBecameWritable()
-            }
+            self.responder?.clientBecameWritable()
             self.readIfPending()
         } else {
             self.armSendDeadline()
@@ -199,26 +158,18 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if let parserError = error as? HTTPParserError {
-            if parserError == .closedConnection && !self.keepAlive {
-                // Bytes after a `Connection: close` request, which the server does not read
-                // (RFC 9112 §9.6): the request in progress is answered, then the connection closes.
-                return
+        guard let parserError = error as? HTTPParserError else {
+            if self.machine.connectionClosed() {
+                self.abortResponder()
             }
-            let status: HTTPResponseStatus = parserError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest
-            self.loop.logger.info(
-                "rejected malformed request",
-                metadata: ["client": "\(self.clientIP)", "error": "\(parserError)"]
-            )
-            self.failRequest(status: status)
-        } else {
-            if case .responding(let responder) = self.state {
-                self.state = .closed
-                responder.abort()
-            }
-            self.state = .closed
             context.close(promise: nil)
+            return
         }
+        guard self.machine.parserErrorIsAnswered(closedConnection: parserError == .closedConnection) else { return }
+        self.loop.logger.info(
+            "rejected malformed request", metadata: ["client": "\(self.clientIP)", "error": "\(parserError)"]
+        )
+        self.failRequest(status: parserError == .headerOverflow ? .requestHeaderFieldsTooLarge : .badRequest)
     }
 
     /// A drain: an idle connection closes now, a busy one after the response in progress.
@@ -227,155 +178,98 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             context.fireUserInboundEventTriggered(event)
             return
         }
-        self.keepAlive = false
-        if case .idle = self.state {
-            self.state = .closed
+        if self.machine.quiesce() {
             context.close(promise: nil)
         }
     }
 
     func read(context: ChannelHandlerContext) {
-        if self.readsPaused || self.pipelined.holdsReads || !self.isWritable {
-            self.readPending = true
-        } else {
+        if self.machine.readRequested() {
             context.read()
         }
     }
 
     private func readIfPending() {
-        guard self.readPending, !self.readsPaused, !self.pipelined.holdsReads, self.isWritable else { return }
-        self.readPending = false
-        self.context?.read()
+        if self.machine.takePendingRead() {
+            self.context?.read()
+        }
     }
 
     // MARK: Request intake
 
     private func requestHeadReceived(_ head: HTTPRequestHead) {
         self.idleDeadline?.disarm()
-        self.requestComplete = false
-        self.responseStarted = false
-        self.bodyReceived = 0
-        self.keepAlive = head.isKeepAlive
         self.summary = RequestSummary(method: head.method, uri: head.uri, version: head.version, startedAt: .now())
-
-        let fields = RequestHeadFields.read(head)
-        self.summary?.accept = fields.accept
-        switch fields.framingProblem {
-        case nil where head.method == .TRACE && fields.framing.hasBody:
-            // RFC 9110 §9.3.8: TRACE has no content, and NIO's encoder would send one unframed.
-            self.loop.logger.info(
-                "rejected request framing", metadata: ["client": "\(self.clientIP)", "reason": "TRACE with a body"]
-            )
-            self.failRequest(status: .badRequest)
-            return
-        case nil:
-            // HTTP/2 streams come through NIO's codec, which frames a POST/PUT/PATCH body without
-            // a length as chunked and leaves other methods without framing.
-            self.requestHasBody = fields.framing.hasBody
-            if self.requestHasBody {
-                self.armBodyDeadline()
+        self.machine.requestHeadReceived(
+            keepAlive: head.isKeepAlive, isHTTP10: head.version == .http1_0,
+            bodyLimit: self.loop.configuration.limits.bodyBytes
+        )
+        let admission = RequestAdmission(head: head, fields: RequestHeadFields.read(head))
+        self.summary?.accept = admission.fields.accept
+        if admission.framingAccepted, self.machine.requestFramingRead(hasBody: admission.fields.framing.hasBody) {
+            self.armBodyDeadline()
+        }
+        if admission.endsConnection {
+            self.machine.closeAfterResponse()
+        }
+        switch admission.decide(routes: self.loop.routes, globalBodyLimit: self.loop.configuration.limits.bodyBytes) {
+        case .refuse(let status, let log, let reason):
+            self.loop.logger.info("\(log)", metadata: ["client": "\(self.clientIP)", "reason": "\(reason)"])
+            self.failRequest(status: status)
+        case .errorPage(let status, let answerBeforeBody, let route):
+            self.summary?.route = route
+            if answerBeforeBody {
+                self.machine.closeAfterResponse()
             }
-        case let problem?:
-            self.loop.logger.info(
-                "rejected request framing",
-                metadata: ["client": "\(self.clientIP)", "reason": "\(problem)"]
-            )
-            self.failRequest(status: .badRequest)
-            return
+            self.start(LocalResponder.errorPage(status, for: self, answerBeforeBody: answerBeforeBody))
+        case .route(let request):
+            self.summary?.route = request.route
+            self.machine.bodyLimitChosen(request.bodyLimit)
+            self.start(RouteDispatcher.responder(for: request, client: self))
         }
-
-        // llhttp stops parsing after a request that asks for an upgrade (or CONNECT), so unless the
-        // answer is a 101 the connection cannot carry another request.
-        let upgradeProtocol = fields.upgrade.flatMap {
-            HopByHopHeaders(of: head.headers).requestsUpgrade ? $0 : nil
-        }
-        if upgradeProtocol != nil {
-            self.keepAlive = false
-        }
-        // Only WebSocket may switch protocols: an `h2c` upgrade reaching the backend would let the
-        // client talk to it past Zenith's routes and limits.
-        let isUpgrade = upgradeProtocol?.trimmingHTTPWhitespace().equalsIgnoringASCIICase("websocket") ?? false
-        if head.method == .CONNECT {
-            self.keepAlive = false
-            self.start(LocalResponder.errorPage(.methodNotAllowed, for: self, answerBeforeBody: true))
-            return
-        }
-        let framing = fields.framing
-
-        let target: RequestTarget
-        do {
-            target = try RequestTarget(head.uri, host: fields.host)
-        } catch {
-            self.loop.logger.info(
-                "rejected request target", metadata: ["client": "\(self.clientIP)", "reason": "\(error)"]
-            )
-            self.failRequest(status: .badRequest)
-            return
-        }
-        var head = head
-        if target.originForm.startIndex != head.uri.startIndex {
-            head.uri = String(target.originForm)  // An absolute-form target goes on in origin form.
-        }
-        let path = target.routingPath
-        guard let route = self.loop.routes.match(host: fields.host, path: path)
-        else {
-            self.start(LocalResponder.errorPage(.notFound, for: self))
-            return
-        }
-        self.summary?.route = route
-        self.bodyLimit = route.rule.options.bodyBytes ?? self.loop.configuration.limits.bodyBytes
-        if let declared = framing.contentLength, declared > self.bodyLimit {
-            self.keepAlive = false
-            self.start(LocalResponder.errorPage(.payloadTooLarge, for: self, answerBeforeBody: true))
-            return
-        }
-        self.start(RouteDispatcher.responder(
-                for: route, head: head, framing: framing, path: path, isUpgrade: isUpgrade,
-                expectsContinue: fields.expectsContinue, client: self
-            ))
     }
 
     private func start(_ responder: RequestResponder) {
-        self.state = .responding(responder)
+        self.responder = responder
         responder.start()
     }
 
     private func requestBodyReceived(_ buffer: ByteBuffer) {
-        guard case .responding(let responder) = self.state else { return }
-        guard self.requestHasBody else {
-            // Only HTTP/2 can get here (DATA on a GET, DELETE...): forwarded without framing, the
-            // bytes would be read upstream as another request.
+        switch self.machine.requestBodyReceived(bytes: buffer.readableBytes) {
+        case .forward:
+            self.responder?.requestBodyPart(buffer)
+        case .ignore:
+            break
+        case .refuse(let status, let reason):
             self.loop.logger.info(
-                "rejected request framing", metadata: ["client": "\(self.clientIP)", "reason": "body without framing"]
+                "rejected request body",
+                metadata: [
+                    "client": "\(self.clientIP)", "reason": "\(reason)",
+                    "limit": "\(self.machine.exchange?.bodyLimit ?? 0)",
+                ]
             )
-            self.failRequest(status: .badRequest)
-            return
+            self.failRequest(status: status)
         }
-        self.bodyReceived += Int64(buffer.readableBytes)
-        if self.bodyReceived > self.bodyLimit {
-            self.loop.logger.info(
-                "request body above limit",
-                metadata: ["client": "\(self.clientIP)", "limit": "\(self.bodyLimit)"]
-            )
-            self.failRequest(status: .payloadTooLarge)
-            return
-        }
-        responder.requestBodyPart(buffer)
+    }
+
+    private func abortResponder() {
+        let responder = self.responder
+        self.responder = nil
+        responder?.abort()
     }
 
     /// Ends the current request with an error status (or just closes if a response already started)
     /// and closes the connection: used for bad framing and limits, where the rest of the byte stream
     /// can no longer be trusted.
     func failRequest(status: HTTPResponseStatus) {
-        if case .responding(let responder) = self.state {
-            self.state = .closed
-            responder.abort()
+        let (action, abortResponder) = self.machine.requestFailed()
+        if abortResponder {
+            self.abortResponder()
         }
-        self.state = .closed
         self.idleDeadline?.cancel()
         self.bodyDeadline?.cancel()
         guard let context = self.context else { return }
-        guard !self.responseStarted, context.channel.isActive else {
+        guard action == .writeErrorPage, context.channel.isActive else {
             self.logAccess(aborted: true)
             context.close(promise: nil)
             return
@@ -404,66 +298,58 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
     }
 
-    // MARK: Response output, used by responders
+    // MARK: ResponderContext
 
     /// The client's socket (or HTTP/2 stream) takes more bytes now: read when the handler is added,
     /// then kept from writability events, so that a responder's check per body part costs no trip
     /// through the channel.
-    private(set) var isWritable = true
+    var isWritable: Bool { self.machine.isWritable }
+    /// The request's end has been received.
+    var requestComplete: Bool { self.machine.requestComplete }
     var allocator: ByteBufferAllocator { self.channel.allocator }
     var eventLoop: EventLoop { self.loop.eventLoop }
+    var closeFuture: EventLoopFuture<Void> { self.channel.closeFuture }
 
-    /// Writes the response head, adding `Connection: close` when this connection will not be kept.
     func sendHead(_ head: HTTPResponseHead) {
-        var head = head
         if head.status == .continue {
             self.context?.writeAndFlush(self.wrapOutboundOut(.head(head)), promise: nil)
             return
         }
-        if head.status == .switchingProtocols {
-            self.responseStarted = true
-            self.summary?.status = head.status.code
-            self.context?.write(self.wrapOutboundOut(.head(head)), promise: nil)
-            return
-        }
-        self.responseStarted = true
         self.summary?.status = head.status.code
-        if case .http2 = self.transport {
-            // Each request is its own stream: no connection headers (forbidden in HTTP/2).
-            self.keepAlive = true
+        if head.status == .switchingProtocols {
+            self.machine.switchingProtocolsWritten()
             self.context?.write(self.wrapOutboundOut(.head(head)), promise: nil)
             return
         }
-        let isHTTP10 = self.summary?.version == .http1_0
+        let connectionField = self.machine.responseHeadWritten(
+            hasContentLength: head.headers.contains(name: "content-length")
+        )
+        var head = head
         // The encoder frames an unsized body as chunked for HTTP/1.1 only; an HTTP/1.0 client
         // gets the bare body and finds its end by the close.
-        let version: HTTPVersion = isHTTP10 ? .http1_0 : .http1_1
-        if head.version != version {
+        let version: HTTPVersion = self.machine.exchange?.isHTTP10 == true ? .http1_0 : .http1_1
+        if self.transport != .http2 && head.version != version {
             head.version = version  // Only when it differs: the setter copies the head's storage.
         }
-        if isHTTP10 && !head.headers.contains(name: "content-length") {
-            self.keepAlive = false
-        }
-        if !self.keepAlive || !self.requestComplete {
-            head.headers.replaceOrAdd(name: "connection", value: "close")
-            self.keepAlive = false
-        } else if isHTTP10 {
-            head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
+        switch connectionField {
+        case .unchanged: break
+        case .close: head.headers.replaceOrAdd(name: "connection", value: "close")
+        case .keepAlive: head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
         }
         self.context?.write(self.wrapOutboundOut(.head(head)), promise: nil)
     }
 
-    func sendBody(_ data: IOData, promise: EventLoopPromise<Void>? = nil) {
+    func sendBody(_ data: IOData, promise: EventLoopPromise<Void>?) {
         self.summary?.responseBodyBytes += data.readableBytes
         guard let context = self.context else {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
-        if !self.isWritable {
+        if !self.machine.isWritable {
             // A channel can start out unwritable (an HTTP/2 stream without window) and send no
             // writability event before its client takes something.
             self.armSendDeadline()
-            self.writtenSinceSendDeadlineArmed += data.readableBytes
+            self.machine.writtenWhileBlocked(data.readableBytes)
         }
         context.write(self.wrapOutboundOut(.body(data)), promise: promise)
     }
@@ -476,43 +362,57 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         self.summary?.upstreamTime = time
     }
 
-    /// Ends the response, logs it, and either waits for the next request or closes the connection.
-    func finishResponse(trailers: HTTPHeaders? = nil) {
-        guard case .responding = self.state else { return }
+    /// Logs the response, and either waits for the next request or closes the connection.
+    func finishResponse(trailers: HTTPHeaders?) {
+        let action = self.machine.responseEnded()
+        guard action != .none else { return }
+        self.responder = nil
         self.logAccess(aborted: false)
-        let closeAfter = !self.keepAlive || !self.requestComplete
-        self.state = closeAfter ? .closed : .idle
         self.summary = nil
-        self.resumeReading()
+        self.readIfPending()
         guard let context = self.context else { return }
-        if closeAfter {
+        switch action {
+        case .none:
+            break
+        case .close:
             self.closeAfterWriting(.end(trailers), context: context)
-        } else {
+        case .keepOpen(let releasePipelined):
             context.writeAndFlush(self.wrapOutboundOut(.end(trailers)), promise: nil)
             self.armIdleTimer(self.loop.configuration.limits.keepaliveTimeout)
-            if self.pipelined.responseEnded() {
+            if releasePipelined {
                 context.eventLoop.assumeIsolated().execute { self.releasePipelinedRequests() }
             }
         }
     }
 
-    /// Stops reading from the client until `resumeReading`; a read already asked for is held back.
+    /// A read already asked for is held back until `resumeReading`.
     func pauseReading() {
-        self.readsPaused = true
+        self.machine.pauseReading()
     }
 
     func resumeReading() {
-        guard self.readsPaused else { return }
-        self.readsPaused = false
-        self.readIfPending()
+        if self.machine.resumeReading() {
+            self.readIfPending()
+        }
     }
 
-    /// Gives the connection to another protocol (after a 101 has been written): the access line is
-    /// written, and the HTTP handlers, this one included, leave the pipeline. The caller adds the
-    /// handlers of the new protocol.
-    func removeHTTPHandlers() throws {
+    func handOver(to install: (Channel) throws -> Void) throws {
+        let channel: Channel = self.channel
+        do {
+            try self.removeHTTPHandlers()
+            try install(channel)
+        } catch {
+            channel.close(promise: nil)
+            throw error
+        }
+        channel.flush()
+        channel.read()
+    }
+
+    private func removeHTTPHandlers() throws {
         self.logAccess(aborted: false)
-        self.state = .closed
+        self.machine.handedOver()
+        self.responder = nil
         self.cancelDeadlines()
         guard let pipeline = self.context?.pipeline.syncOperations else { throw ChannelError.ioOnClosedChannel }
         _ = pipeline.removeHandler(self)
@@ -534,33 +434,29 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
 
     /// From now on the client has `body_timeout` to send `minimumProgressBytes` more of its body.
     private func armBodyDeadline() {
-        self.bodyReceivedWhenArmed = self.bodyReceived
+        self.machine.bodyDeadlineArmed()
         self.bodyDeadline?.arm(TimeAmount(self.loop.configuration.limits.bodyTimeout))
     }
 
-    /// `body_timeout` passed: a client that sent too little of its body meanwhile gets a 408,
-    /// unless Zenith itself stopped reading (the backend or the client is slow to take the bytes
-    /// already read), which is no fault of the client's.
     private func bodyDeadlinePassed() {
-        guard case .responding = self.state, !self.requestComplete else { return }
-        let paused = self.readsPaused || self.pipelined.holdsReads || !self.isWritable
-        if paused || self.bodyReceived - self.bodyReceivedWhenArmed >= Self.minimumProgressBytes {
+        switch self.machine.bodyDeadlinePassed() {
+        case .none:
+            break
+        case .rearm:
             self.armBodyDeadline()
-            return
+        case .timeOut(let received):
+            self.loop.metrics.countBodyTimeout()
+            self.loop.logger.info(
+                "request body timeout", metadata: ["client": "\(self.clientIP)", "received": "\(received)"]
+            )
+            self.failRequest(status: .requestTimeout)
         }
-        self.loop.metrics.countBodyTimeout()
-        self.loop.logger.info(
-            "request body timeout",
-            metadata: ["client": "\(self.clientIP)", "received": "\(self.bodyReceived)"]
-        )
-        self.failRequest(status: .requestTimeout)
     }
 
     /// The client stopped taking bytes: from now on it has `send_timeout` to take some.
     private func armSendDeadline() {
         guard let context = self.context, let deadline = self.sendDeadline, !deadline.isArmed else { return }
-        self.unsentWhenSendDeadlineArmed = self.unsentBytes(context)
-        self.writtenSinceSendDeadlineArmed = 0
+        self.machine.sendDeadlineArmed(unsent: self.unsentBytes(context))
         deadline.arm(TimeAmount(self.loop.configuration.limits.sendTimeout))
     }
 
@@ -571,19 +467,20 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         return try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)
     }
 
-
     /// `send_timeout` passed with the client still not taking bytes: unless the socket took some
     /// meanwhile (a slow reader, not a stalled one), the connection is cut, and with it the
     /// backend connection of the exchange in progress (closed, not pooled).
     private func sendDeadlinePassed() {
         guard let context = self.context, context.channel.isActive else { return }
-        if self.isWritable, !self.isClosing { return }
-        let queued = self.unsentBytes(context)
-        if let queued, let before = self.unsentWhenSendDeadlineArmed,
-            before + self.writtenSinceSendDeadlineArmed > queued
-        {
+        let unsent = self.unsentBytes(context)
+        switch self.machine.sendDeadlinePassed(unsent: unsent) {
+        case .none:
+            return
+        case .rearm:
             self.armSendDeadline()
             return
+        case .cutOff:
+            break
         }
         self.loop.metrics.countSendTimeout()
         self.loop.logger.warning(
@@ -591,22 +488,14 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             metadata: [
                 "client": "\(self.clientIP)",
                 "uri": "\(self.summary?.uri.requestPath ?? "")",
-                "unsent": "\(queued.map(String.init) ?? "unknown")",
+                "unsent": "\(unsent.map(String.init) ?? "unknown")",
             ]
         )
-        if case .responding(let responder) = self.state {
-            self.state = .closed
-            responder.abort()
+        if self.machine.connectionClosed() {
+            self.abortResponder()
             self.logAccess(aborted: true)
         }
-        self.state = .closed
         context.close(promise: nil)
-    }
-
-    /// The connection closes once what was written has been sent.
-    private var isClosing: Bool {
-        if case .closed = self.state { return true }
-        return false
     }
 
     private func logAccess(aborted: Bool) {
@@ -617,4 +506,3 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
         }
     }
 }
-

@@ -3,10 +3,8 @@ import ZenithConfig
 
 /// Picks the responder for a routed request head: the one place that maps a route action to code.
 enum RouteDispatcher {
-    static func responder(
-        for route: ActiveRoutes.Entry, head: HTTPRequestHead, framing: RequestFraming, path: Substring,
-        isUpgrade: Bool, expectsContinue: Bool, client: ClientConnectionHandler
-    ) -> RequestResponder {
+    static func responder(for request: RequestAdmission.RoutedRequest, client: any ResponderContext) -> RequestResponder {
+        let (route, head, expectsContinue) = (request.route, request.head, request.expectsContinue)
         // A client that waits for 100-continue would wait forever for a local answer that is only
         // sent once its body has been read (`expectsContinue`); answer such requests at once (and close).
         switch route.rule.action {
@@ -15,12 +13,12 @@ enum RouteDispatcher {
                 return LocalResponder.errorPage(.badGateway, for: client)
             }
             return ProxyExchange(
-                client: client, pool: pool, route: route, head: head, framing: framing,
-                expectsContinue: expectsContinue, isUpgrade: isUpgrade
+                client: client, pool: pool, route: route, head: head, framing: request.framing,
+                expectsContinue: expectsContinue, isUpgrade: request.isUpgrade
             )
         case .staticFiles(let directory):
             return StaticFileResponder(
-                client: client, directory: directory, route: route.rule, head: head, path: path,
+                client: client, directory: directory, route: route.rule, head: head, path: request.path,
                 answerBeforeBody: expectsContinue
             )
         case .redirect(let status, let location):
@@ -35,7 +33,7 @@ enum RouteDispatcher {
             guard let endpoint = client.loop.realtimeEndpoint else {
                 return LocalResponder.errorPage(.serviceUnavailable, for: client, answerBeforeBody: expectsContinue)
             }
-            return RealtimeResponder(client: client, endpoint: endpoint, head: head, isUpgrade: isUpgrade)
+            return RealtimeResponder(client: client, endpoint: endpoint, head: head, isUpgrade: request.isUpgrade)
         }
     }
 }

@@ -6,18 +6,13 @@ import ZenithConfig
 /// one side are held back while the other side's socket cannot take more (explicit backpressure
 /// on both directions), and nothing is buffered beyond what one read brings in.
 ///
-/// Both channels live on the same event loop, so no lock is needed. A request that meets a reused
-/// connection the backend had closed is retried once on a new one when that is safe (idempotent
-/// method, no body sent). After a 101 answer to an Upgrade the two sockets become a byte tunnel.
+/// Both channels live on the same event loop, so no lock is needed. What happens next is decided
+/// by a `ProxyExchangeStateMachine`; this class performs it. A request that meets a reused
+/// connection the backend had closed is retried once on a new one when that is safe
+/// (`UpstreamRetryRule`). After a 101 answer to an Upgrade the two sockets become a byte tunnel.
 /// On an `inject=` route, HTML pages get the route's script tag on their way through.
 final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
-    private enum UpstreamState {
-        case waiting
-        case attached(UpstreamConnection)
-        case finished
-    }
-
-    private let client: ClientConnectionHandler
+    private let client: any ResponderContext
     private let pool: UpstreamPool
     private let route: ActiveRoutes.Entry
     private let requestHead: HTTPRequestHead
@@ -25,23 +20,14 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
     private let expectsContinue: Bool
     private let isUpgrade: Bool
 
-    private var upstream = UpstreamState.waiting
-    /// Body parts read before an upstream connection was attached (an empty array allocates nothing).
-    private var pendingBody: [ByteBuffer] = []
-    /// The request's end was read before an upstream connection was attached.
-    private var pendingEnd = false
-    private var requestForwarded = false
-    private var bodyBytesSent = false
-    private var connectionWasReused = false
-    private var retried = false
-    private var responseHeadReceived = false
-    private var upgradeAccepted = false
-    private var upstreamKeepAlive = false
+    private var machine: ProxyExchangeStateMachine
+    /// The upstream connection while the machine is attached.
+    private var connection: UpstreamConnection?
     private var requestSentAt: NIODeadline?
     private var injection = ScriptInjection.passThrough
 
     init(
-        client: ClientConnectionHandler, pool: UpstreamPool, route: ActiveRoutes.Entry, head: HTTPRequestHead,
+        client: any ResponderContext, pool: UpstreamPool, route: ActiveRoutes.Entry, head: HTTPRequestHead,
         framing: RequestFraming, expectsContinue: Bool, isUpgrade: Bool
     ) {
         self.client = client
@@ -51,11 +37,12 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
         self.framing = framing
         self.expectsContinue = expectsContinue
         self.isUpgrade = isUpgrade
+        self.machine = ProxyExchangeStateMachine(method: head.method, isUpgrade: isUpgrade)
     }
 
     func start() {
         if let connection = self.pool.leaseIdle(for: .client) {
-            self.attach(connection, reused: true)
+            self.leaseEnded(.leased(reused: true), connection: connection)
         } else {
             self.connectNew()
         }
@@ -63,27 +50,35 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
 
     private func connectNew() {
         self.pool.leaseNew(for: .client) { result in
-            guard case .waiting = self.upstream else {
-                // The client went away meanwhile: the unused connection goes back as it came.
-                if case .success(let connection) = result { self.pool.release(connection, reusable: true) }
-                return
-            }
             switch result {
             case .success(let connection):
-                self.attach(connection, reused: false)
-            case .failure(let error):
-                if case .busy? = error as? UpstreamPool.Failure {
-                    self.fail(.serviceUnavailable)
-                } else {
-                    self.fail(.badGateway)
-                }
+                self.leaseEnded(.leased(reused: false), connection: connection)
+            case .failure(UpstreamPool.Failure.busy):
+                self.leaseEnded(.busy, connection: nil)
+            case .failure:
+                self.leaseEnded(.failed, connection: nil)
             }
         }
     }
 
-    private func attach(_ connection: UpstreamConnection, reused: Bool) {
-        self.upstream = .attached(connection)
-        self.connectionWasReused = reused
+    private func leaseEnded(_ result: ProxyExchangeStateMachine.LeaseResult, connection: UpstreamConnection?) {
+        switch self.machine.leaseEnded(result) {
+        case .attach(let attachment):
+            if let connection {
+                self.attach(connection, sending: attachment, reused: result == .leased(reused: true))
+            }
+        case .giveBack:
+            // The client went away meanwhile: the unused connection goes back as it came.
+            if let connection { self.pool.release(connection, reusable: true) }
+        case .fail(let status):
+            self.client.failRequest(status: status)
+        case .ignore:
+            break
+        }
+    }
+
+    private func attach(_ connection: UpstreamConnection, sending attachment: ProxyExchangeStateMachine.Attachment, reused: Bool) {
+        self.connection = connection
         connection.delegate = self
         let server = self.pool.configuration.servers[connection.serverIndex]
         let forwarding = ForwardedRequestHead(
@@ -99,19 +94,16 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
         if self.expectsContinue && !self.client.requestComplete {
             self.client.sendHead(HTTPResponseHead(version: .http1_1, status: .continue))
         }
-        for part in self.pendingBody {
+        for part in attachment.pendingBody {
             connection.sendBody(part)
-            self.bodyBytesSent = true
         }
-        self.pendingBody.removeAll()
-        if self.pendingEnd {
+        if attachment.sendEnd {
             connection.sendEnd()
-            self.requestForwarded = true
         }
         // Flushed when the client's read batch ends (`clientReadComplete`), or now if the batch is
         // long over: a framing error later in the same batch then aborts before a byte of this
         // request leaves.
-        if self.client.requestComplete || !self.pendingBody.isEmpty || !self.connectionWasReused {
+        if self.client.requestComplete || !attachment.pendingBody.isEmpty || !reused {
             connection.flush()
         }
         self.requestSentAt = .now()
@@ -126,37 +118,28 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
     // MARK: Client → upstream
 
     func requestBodyPart(_ buffer: ByteBuffer) {
-        switch self.upstream {
-        case .attached(let connection):
+        switch self.machine.requestBodyPart(buffer) {
+        case .send:
+            guard let connection = self.connection else { return }
             connection.sendBody(buffer)
-            self.bodyBytesSent = true
             if !connection.isWritable {
                 self.client.pauseReading()
             }
-        case .waiting:
-            self.pendingBody.append(buffer)
+        case .hold:
             self.client.pauseReading()
-        case .finished:
+        case .drop:
             break
         }
     }
 
     func requestEnd(trailers: HTTPHeaders?) {
-        switch self.upstream {
-        case .attached(let connection):
-            connection.sendEnd()
-            self.requestForwarded = true
-        case .waiting:
-            self.pendingEnd = true
-        case .finished:
-            break
+        if self.machine.requestEnd() == .send {
+            self.connection?.sendEnd()
         }
     }
 
     func clientReadComplete() {
-        if case .attached(let connection) = self.upstream {
-            connection.flush()
-        }
+        self.connection?.flush()
     }
 
     func upstreamBecameWritable() {
@@ -166,29 +149,28 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
     // MARK: Upstream → client
 
     func upstreamResponsePart(_ part: HTTPClientResponsePart) {
-        guard case .attached(let connection) = self.upstream else { return }
+        guard let connection = self.connection else { return }
         switch part {
         case .head(let head):
             connection.responseDeadline?.disarm()
-            self.responseHeadReceived = true
             if let sentAt = self.requestSentAt {
                 let elapsed = NIODeadline.now() - sentAt
                 self.client.recordUpstreamTime(elapsed)
                 self.pool.responseTimer.recordNanoseconds(elapsed.nanoseconds)
             }
-            if head.status == .switchingProtocols {
-                guard self.isUpgrade else {
-                    self.fail(.badGateway)
-                    return
+            switch self.machine.responseHead(status: head.status, keepAlive: connection.responseKeepsAlive) {
+            case .forward:
+                // The decoder left the hop-by-hop fields out already.
+                if let source = self.route.rule.options.inject {
+                    self.client.sendHead(self.prepareInjection(of: source, into: head))
+                } else {
+                    self.client.sendHead(head)
                 }
-                self.upgradeAccepted = true
-            }
-            self.upstreamKeepAlive = connection.responseKeepsAlive
-            // The decoder left the hop-by-hop fields out already.
-            if let source = self.route.rule.options.inject {
-                self.client.sendHead(self.prepareInjection(of: source, into: head))
-            } else {
-                self.client.sendHead(head)
+            case .fail(let status):
+                self.closeConnection()
+                self.client.failRequest(status: status)
+            case .ignore:
+                break
             }
         case .body(let buffer):
             self.injection.process(buffer) { self.client.sendBody(.byteBuffer($0)) }
@@ -196,22 +178,22 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
                 connection.pauseReading()
             }
         case .end:
-            if self.upgradeAccepted {
-                self.upstream = .finished
+            switch self.machine.responseEnd() {
+            case .tunnel:
+                self.connection = nil
                 // Leave the decoder's call stack before taking the pipelines apart.
                 self.client.eventLoop.assumeIsolated().execute {
                     self.pool.detach(connection)
                     TunnelSwitch.connect(client: self.client, upstream: connection, idleTimeout: self.responseTimeout)
                 }
-                return
+            case .release(let reusable):
+                self.connection = nil
+                self.pool.release(connection, reusable: reusable)
+                self.injection.finish { self.client.sendBody(.byteBuffer($0)) }
+                self.client.finishResponse()
+            case .ignore:
+                break
             }
-            self.upstream = .finished
-            // A backend that answered before it had the whole body cannot be reused, and neither
-            // can one answering an Upgrade it refused (it may still switch protocols later).
-            let reusable = self.upstreamKeepAlive && self.requestForwarded && !self.isUpgrade
-            self.pool.release(connection, reusable: reusable)
-            self.injection.finish { self.client.sendBody(.byteBuffer($0)) }
-            self.client.finishResponse()
         }
     }
 
@@ -239,41 +221,28 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
     }
 
     func clientBecameWritable() {
-        if case .attached(let connection) = self.upstream {
-            connection.resumeReading()
-        }
+        self.connection?.resumeReading()
     }
 
     func upstreamClosed(error: Error?) {
-        guard case .attached = self.upstream else { return }
-        // A malformed answer would only come again: it is a 502 at once.
-        if !self.responseHeadReceived && self.mayRetry && !(error is UpstreamResponseDecoder.Failure) {
-            self.retried = true
-            self.upstream = .waiting
+        switch self.machine.upstreamClosed(error: error) {
+        case .retry:
+            self.connection = nil
             self.connectNew()
-            return
-        }
-        self.fail(.badGateway)
-    }
-
-    /// A reused connection that died before any answer was probably closed by the backend while
-    /// idle; sending again is safe only when the request can be repeated and nothing of its body
-    /// was consumed.
-    private var mayRetry: Bool {
-        guard self.connectionWasReused, !self.retried, !self.bodyBytesSent else { return false }
-        switch self.requestHead.method {
-        case .GET, .HEAD, .OPTIONS, .TRACE, .PUT, .DELETE: return true
-        default: return false
+        case .fail(let status):
+            self.closeConnection()
+            self.client.failRequest(status: status)
+        case .ignore:
+            break
         }
     }
 
     // MARK: Ending
 
     func abort() {
-        if case .attached(let connection) = self.upstream {
-            connection.close()
+        if self.machine.finish() {
+            self.closeConnection()
         }
-        self.upstream = .finished
     }
 
     /// How long the backend may take to start its answer; also how long a tunnel may sit idle.
@@ -282,9 +251,8 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
     }
 
     func upstreamTimedOut() {
-        guard case .attached(let connection) = self.upstream, !self.responseHeadReceived else { return }
-        connection.close()
-        self.upstream = .finished
+        guard self.machine.responseTimedOut() else { return }
+        self.closeConnection()
         self.client.loop.logger.warning(
             "upstream response timeout",
             metadata: ["upstream": "\(self.pool.configuration.name)", "uri": "\(self.requestHead.uri.requestPath)"]
@@ -292,13 +260,9 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
         self.client.failRequest(status: .gatewayTimeout)
     }
 
-    /// The request cannot be answered by the backend: an error page if nothing was sent yet,
-    /// otherwise the client connection is cut (the only way left to signal a broken body).
-    private func fail(_ status: HTTPResponseStatus) {
-        if case .attached(let connection) = self.upstream {
-            connection.close()
-        }
-        self.upstream = .finished
-        self.client.failRequest(status: status)
+    /// Closes the upstream connection in the middle of its exchange (never pooled).
+    private func closeConnection() {
+        self.connection?.close()
+        self.connection = nil
     }
 }

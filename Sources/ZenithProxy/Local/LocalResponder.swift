@@ -8,12 +8,12 @@ import ZenithConfig
 /// The answer goes out when the request has been read to its end (its body is discarded), so the
 /// connection can be kept; with `answerBeforeBody` it goes out at once and the connection closes.
 final class LocalResponder: RequestResponder {
-    private let client: ClientConnectionHandler
+    private let client: any ResponderContext
     private let head: HTTPResponseHead
     private let body: ByteBuffer
     private let answerBeforeBody: Bool
 
-    init(client: ClientConnectionHandler, head: HTTPResponseHead, body: ByteBuffer, answerBeforeBody: Bool) {
+    init(client: any ResponderContext, head: HTTPResponseHead, body: ByteBuffer, answerBeforeBody: Bool) {
         self.client = client
         self.head = head
         self.body = body
@@ -21,7 +21,7 @@ final class LocalResponder: RequestResponder {
     }
 
     static func errorPage(
-        _ status: HTTPResponseStatus, for client: ClientConnectionHandler, answerBeforeBody: Bool = false
+        _ status: HTTPResponseStatus, for client: any ResponderContext, answerBeforeBody: Bool = false
     ) -> LocalResponder {
         let page = ErrorPage(status: status, prefersJSON: client.summary?.prefersJSON ?? false)
         return LocalResponder(
@@ -30,7 +30,7 @@ final class LocalResponder: RequestResponder {
     }
 
     static func text(
-        _ status: HTTPResponseStatus, _ text: String, for client: ClientConnectionHandler, answerBeforeBody: Bool
+        _ status: HTTPResponseStatus, _ text: String, for client: any ResponderContext, answerBeforeBody: Bool
     ) -> LocalResponder {
         let body = ByteBuffer(string: text.isEmpty ? "" : text + "\n")
         var headers = HTTPHeaders()
@@ -43,7 +43,7 @@ final class LocalResponder: RequestResponder {
     }
 
     static func redirect(
-        _ status: HTTPResponseStatus, to location: String, for client: ClientConnectionHandler, answerBeforeBody: Bool
+        _ status: HTTPResponseStatus, to location: String, for client: any ResponderContext, answerBeforeBody: Bool
     ) -> LocalResponder {
         let body = ByteBuffer(string: "<!DOCTYPE html><html><body><a href=\"\(location.htmlEscaped)\">moved</a></body></html>\n")
         var headers = HTTPHeaders()

@@ -5,7 +5,7 @@ import NIOHTTP1
 /// endpoint, and writes its answer; for an accepted WebSocket upgrade it sends the 101 and gives
 /// the connection to the endpoint's WebSocket handlers.
 final class RealtimeResponder: RequestResponder {
-    private unowned let client: ClientConnectionHandler
+    private unowned let client: any ResponderContext
     private let endpoint: RealtimeEndpoint
     private let head: HTTPRequestHead
     private let isUpgrade: Bool
@@ -14,7 +14,7 @@ final class RealtimeResponder: RequestResponder {
     private var asked = false
     private var aborted = false
 
-    init(client: ClientConnectionHandler, endpoint: RealtimeEndpoint, head: HTTPRequestHead, isUpgrade: Bool) {
+    init(client: any ResponderContext, endpoint: RealtimeEndpoint, head: HTTPRequestHead, isUpgrade: Bool) {
         self.client = client
         self.endpoint = endpoint
         self.head = head
@@ -44,9 +44,9 @@ final class RealtimeResponder: RequestResponder {
         self.asked = true
         let request = RealtimeRequest(
             head: self.head, body: self.body, bodyExceededLimit: self.bodyExceededLimit,
-            clientAddress: self.client.clientAddress, scheme: self.client.transport.scheme,
+            clientAddress: self.client.clientAddress, scheme: self.client.forwardingClient.scheme,
             eventLoop: self.client.eventLoop,
-            connectionClosed: self.client.channel.closeFuture
+            connectionClosed: self.client.closeFuture
         )
         let loop = self.client.eventLoop
         if self.isUpgrade {
@@ -91,19 +91,12 @@ final class RealtimeResponder: RequestResponder {
     }
 
     private func acceptUpgrade(headers: HTTPHeaders, install: @Sendable (Channel) throws -> Void) {
-        let channel: Channel = self.client.channel
         self.client.sendHead(HTTPResponseHead(version: .http1_1, status: .switchingProtocols, headers: headers))
         self.client.flush()
         do {
-            try self.client.removeHTTPHandlers()
-            try install(channel)
-            // A read held back by an HTTP handler left with it; without this the socket may not be
-            // read again until something else asks (seen over TLS: a WebSocket's first events
-            // went unanswered), as TunnelSwitch does after its switch.
-            channel.read()
+            try self.client.handOver(to: install)
         } catch {
             self.client.loop.logger.warning("could not set up WebSocket", metadata: ["error": "\(error)"])
-            channel.close(promise: nil)
         }
     }
 }

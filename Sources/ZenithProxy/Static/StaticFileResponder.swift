@@ -11,7 +11,7 @@ import ZenithConfig
 /// Regular files only: no directory listings, no symlinks followed, no path leaving the directory.
 /// The body is sent as a file region (sendfile), so it never passes through user memory.
 final class StaticFileResponder: RequestResponder {
-    private let client: ClientConnectionHandler
+    private let client: any ResponderContext
     private let directory: String
     private let route: Route
     private let head: HTTPRequestHead
@@ -21,7 +21,7 @@ final class StaticFileResponder: RequestResponder {
     private var started = false
 
     init(
-        client: ClientConnectionHandler, directory: String, route: Route, head: HTTPRequestHead, path: Substring,
+        client: any ResponderContext, directory: String, route: Route, head: HTTPRequestHead, path: Substring,
         answerBeforeBody: Bool
     ) {
         self.client = client

@@ -6,34 +6,31 @@ import NIOHTTP1
 /// pipelines and a matched pair of `TunnelHandler`s takes their place.
 enum TunnelSwitch {
     /// - Parameter idleTimeout: the tunnel closes after this long without a byte in either direction.
-    static func connect(client: ClientConnectionHandler, upstream: UpstreamConnection, idleTimeout: Duration) {
+    static func connect(client: any ResponderContext, upstream: UpstreamConnection, idleTimeout: Duration) {
         guard let upstreamChannel = upstream.channel else {
             client.failRequest(status: .badGateway)
             return
         }
-        let clientChannel: Channel = client.channel
         let (clientEnd, upstreamEnd) = TunnelHandler.matchedPair()
         do {
-            try client.removeHTTPHandlers()
-            let clientPipeline = clientChannel.pipeline.syncOperations
-            try clientPipeline.addHandler(IdleStateHandler(allTimeout: TimeAmount(idleTimeout)))
-            try clientPipeline.addHandler(clientEnd)
-            try clientChannel.syncOptions?.setOption(.allowRemoteHalfClosure, value: true)
+            try client.handOver { clientChannel in
+                let clientPipeline = clientChannel.pipeline.syncOperations
+                try clientPipeline.addHandler(IdleStateHandler(allTimeout: TimeAmount(idleTimeout)))
+                try clientPipeline.addHandler(clientEnd)
+                try clientChannel.syncOptions?.setOption(.allowRemoteHalfClosure, value: true)
 
-            let upstreamPipeline = upstreamChannel.pipeline.syncOperations
-            try upstreamPipeline.addHandler(upstreamEnd)
-            try upstreamChannel.syncOptions?.setOption(.allowRemoteHalfClosure, value: true)
-            // Removed after the tunnel end is in place, so that the bytes it holds beyond the 101
-            // go on to the tunnel.
-            _ = upstreamPipeline.removeHandler(upstream)
+                let upstreamPipeline = upstreamChannel.pipeline.syncOperations
+                try upstreamPipeline.addHandler(upstreamEnd)
+                try upstreamChannel.syncOptions?.setOption(.allowRemoteHalfClosure, value: true)
+                // Removed after the tunnel end is in place, so that the bytes it holds beyond the
+                // 101 go on to the tunnel.
+                _ = upstreamPipeline.removeHandler(upstream)
+            }
         } catch {
             client.loop.logger.warning("could not set up tunnel", metadata: ["error": "\(error)"])
-            clientChannel.close(promise: nil)
             upstreamChannel.close(promise: nil)
             return
         }
-        clientChannel.flush()
-        clientChannel.read()
         upstreamChannel.read()
     }
 }

@@ -4,7 +4,7 @@ import ZenithConfig
 
 /// What the access log and the error pages need to know about the request being answered.
 ///
-/// Filled by `ClientConnectionHandler` when a head arrives and completed as the response is written.
+/// Filled by the client connection when a head arrives and completed as the response is written.
 struct RequestSummary {
     var method: HTTPMethod
     var uri: String

@@ -4,10 +4,11 @@ import NIOHTTP1
 /// Produces the response to one request whose head has been routed, and takes the rest of that
 /// request (body parts, end) as it arrives.
 ///
-/// Owned by `ClientConnectionHandler` from the moment the head is routed until the responder calls
-/// `finishResponse` or the connection closes. Every call happens on the connection's event loop.
+/// Owned by the client's connection from the moment the head is routed until the responder calls
+/// `finishResponse` on its `ResponderContext` or the connection closes. Every call happens on the
+/// connection's event loop.
 ///
-/// A responder may hold its `ClientConnectionHandler` strongly: the handler drops the responder
+/// A responder may hold its `ResponderContext` strongly: the connection drops the responder
 /// when the response ends or the connection closes, which breaks the cycle. (`unowned` would cost
 /// an atomic unowned-retain on every use of the handler, several per request.)
 protocol RequestResponder: AnyObject {

@@ -1,0 +1,205 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
+import NIOPosix
+import Testing
+import ZenithConfig
+
+@testable import ZenithProxy
+
+/// `ClientConnectionHandler` in its real HTTP/1.1 pipeline on an `EmbeddedChannel`: raw request
+/// bytes in, raw response bytes out, with a `respond` route so that no upstream is involved.
+/// (The rules themselves are tested on the state machine; these check that the handler does
+/// what the machine says.)
+@Suite("client connection handler on an EmbeddedChannel")
+struct ClientConnectionHandlerTests {
+    /// One client connection with its pipeline, and the lines its access log wrote.
+    final class Connection {
+        let channel = EmbeddedChannel()
+        let accessLines = CapturedLines()
+
+        /// `respond` routes for every path; a request body may be up to `bodyBytes` long.
+        init(bodyBytes: Int = 1024) throws {
+            let configuration = try Self.configuration(bodyBytes: bodyBytes)
+            let loop = LoopContext(
+                eventLoop: self.channel.embeddedEventLoop, configuration: configuration, loopCount: 1,
+                fileIO: NonBlockingFileIO(threadPool: .singleton), logger: Logger(label: "test"),
+                accessLog: AccessLog(logger: Logger(label: "access") { _ in CapturingLogHandler(lines: self.accessLines) })
+            )
+            try ClientPipelines.addHTTP1Codec(
+                to: self.channel.pipeline.syncOperations, limits: NIOHTTPDecoderLimitConfiguration(headerBytes: 8192)
+            )
+            try self.channel.pipeline.syncOperations.addHandler(ClientConnectionHandler(loop: loop, transport: .http1))
+            try self.channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+        }
+
+        private static func configuration(bodyBytes: Int) throws -> ZenithConfiguration {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zenith-handler-\(UUID())")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: directory) }
+            try "[listen]\nhttp = [\"127.0.0.1:8080\"]\n[limits]\nbody_bytes = \(bodyBytes)\n[log]\naccess = true\n"
+                .write(to: directory.appendingPathComponent("zenith.toml"), atomically: true, encoding: .utf8)
+            try "* / respond 200 ok\n".write(to: directory.appendingPathComponent("routes"), atomically: true, encoding: .utf8)
+            return try ConfigurationLoader.load(configPath: directory.appendingPathComponent("zenith.toml").path)
+                .configuration
+        }
+
+        /// Sends raw bytes as the client would.
+        func send(_ text: String) throws {
+            try self.channel.writeInbound(ByteBuffer(string: text))
+            self.channel.embeddedEventLoop.run()
+        }
+
+        /// Everything written to the client so far, as text.
+        func received() throws -> String {
+            var text = ""
+            while var buffer = try self.channel.readOutbound(as: ByteBuffer.self) {
+                text += buffer.readString(length: buffer.readableBytes) ?? ""
+            }
+            return text
+        }
+
+        var isOpen: Bool { self.channel.isActive }
+    }
+
+    static let get = "GET / HTTP/1.1\r\nHost: dash\r\n\r\n"
+
+    @Test("a kept connection answers one request after another")
+    func keepAlive() throws {
+        let connection = try Connection()
+        try connection.send(Self.get)
+        let first = try connection.received()
+        #expect(first.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(!first.lowercased().contains("connection: close"))
+        try connection.send(Self.get)
+        #expect(try connection.received().hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(connection.isOpen)
+        #expect(connection.accessLines.all.count == 2)
+    }
+
+    @Test("pipelined requests are answered in order, each after the one before")
+    func pipelining() throws {
+        let connection = try Connection()
+        try connection.send(Self.get + "GET /second HTTP/1.1\r\nHost: dash\r\n\r\n" + Self.get)
+        let text = try connection.received()
+        #expect(text.components(separatedBy: "HTTP/1.1 200 OK").count - 1 == 3)
+        #expect(connection.accessLines.all.map { $0.contains("/second") } == [false, true, false])
+        #expect(connection.isOpen)
+    }
+
+    @Test("Connection: close is answered with Connection: close, and what was pipelined behind it is not")
+    func connectionClose() throws {
+        let connection = try Connection()
+        try connection.send("GET / HTTP/1.1\r\nHost: dash\r\nConnection: close\r\n\r\n" + Self.get)
+        let text = try connection.received()
+        #expect(text.lowercased().contains("connection: close"))
+        #expect(text.components(separatedBy: "HTTP/1.1 200 OK").count - 1 == 1)
+        #expect(!connection.isOpen)
+    }
+
+    @Test("a malformed request after a kept one gets a 400 and the connection closes")
+    func malformedSecondRequest() throws {
+        let connection = try Connection()
+        try connection.send(Self.get)
+        _ = try connection.received()
+        try connection.send("GET / HTTP/1.1\r\nHost: dash\r\nBad Header\r\n\r\n")
+        let text = try connection.received()
+        #expect(text.hasPrefix("HTTP/1.1 400 Bad Request\r\n"))
+        #expect(text.lowercased().contains("connection: close"))
+        #expect(!connection.isOpen)
+    }
+
+    @Test("a body above the limit is refused with 413 mid-body, and the connection closes")
+    func bodyOverLimit() throws {
+        let connection = try Connection(bodyBytes: 4)
+        try connection.send("POST / HTTP/1.1\r\nHost: dash\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n")
+        #expect(try connection.received().isEmpty)
+        try connection.send("2\r\nde\r\n")
+        let text = try connection.received()
+        #expect(text.hasPrefix("HTTP/1.1 413 Payload Too Large\r\n"))
+        #expect(!connection.isOpen)
+    }
+
+    @Test("a client gone mid-body leaves an aborted access line and no answer")
+    func clientGoneMidBody() throws {
+        let connection = try Connection()
+        try connection.send("POST / HTTP/1.1\r\nHost: dash\r\nContent-Length: 10\r\n\r\nabcde")
+        #expect(try connection.received().isEmpty)
+        try connection.channel.close().wait()
+        connection.channel.embeddedEventLoop.run()
+        #expect(connection.accessLines.all.count == 1)
+        #expect(connection.accessLines.all.first?.hasSuffix(" aborted") == true)
+    }
+
+    @Test("a drain closes an idle connection at once and a busy one after its answer")
+    func drain() throws {
+        let idle = try Connection()
+        idle.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        idle.channel.embeddedEventLoop.run()
+        #expect(!idle.isOpen)
+
+        let busy = try Connection()
+        try busy.send("POST / HTTP/1.1\r\nHost: dash\r\nContent-Length: 2\r\n\r\n")
+        busy.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        busy.channel.embeddedEventLoop.run()
+        #expect(busy.isOpen)
+        try busy.send("ab")
+        #expect(try busy.received().lowercased().contains("connection: close"))
+        #expect(!busy.isOpen)
+    }
+
+    @Test("reads stop while the client takes nothing and resume when it does")
+    func readsFollowWritability() throws {
+        let connection = try Connection()
+        connection.channel.isWritable = false
+        connection.channel.pipeline.fireChannelWritabilityChanged()
+        let reads = ReadCounter()
+        try connection.channel.pipeline.syncOperations.addHandler(reads, position: .first)
+        connection.channel.read()
+        #expect(reads.count == 0)
+        connection.channel.isWritable = true
+        connection.channel.pipeline.fireChannelWritabilityChanged()
+        #expect(reads.count == 1)
+    }
+}
+
+/// Counts the reads that reach the head of the pipeline (the socket).
+private final class ReadCounter: ChannelOutboundHandler {
+    typealias OutboundIn = Any
+    var count = 0
+
+    func read(context: ChannelHandlerContext) {
+        self.count += 1
+        context.read()
+    }
+}
+
+/// Lines written to a logger, kept for a test to look at.
+final class CapturedLines: Sendable {
+    private let lines = NIOLockedValueBox<[String]>([])
+
+    var all: [String] { self.lines.withLockedValue { $0 } }
+
+    func append(_ line: String) {
+        self.lines.withLockedValue { $0.append(line) }
+    }
+}
+
+/// A log handler that keeps each message's text in `lines`.
+struct CapturingLogHandler: LogHandler {
+    let lines: CapturedLines
+    var logLevel: Logger.Level = .trace
+    var metadata: Logger.Metadata = [:]
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { self.metadata[key] }
+        set { self.metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        self.lines.append("\(event.message)")
+    }
+}
