@@ -7,7 +7,7 @@ import ZenithConfig
 @testable import ZenithProxy
 
 /// Feeds the input as the bytes a client sends on a plain HTTP/1.1 connection, through the
-/// decoder pipeline `ClientPipelines.configureHTTP1` builds (NIOHTTP1/llhttp, 64 KiB head limit),
+/// decoder pipeline `DownstreamPipelines.configureHTTP1` builds (NIOHTTP1/llhttp, 64 KiB head limit),
 /// and checks every request head that comes out with `RequestHeadFields.read` (the framing,
 /// Host, Expect and Upgrade checks the server makes before forwarding). The first input byte is
 /// not sent: its bits choose preserve_host, a trusted client and identity encoding for the
@@ -45,7 +45,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 func decodeRequestHeads(_ bytes: [UInt8]) -> [HTTPRequestHead] {
     let channel = EmbeddedChannel()
     defer { _ = try? channel.finish() }
-    try! ClientPipelines.addHTTP1Codec(
+    try! DownstreamPipelines.addHTTP1Codec(
         to: channel.pipeline.syncOperations, limits: NIOHTTPDecoderLimitConfiguration(headerBytes: 65536)
     )
     _ = try? channel.writeInbound(channel.allocator.buffer(bytes: bytes))

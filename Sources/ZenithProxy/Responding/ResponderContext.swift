@@ -4,9 +4,9 @@ import NIOHTTP1
 /// The connection a request arrived on, as its `RequestResponder` sees it: the one seam between a
 /// client connection and whatever answers a request (proxy exchange, static files, `respond`,
 /// `redirect`, realtime). Responders write through it and never reach into the connection's
-/// handler, so the responders' folders depend on this file and not on `Connection/`.
+/// handler, so the responders' folders depend on this file and not on `Downstream/`.
 ///
-/// `ClientConnectionHandler` conforms; every call happens on the connection's event loop.
+/// `DownstreamConnectionHandler` conforms; every call happens on the connection's event loop.
 protocol ResponderContext: AnyObject {
     /// What the connections of this event loop share: configuration, pools, metrics, log.
     var loop: LoopContext { get }

@@ -12,7 +12,7 @@ import Glibc
 #endif
 
 /// The HTTP/1.1 front of Zenith: binds the configured listeners and serves every connection with
-/// a pipeline that ends in `ClientConnectionHandler`, on the event loop that accepted it.
+/// a pipeline that ends in `DownstreamConnectionHandler`, on the event loop that accepted it.
 ///
 /// Made by the `zenith` executable with `make` (pools ready, so that the realtime engine can use
 /// `upstreamClient`), then `start` binds the listeners; `reload` puts a new configuration in
@@ -96,7 +96,7 @@ public final class ProxyServer: Sendable {
         let configuration = self.configuration
         let logger = self.logger
         let quiescingHelpers = self.quiescingHelpers
-        let pipelines = ClientPipelines(contexts: self.contexts, headerBytes: configuration.limits.headerBytes)
+        let pipelines = DownstreamPipelines(contexts: self.contexts, headerBytes: configuration.limits.headerBytes)
         let tlsContext = self.tlsContext
         // ServerBootstrap is a class whose setters return self: each listener kind gets its own.
         let group = self.group

@@ -10,12 +10,12 @@ import ZenithConfig
 
 @testable import ZenithProxy
 
-/// `ClientConnectionHandler` in its real HTTP/1.1 pipeline on an `EmbeddedChannel`: raw request
+/// `DownstreamConnectionHandler` in its real HTTP/1.1 pipeline on an `EmbeddedChannel`: raw request
 /// bytes in, raw response bytes out, with a `respond` route so that no upstream is involved.
 /// (The rules themselves are tested on the state machine; these check that the handler does
 /// what the machine says.)
 @Suite("client connection handler on an EmbeddedChannel")
-struct ClientConnectionHandlerTests {
+struct DownstreamConnectionHandlerTests {
     /// One client connection with its pipeline, and the lines its access log wrote.
     final class Connection {
         let channel = EmbeddedChannel()
@@ -29,10 +29,10 @@ struct ClientConnectionHandlerTests {
                 fileIO: NonBlockingFileIO(threadPool: .singleton), logger: Logger(label: "test"),
                 accessLog: AccessLog(logger: Logger(label: "access") { _ in CapturingLogHandler(lines: self.accessLines) })
             )
-            try ClientPipelines.addHTTP1Codec(
+            try DownstreamPipelines.addHTTP1Codec(
                 to: self.channel.pipeline.syncOperations, limits: NIOHTTPDecoderLimitConfiguration(headerBytes: 8192)
             )
-            try self.channel.pipeline.syncOperations.addHandler(ClientConnectionHandler(loop: loop, transport: .http1))
+            try self.channel.pipeline.syncOperations.addHandler(DownstreamConnectionHandler(loop: loop, transport: .http1))
             try self.channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         }
 

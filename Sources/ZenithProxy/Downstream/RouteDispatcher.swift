@@ -10,7 +10,7 @@ enum RouteDispatcher {
         switch route.rule.action {
         case .proxy:
             guard let pool = route.pool else {
-                return LocalResponder.errorPage(.badGateway, for: client)
+                return FixedResponder.errorPage(.badGateway, for: client)
             }
             return ProxyExchange(
                 client: client, pool: pool, route: route, head: head, framing: request.framing,
@@ -22,16 +22,16 @@ enum RouteDispatcher {
                 answerBeforeBody: expectsContinue
             )
         case .redirect(let status, let location):
-            return LocalResponder.redirect(
+            return FixedResponder.redirect(
                 HTTPResponseStatus(statusCode: status), to: location, for: client, answerBeforeBody: expectsContinue
             )
         case .respond(let status, let text):
-            return LocalResponder.text(
+            return FixedResponder.text(
                 HTTPResponseStatus(statusCode: status), text, for: client, answerBeforeBody: expectsContinue
             )
         case .realtime:
             guard let endpoint = client.loop.realtimeEndpoint else {
-                return LocalResponder.errorPage(.serviceUnavailable, for: client, answerBeforeBody: expectsContinue)
+                return FixedResponder.errorPage(.serviceUnavailable, for: client, answerBeforeBody: expectsContinue)
             }
             return RealtimeResponder(client: client, endpoint: endpoint, head: head, isUpgrade: request.isUpgrade)
         }

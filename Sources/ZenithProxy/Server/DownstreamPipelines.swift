@@ -3,34 +3,11 @@ import NIOHTTP1
 import NIOHTTP2
 import NIOSSL
 
-/// How a client connection speaks to Zenith: what its scheme is (for X-Forwarded-Proto) and
-/// whether requests come as HTTP/2 streams (no connection-level keep-alive headers).
-enum ClientTransport {
-    case http1
-    case http1OverTLS
-    case http2
-
-    var metricsLabel: String {
-        switch self {
-        case .http1: "http1"
-        case .http1OverTLS: "http1-tls"
-        case .http2: "h2-stream"
-        }
-    }
-
-    var scheme: String {
-        switch self {
-        case .http1: "http"
-        case .http1OverTLS, .http2: "https"
-        }
-    }
-}
-
 /// Builds the pipelines of accepted client connections: HTTP/1.1 (plain or after TLS), and HTTP/2
-/// negotiated by ALPN, whose every stream gets the same `ClientConnectionHandler` as an HTTP/1.1
+/// negotiated by ALPN, whose every stream gets the same `DownstreamConnectionHandler` as an HTTP/1.1
 /// connection, behind NIO's HTTP/2-to-HTTP/1 codec, so routing, proxying and realtime polling
 /// are one code path.
-struct ClientPipelines: Sendable {
+struct DownstreamPipelines: Sendable {
     let contexts: [ObjectIdentifier: NIOLoopBound<LoopContext>]
     let decoderLimits: NIOHTTPDecoderLimitConfiguration
     let http2Settings: HTTP2Settings
@@ -46,15 +23,15 @@ struct ClientPipelines: Sendable {
     }
 
     /// Plain HTTP/1.1.
-    func configureHTTP1(_ channel: Channel, transport: ClientTransport = .http1) throws {
+    func configureHTTP1(_ channel: Channel, transport: DownstreamTransport = .http1) throws {
         let loop = self.contexts[ObjectIdentifier(channel.eventLoop)]!.value
         try Self.addHTTP1Codec(to: channel.pipeline.syncOperations, limits: self.decoderLimits)
-        try channel.pipeline.syncOperations.addHandler(ClientConnectionHandler(loop: loop, transport: transport))
+        try channel.pipeline.syncOperations.addHandler(DownstreamConnectionHandler(loop: loop, transport: transport))
     }
 
     /// NIOHTTP1's server codec as every HTTP/1.1 client connection has it (the fuzz harness of the
     /// request-head checks decodes through the same): no pipelining helper or upgrade handler
-    /// (`ClientConnectionHandler` does both), no error handler (it answers parse errors itself).
+    /// (`DownstreamConnectionHandler` does both), no error handler (it answers parse errors itself).
     static func addHTTP1Codec(
         to pipeline: ChannelPipeline.SynchronousOperations, limits: NIOHTTPDecoderLimitConfiguration
     ) throws {
@@ -122,7 +99,7 @@ struct ClientPipelines: Sendable {
             return stream.eventLoop.makeCompletedFuture {
                 let loop = contexts[ObjectIdentifier(stream.eventLoop)]!.value
                 try stream.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
-                try stream.pipeline.syncOperations.addHandler(ClientConnectionHandler(loop: loop, transport: .http2))
+                try stream.pipeline.syncOperations.addHandler(DownstreamConnectionHandler(loop: loop, transport: .http2))
             }
         }
         try channel.pipeline.syncOperations.addHandler(management)

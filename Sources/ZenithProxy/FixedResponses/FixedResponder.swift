@@ -7,7 +7,7 @@ import ZenithConfig
 ///
 /// The answer goes out when the request has been read to its end (its body is discarded), so the
 /// connection can be kept; with `answerBeforeBody` it goes out at once and the connection closes.
-final class LocalResponder: RequestResponder {
+final class FixedResponder: RequestResponder {
     private let client: any ResponderContext
     private let head: HTTPResponseHead
     private let body: ByteBuffer
@@ -22,21 +22,21 @@ final class LocalResponder: RequestResponder {
 
     static func errorPage(
         _ status: HTTPResponseStatus, for client: any ResponderContext, answerBeforeBody: Bool = false
-    ) -> LocalResponder {
+    ) -> FixedResponder {
         let page = ErrorPage(status: status, prefersJSON: client.summary?.prefersJSON ?? false)
-        return LocalResponder(
+        return FixedResponder(
             client: client, head: page.head(version: .http1_1), body: page.body, answerBeforeBody: answerBeforeBody
         )
     }
 
     static func text(
         _ status: HTTPResponseStatus, _ text: String, for client: any ResponderContext, answerBeforeBody: Bool
-    ) -> LocalResponder {
+    ) -> FixedResponder {
         let body = ByteBuffer(string: text.isEmpty ? "" : text + "\n")
         var headers = HTTPHeaders()
         headers.add(name: "content-type", value: "text/plain; charset=utf-8")
         headers.add(name: "content-length", value: String(body.readableBytes))
-        return LocalResponder(
+        return FixedResponder(
             client: client, head: HTTPResponseHead(version: .http1_1, status: status, headers: headers),
             body: body, answerBeforeBody: answerBeforeBody
         )
@@ -44,13 +44,13 @@ final class LocalResponder: RequestResponder {
 
     static func redirect(
         _ status: HTTPResponseStatus, to location: String, for client: any ResponderContext, answerBeforeBody: Bool
-    ) -> LocalResponder {
+    ) -> FixedResponder {
         let body = ByteBuffer(string: "<!DOCTYPE html><html><body><a href=\"\(location.htmlEscaped)\">moved</a></body></html>\n")
         var headers = HTTPHeaders()
         headers.add(name: "location", value: location)
         headers.add(name: "content-type", value: "text/html; charset=utf-8")
         headers.add(name: "content-length", value: String(body.readableBytes))
-        return LocalResponder(
+        return FixedResponder(
             client: client, head: HTTPResponseHead(version: .http1_1, status: status, headers: headers),
             body: body, answerBeforeBody: answerBeforeBody
         )

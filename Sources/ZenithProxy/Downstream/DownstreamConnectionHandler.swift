@@ -13,13 +13,13 @@ import ZenithConfig
 /// answer costs a bounded amount of memory), and a client that takes no bytes for
 /// `send_timeout`, or sends none of an announced body for `body_timeout`, loses its connection
 /// and whatever backend connection serves it.
-final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler, ResponderContext {
+final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelHandler, ResponderContext {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
     let loop: LoopContext
-    let transport: ClientTransport
+    let transport: DownstreamTransport
     /// Set while the handler is in the pipeline: dropped in `handlerRemoved`, since the context
     /// holds this handler and a kept context would keep both alive after the connection is gone.
     private var context: ChannelHandlerContext?
@@ -30,7 +30,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     private(set) lazy var clientIP: String = self.clientAddress?.ipAddress ?? "unknown"
     /// The client as the forwarding headers describe it, made once per connection.
     private(set) lazy var forwardingClient = ForwardedRequestHead.Client(ip: self.clientIP, scheme: self.transport.scheme)
-    private var machine: ClientConnectionStateMachine
+    private var machine: DownstreamConnectionStateMachine
     /// Answers the request in progress; set while `machine` is responding.
     private var responder: RequestResponder?
     private(set) var summary: RequestSummary?
@@ -42,10 +42,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
     /// Armed while the client is not taking what it is sent: `send_timeout`.
     private var sendDeadline: LazyDeadline?
 
-    init(loop: LoopContext, transport: ClientTransport) {
+    init(loop: LoopContext, transport: DownstreamTransport) {
         self.loop = loop
         self.transport = transport
-        self.machine = ClientConnectionStateMachine(isHTTP2: transport == .http2, isWritable: true)
+        self.machine = DownstreamConnectionStateMachine(isHTTP2: transport == .http2, isWritable: true)
     }
 
     // MARK: Channel events
@@ -221,7 +221,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, RemovableChannelHandl
             if answerBeforeBody {
                 self.machine.closeAfterResponse()
             }
-            self.start(LocalResponder.errorPage(status, for: self, answerBeforeBody: answerBeforeBody))
+            self.start(FixedResponder.errorPage(status, for: self, answerBeforeBody: answerBeforeBody))
         case .route(let request):
             self.summary?.route = request.route
             self.machine.bodyLimitChosen(request.bodyLimit)

@@ -1,7 +1,7 @@
 import NIOCore
 import NIOHTTP1
 
-/// Lets one request at a time through to `ClientConnectionHandler`: a request that arrives while
+/// Lets one request at a time through to `DownstreamConnectionHandler`: a request that arrives while
 /// the previous response is still being written (HTTP/1.1 pipelining) waits here, and reading from
 /// the client stops only then, until that response has ended. A value the handler owns and asks;
 /// it does no I/O itself.

@@ -3,12 +3,12 @@ import NIOHTTP1
 /// The rules of one client connection (an HTTP/1.1 connection, or one HTTP/2 stream) as a value:
 /// which request is being answered, whether the connection is kept after it, when reading stops
 /// and resumes, how much body a request may send, and what a passed deadline means. Each method
-/// takes one event and returns what `ClientConnectionHandler` must do; the machine does no I/O,
-/// so every rule is tested with plain calls (`ClientConnectionStateMachineTests`).
+/// takes one event and returns what `DownstreamConnectionHandler` must do; the machine does no I/O,
+/// so every rule is tested with plain calls (`DownstreamConnectionStateMachineTests`).
 ///
 /// One request is answered at a time: requests pipelined behind it wait in a
 /// `PipelinedRequestQueue` that the machine owns.
-struct ClientConnectionStateMachine {
+struct DownstreamConnectionStateMachine {
     /// Where the connection is in its life.
     enum State: Equatable {
         /// Waiting for the next request head (header or keep-alive timeout running).

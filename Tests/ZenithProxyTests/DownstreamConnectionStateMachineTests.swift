@@ -4,8 +4,8 @@ import Testing
 
 @testable import ZenithProxy
 
-@Suite("client connection rules (ClientConnectionStateMachine)")
-struct ClientConnectionStateMachineTests {
+@Suite("client connection rules (DownstreamConnectionStateMachine)")
+struct DownstreamConnectionStateMachineTests {
     static let head = HTTPServerRequestPart.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: "/"))
     static let end = HTTPServerRequestPart.end(nil)
 
@@ -13,8 +13,8 @@ struct ClientConnectionStateMachineTests {
     static func responding(
         keepAlive: Bool = true, isHTTP10: Bool = false, hasBody: Bool = false, bodyLimit: Int64 = 100,
         isHTTP2: Bool = false
-    ) -> ClientConnectionStateMachine {
-        var machine = ClientConnectionStateMachine(isHTTP2: isHTTP2, isWritable: true)
+    ) -> DownstreamConnectionStateMachine {
+        var machine = DownstreamConnectionStateMachine(isHTTP2: isHTTP2, isWritable: true)
         expect(machine.partArrived(head), .deliver)
         machine.requestHeadReceived(keepAlive: keepAlive, isHTTP10: isHTTP10, bodyLimit: bodyLimit)
         _ = machine.requestFramingRead(hasBody: hasBody)
@@ -230,7 +230,7 @@ struct ClientConnectionStateMachineTests {
 
     @Test("a drain closes an idle connection now and a busy one after its response")
     func drain() {
-        var idle = ClientConnectionStateMachine(isHTTP2: false, isWritable: true)
+        var idle = DownstreamConnectionStateMachine(isHTTP2: false, isWritable: true)
         expect(idle.quiesce(), true)
         #expect(idle.isClosed)
 
@@ -245,7 +245,7 @@ struct ClientConnectionStateMachineTests {
     func idleDeadline() {
         var busy = Self.responding()
         expect(busy.idleDeadlinePassed(), false)
-        var idle = ClientConnectionStateMachine(isHTTP2: false, isWritable: true)
+        var idle = DownstreamConnectionStateMachine(isHTTP2: false, isWritable: true)
         expect(idle.idleDeadlinePassed(), true)
         #expect(idle.isClosed)
     }
@@ -254,11 +254,11 @@ struct ClientConnectionStateMachineTests {
     func bodyDeadline() {
         var machine = Self.responding(hasBody: true, bodyLimit: 1 << 20)
         machine.bodyDeadlineArmed()
-        _ = machine.requestBodyReceived(bytes: Int(ClientConnectionStateMachine.minimumProgressBytes))
+        _ = machine.requestBodyReceived(bytes: Int(DownstreamConnectionStateMachine.minimumProgressBytes))
         expect(machine.bodyDeadlinePassed(), .rearm)
         machine.bodyDeadlineArmed()
         _ = machine.requestBodyReceived(bytes: 10)
-        let received = ClientConnectionStateMachine.minimumProgressBytes + 10
+        let received = DownstreamConnectionStateMachine.minimumProgressBytes + 10
         expect(machine.bodyDeadlinePassed(), .timeOut(bodyReceived: received))
         machine.pauseReading()
         expect(machine.bodyDeadlinePassed(), .rearm)
