@@ -57,7 +57,7 @@ let package = Package(
         harness("fuzz-byte-range", ["ZenithProxy"]),
         harness("fuzz-request-target", ["ZenithProxy"]),
         harness("fuzz-script-injection", ["ZenithProxy"]),
-        harness("fuzz-routes", ["ZenithConfig"]),
+        harness("fuzz-routes", ["ZenithConfig", "ZenithProxy"]),
         harness("fuzz-config", ["ZenithConfig"]),
     ]
 )

@@ -1,17 +1,19 @@
 import FuzzSupport
 
 @testable import ZenithConfig
+@testable import ZenithProxy
 
 /// Feeds the input as the text of a routes file to `RoutesFileParser` (with one upstream,
-/// `app`, declared), builds the `RouteTable` the proxy matches requests with, and renders it as
-/// `zenith check` does. Inputs that are not UTF-8 are skipped (`TextFile.read` refuses them).
+/// `app`, declared), builds the `RouteTable` and the proxy's `RouteMatcher` for it, and renders
+/// the table as `zenith check` does. Inputs that are not UTF-8 are skipped (`TextFile.read`
+/// refuses them).
 ///
 /// Invariants:
 /// - every route and every diagnostic points at a line of the file; a line yields a route or
 ///   diagnostics, never both; every prefix starts with `/`; hosts are lowercase;
 /// - an implicit upstream is named only by routes that proxy to it;
-/// - `RouteTable.match` finds each rule for its own host (as a Host header, with and without a
-///   port) and prefix: no rule is unreachable, since duplicates are refused;
+/// - `RouteMatcher.matchIndex` finds each rule for its own host (as a Host header, with and
+///   without a port) and prefix: no rule is unreachable, since duplicates are refused;
 /// - the rendering has one line per rule.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
@@ -37,15 +39,16 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     }
 
     let table = RouteTable(routes: result.routes)
+    let matcher = RouteMatcher(table)
     for (index, route) in result.routes.enumerated() {
         let path = Substring(route.pathPrefix)
         guard let host = route.host else {
-            require(table.matchIndex(host: nil, path: path) == index, "rule \(index) (line \(route.line)) unreachable")
+            require(matcher.matchIndex(host: nil, path: path) == index, "rule \(index) (line \(route.line)) unreachable")
             continue
         }
         let header = host.contains(":") ? "[\(host)]" : host
         for form in [header, header + ":8080"] {
-            require(table.matchIndex(host: form, path: path) == index, "rule \(index) (line \(route.line)) unreachable with Host \(form)")
+            require(matcher.matchIndex(host: form, path: path) == index, "rule \(index) (line \(route.line)) unreachable with Host \(form)")
         }
     }
     let rendered = table.render()

@@ -1,12 +1,12 @@
 extension RouteTable {
-    /// The rules as `zenith check` prints them: one a line, in the order `match` tries them (exact
+    /// The rules as `zenith check` prints them: one a line, in the order they are tried (exact
     /// hosts by name, then `*`; longest prefix first), with values as they were resolved:
     ///
     /// ```
     /// routes:3  *  /static/  static /usr/share/openstack-dashboard/static  max_age=1d
     /// ```
     public func render() -> String {
-        let rows = prefixes.routeIndices.map { index in
+        let rows = (hostGroups.flatMap(\.routeIndices) + wildcardGroup).map { index in
             let route = routes[index]
             return [
                 "\(Self.fileName(route.file)):\(route.line)",

@@ -1,17 +1,25 @@
-/// The rules of the routes file, arranged for answering "which rule takes this request?" quickly.
+/// The rules of the routes file, and the order in which they are tried against a request.
 ///
-/// Built by `ConfigurationLoader` and owned by `ZenithConfiguration`; the proxy calls `match` once
-/// per request. The most specific rule wins, as with nginx locations: rules for the request's exact
-/// host come first, then `*` rules, and within each group the longest matching path prefix.
+/// Built by `ConfigurationLoader` and owned by `ZenithConfiguration`. The most specific rule wins,
+/// as with nginx locations: the rules for the request's exact host come first, then the `*` rules,
+/// and within each group the longest path prefix. This type says which rule that is; the proxy's
+/// `RouteMatcher` indexes the groups to find it once per request, and `render()` prints them for
+/// `zenith check`.
 public struct RouteTable: Sendable {
+    /// The rules of one host, in the order they are tried.
+    public struct HostGroup: Sendable {
+        /// Lowercased, as the rules have it (IPv6 without brackets).
+        public let host: String
+        /// Positions in `routes`.
+        public let routeIndices: [Int]
+    }
+
     /// The rules in file order.
     public let routes: [Route]
-
-    /// Hosts with rules, sorted by name; a host's position is its group in `prefixes`.
-    let hosts: HostIndex
-    /// One group per host, then the `*` group.
-    let prefixes: PrefixList
-    private let wildcardGroup: Int
+    /// One group per host that has rules, sorted by host name.
+    public let hostGroups: [HostGroup]
+    /// The `*` rules (positions in `routes`) in the order they are tried, after the host's own.
+    public let wildcardGroup: [Int]
 
     public init(routes: [Route]) {
         self.routes = routes
@@ -19,37 +27,9 @@ public struct RouteTable: Sendable {
         let ordered = routes.indices.sorted {
             (routes[$0].pathPrefix.utf8.count, $1) > (routes[$1].pathPrefix.utf8.count, $0)
         }
-        let hostNames = Set(routes.compactMap(\.host)).sorted()
-        let groups = (hostNames.map(Optional.some) + [nil]).map { host in
-            ordered.filter { routes[$0].host == host }.map { (prefix: routes[$0].pathPrefix, routeIndex: $0) }
+        self.hostGroups = Set(routes.compactMap(\.host)).sorted().map { host in
+            HostGroup(host: host, routeIndices: ordered.filter { routes[$0].host == host })
         }
-        hosts = HostIndex(hostNames)
-        prefixes = PrefixList(groups: groups)
-        wildcardGroup = hostNames.count
-    }
-
-    /// The rule for a request, or nil when none applies (the proxy answers 404).
-    ///
-    /// - Parameters:
-    ///   - host: the Host header (or HTTP/2 `:authority`) as received: any case, with or without a
-    ///     port, IPv6 in brackets; nil when the request had none.
-    ///   - path: the request target's path, compared byte for byte with the rules' prefixes.
-    public func match(host: String?, path: Substring) -> Route? {
-        self.matchIndex(host: host, path: path).map { self.routes[$0] }
-    }
-
-    /// Like `match`, but the position of the rule in `routes`: no Route is copied.
-    public func matchIndex(host: String?, path: Substring) -> Int? {
-        var hostGroup: Int?
-        if let host, !hosts.isEmpty {
-            hostGroup = hosts.position(ofHostHeader: host)
-        }
-        var path = path
-        return path.withUTF8 { path -> Int? in
-            if let hostGroup, let index = prefixes.firstMatch(in: path, group: hostGroup) {
-                return index
-            }
-            return prefixes.firstMatch(in: path, group: wildcardGroup)
-        }
+        self.wildcardGroup = ordered.filter { routes[$0].host == nil }
     }
 }

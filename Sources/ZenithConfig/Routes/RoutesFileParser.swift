@@ -94,8 +94,8 @@ struct RoutesFileParser {
         readAction(keyword, arguments: words[3...], into: &rule)
     }
 
-    /// `*` as nil; a name or address lowercased, IPv6 without brackets (as `RouteTable.match`
-    /// compares it).
+    /// `*` as nil; a name or address lowercased, IPv6 without brackets (as the proxy's
+    /// `RouteMatcher` compares it).
     private static func host(_ word: Substring, problems: inout [String]) -> String?? {
         guard word != "*" else { return .some(nil) }
         var host = word.lowercased()

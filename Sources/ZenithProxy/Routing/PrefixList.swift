@@ -26,9 +26,6 @@ struct PrefixList: Sendable {
         }
     }
 
-    /// Every rule, group by group, in the order they are tried.
-    var routeIndices: [Int] { entries.map(\.routeIndex) }
-
     /// The index of the first (longest) rule of `group` whose prefix starts `path`.
     func firstMatch(in path: UnsafeBufferPointer<UInt8>, group: Int) -> Int? {
         bytes.withUnsafeBufferPointer { bytes in

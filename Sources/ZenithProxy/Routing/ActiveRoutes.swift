@@ -17,11 +17,11 @@ final class ActiveRoutes {
         }
     }
 
-    private let table: RouteTable
+    private let matcher: RouteMatcher
     private let routes: [Entry]
 
     init(table: RouteTable, pools: [String: UpstreamPool]) {
-        self.table = table
+        self.matcher = RouteMatcher(table)
         self.routes = table.routes.map { rule in
             if case .proxy(let upstream) = rule.action {
                 return Entry(rule: rule, pool: pools[upstream])
@@ -30,8 +30,8 @@ final class ActiveRoutes {
         }
     }
 
-    /// The route for a request, or nil when none applies (see `RouteTable.match`).
+    /// The route for a request, or nil when none applies (see `RouteMatcher.matchIndex`).
     func match(host: String?, path: Substring) -> Entry? {
-        self.table.matchIndex(host: host, path: path).map { self.routes[$0] }
+        self.matcher.matchIndex(host: host, path: path).map { self.routes[$0] }
     }
 }
