@@ -20,14 +20,22 @@ let package = Package(
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
+        // Byte-level text helpers (ASCII case, hex, percent-decoding, HTTP byte classes) that
+        // every module below reads requests and queries with; depends on nothing.
+        .target(name: "ZenithText"),
+        // Zenith's JSON reader and writer (Socket.IO payloads, the publish API, Engine.IO's open packet).
+        .target(
+            name: "ZenithJSON",
+            dependencies: ["ZenithText", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .target(
             name: "ZenithConfig",
-            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["ZenithText", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
         .target(
             name: "ZenithProxy",
             dependencies: [
-                "ZenithConfig",
+                "ZenithConfig", "ZenithText",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -41,6 +49,7 @@ let package = Package(
         .target(
             name: "EngineIO",
             dependencies: [
+                "ZenithJSON", "ZenithText",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -53,7 +62,7 @@ let package = Package(
         .target(
             name: "SocketIO",
             dependencies: [
-                "EngineIO",
+                "EngineIO", "ZenithJSON", "ZenithText",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -63,7 +72,7 @@ let package = Package(
         .target(
             name: "ZenithRealtime",
             dependencies: [
-                "SocketIO", "EngineIO", "ZenithProxy", "ZenithConfig",
+                "SocketIO", "EngineIO", "ZenithProxy", "ZenithConfig", "ZenithJSON", "ZenithText",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -79,7 +88,7 @@ let package = Package(
             dependencies: [
                 "ZenithConfig",
                 "ZenithProxy",
-                "ZenithRealtime", "SocketIO", "EngineIO",
+                "ZenithRealtime", "SocketIO", "EngineIO", "ZenithJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -89,6 +98,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        .testTarget(name: "ZenithTextTests", dependencies: ["ZenithText"]),
+        .testTarget(name: "ZenithJSONTests", dependencies: ["ZenithJSON", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "ZenithConfigTests", dependencies: ["ZenithConfig"]),
         .testTarget(
             name: "EngineIOTests",
@@ -102,13 +113,13 @@ let package = Package(
         .testTarget(
             name: "ZenithRealtimeTests",
             dependencies: [
-                "ZenithRealtime", "SocketIO", "ZenithConfig",
+                "ZenithRealtime", "SocketIO", "ZenithConfig", "ZenithJSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "SocketIOTests", dependencies: ["SocketIO", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(name: "SocketIOTests", dependencies: ["SocketIO", "ZenithJSON", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(
             name: "ZenithProxyTests",
             dependencies: [

@@ -5,9 +5,9 @@ import PackageDescription
 //
 // The parsers are internal to the library targets of the root package, and a package can only
 // use another package's *products* (the root exports only the `zenith` executable), so
-// `.package(path: "..")` cannot reach them. Instead Sources/{ZenithConfig,ZenithProxy,EngineIO,
-// SocketIO} are symlinks to the root package's source directories, compiled here as this
-// package's own targets with the same dependencies (keep the lists below in step with
+// `.package(path: "..")` cannot reach them. Instead Sources/{ZenithText,ZenithJSON,ZenithConfig,
+// ZenithProxy,EngineIO,SocketIO} are symlinks to the root package's source directories, compiled
+// here as this package's own targets with the same dependencies (keep the lists below in step with
 // ../Package.swift). That also lets the sanitizer flags apply to Zenith's code and the harnesses
 // only: swift-nio, BoringSSL, toml++ and the rest are built normally (faster to build and run;
 // their code is not what is being fuzzed).
@@ -31,19 +31,21 @@ let package = Package(
     ],
     targets: [
         // The code under test (symlinked from ../Sources), with the dependencies ../Package.swift gives it.
-        zenith("ZenithConfig", [.product(name: "TOMLKit", package: "TOMLKit")]),
-        zenith("ZenithProxy", ["ZenithConfig"] + nio("NIOCore", "NIOPosix", "NIOHTTP1") + [
+        zenith("ZenithText", []),
+        zenith("ZenithJSON", ["ZenithText"] + nio("NIOCore")),
+        zenith("ZenithConfig", ["ZenithText", .product(name: "TOMLKit", package: "TOMLKit")]),
+        zenith("ZenithProxy", ["ZenithConfig", "ZenithText"] + nio("NIOCore", "NIOPosix", "NIOHTTP1") + [
             .product(name: "NIOExtras", package: "swift-nio-extras"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOHTTP2", package: "swift-nio-http2"),
         ] + logAndMetrics),
-        zenith("EngineIO", nio("NIOCore", "NIOHTTP1", "NIOWebSocket", "NIOConcurrencyHelpers")
+        zenith("EngineIO", ["ZenithJSON", "ZenithText"] + nio("NIOCore", "NIOHTTP1", "NIOWebSocket", "NIOConcurrencyHelpers")
             + [.product(name: "Crypto", package: "swift-crypto")] + logAndMetrics),
-        zenith("SocketIO", ["EngineIO"] + nio("NIOCore", "NIOConcurrencyHelpers") + logAndMetrics),
+        zenith("SocketIO", ["EngineIO", "ZenithJSON", "ZenithText"] + nio("NIOCore", "NIOConcurrencyHelpers") + logAndMetrics),
 
         // Shared by the harnesses: invariant checks and input slicing.
         .target(name: "FuzzSupport", swiftSettings: instrumented),
-        .target(name: "SocketIOFuzzSupport", dependencies: ["SocketIO"], swiftSettings: instrumented),
+        .target(name: "SocketIOFuzzSupport", dependencies: ["ZenithJSON"], swiftSettings: instrumented),
 
         // One executable per harness; `scripts/fuzz` lists them by these names.
         harness("fuzz-request-head", ["ZenithProxy"] + nio("NIOEmbedded", "NIOHTTP1")),
@@ -52,10 +54,10 @@ let package = Package(
         harness("fuzz-engineio-payload", ["EngineIO"]),
         harness("fuzz-engineio-query", ["EngineIO"]),
         harness("fuzz-socketio-packet", ["SocketIO", "SocketIOFuzzSupport"]),
-        harness("fuzz-json", ["SocketIO", "SocketIOFuzzSupport"]),
+        harness("fuzz-json", ["ZenithJSON", "SocketIOFuzzSupport"]),
         harness("fuzz-binary-assembler", ["SocketIO", "SocketIOFuzzSupport"]),
         harness("fuzz-byte-range", ["ZenithProxy"]),
-        harness("fuzz-request-target", ["ZenithProxy"]),
+        harness("fuzz-request-target", ["ZenithProxy", "ZenithText"]),
         harness("fuzz-script-injection", ["ZenithProxy"]),
         harness("fuzz-routes", ["ZenithConfig", "ZenithProxy"]),
         harness("fuzz-config", ["ZenithConfig"]),

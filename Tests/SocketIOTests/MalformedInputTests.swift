@@ -2,6 +2,7 @@ import EngineIO
 import NIOCore
 import SocketIO
 import Testing
+import ZenithJSON
 
 /// Random and mutated inputs: every decoder must answer with a value or an error, never trap.
 @Suite("Malformed input never crashes")

@@ -1,6 +1,7 @@
 import NIOCore
 import SocketIO
 import Testing
+import ZenithJSON
 
 @Suite("Socket.IO binary attachments")
 struct SocketIOBinaryAssemblerTests {

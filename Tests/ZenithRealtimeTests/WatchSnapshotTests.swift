@@ -2,6 +2,7 @@ import NIOCore
 import SocketIO
 import Testing
 import ZenithConfig
+import ZenithJSON
 
 @testable import ZenithRealtime
 

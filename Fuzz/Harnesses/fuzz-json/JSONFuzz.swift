@@ -2,7 +2,7 @@ import FuzzSupport
 import NIOCore
 import SocketIOFuzzSupport
 
-@testable import SocketIO
+@testable import ZenithJSON
 
 /// Feeds the input, as the bytes of a message body, to `JSONParser` (`JSONValue(parsing:)` on a
 /// ByteBuffer: the UTF-8-validating path the publish API uses).

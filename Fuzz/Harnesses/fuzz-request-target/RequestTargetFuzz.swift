@@ -1,4 +1,5 @@
 import FuzzSupport
+import ZenithText
 
 @testable import ZenithProxy
 

@@ -1,4 +1,4 @@
-import SocketIO
+import ZenithJSON
 
 /// Shared by the Socket.IO harnesses: properties of decoded JSON that their invariants depend on.
 extension JSONValue {

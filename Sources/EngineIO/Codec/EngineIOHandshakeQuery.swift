@@ -1,3 +1,5 @@
+import ZenithText
+
 /// The Engine.IO query of a request URI (`/socket.io/?EIO=4&transport=polling&sid=...&t=...`),
 /// percent-decoded, and its validation into what the request asks for or the protocol error to
 /// answer with (mirroring the Node reference server's `verify` and `handshake` checks).
@@ -117,40 +119,13 @@ public struct EngineIOHandshakeQuery: Equatable, Sendable {
         return .handshake(transport)
     }
 
-    /// Decodes `+` as a space and `%XX` escapes, then requires UTF-8; nil when malformed.
+    /// Decodes `+` as a space and `%XX` escapes, then requires UTF-8; nil when malformed. Most
+    /// names and values have neither, and become a String without a decoding pass.
     static func percentDecode(_ raw: Substring.UTF8View.SubSequence) -> String? {
         guard raw.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) else {
             return String(Substring(raw))
         }
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(raw.count)
-        var index = raw.startIndex
-        while index < raw.endIndex {
-            let byte = raw[index]
-            switch byte {
-            case UInt8(ascii: "+"):
-                bytes.append(UInt8(ascii: " "))
-            case UInt8(ascii: "%"):
-                let high = raw.index(after: index)
-                guard high < raw.endIndex else { return nil }
-                let low = raw.index(after: high)
-                guard low < raw.endIndex, let h = hexValue(raw[high]), let l = hexValue(raw[low]) else { return nil }
-                bytes.append(h << 4 | l)
-                index = low
-            default:
-                bytes.append(byte)
-            }
-            index = raw.index(after: index)
-        }
+        guard let bytes = raw.percentDecoded(plusAsSpace: true) else { return nil }
         return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

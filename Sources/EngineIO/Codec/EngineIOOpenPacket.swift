@@ -1,4 +1,5 @@
 import NIOCore
+import ZenithJSON
 
 /// The handshake data of the `open` (`0`) packet: session id, possible upgrades, heartbeat
 /// timings in milliseconds and the largest payload the client may send.

@@ -1,4 +1,5 @@
 import NIOHTTP1
+import ZenithText
 
 /// Which `Origin` header values are accepted on handshakes, polls and upgrades.
 public enum OriginPolicy: Sendable, Equatable {
@@ -72,7 +73,7 @@ public enum OriginPolicy: Sendable, Equatable {
 
     private static func originFieldCount(_ headers: HTTPHeaders) -> Int {
         var count = 0
-        for (name, _) in headers where name.utf8.count == 6 && name.lowercased() == "origin" {
+        for (name, _) in headers where name.utf8.count == 6 && name.equalsIgnoringASCIICase("origin") {
             count += 1
         }
         return count

@@ -1,4 +1,5 @@
 import NIOCore
+import ZenithJSON
 
 /// Joins a binary Socket.IO packet with the attachments that follow it, and splits an outgoing
 /// packet's `binary` values into attachments: the binary half of the Socket.IO v5 codec.

@@ -1,3 +1,5 @@
+import ZenithJSON
+
 /// Why a text is not a valid Socket.IO v5 packet, or binary attachments do not fit their packet.
 ///
 /// The server closes the client's connection on any of these (socket.io's behaviour on a

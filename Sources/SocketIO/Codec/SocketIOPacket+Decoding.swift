@@ -1,3 +1,6 @@
+import ZenithJSON
+import ZenithText
+
 extension SocketIOPacket {
     /// Largest ack id accepted: JavaScript clients count ids in doubles, exact up to 2^53 - 1.
     public static let maxID = 9_007_199_254_740_991
@@ -61,9 +64,9 @@ private struct SocketIOPacketReader {
             if index < bytes.count { index += 1 }  // the comma
         }
 
-        if index < bytes.count, isDigit(bytes[index]) {
+        if index < bytes.count, bytes[index].isASCIIDigit {
             var id = 0
-            while index < bytes.count, isDigit(bytes[index]) {
+            while index < bytes.count, bytes[index].isASCIIDigit {
                 id = id * 10 + Int(bytes[index] &- UInt8(ascii: "0"))
                 guard id <= SocketIOPacket.maxID else { throw .invalidID }
                 index += 1
@@ -90,7 +93,7 @@ private struct SocketIOPacketReader {
     private mutating func readAttachmentCount(maxAttachments: Int) throws(SocketIODecodingError) -> Int {
         let start = index
         var count = 0
-        while index < bytes.count, isDigit(bytes[index]) {
+        while index < bytes.count, bytes[index].isASCIIDigit {
             count = count * 10 + Int(bytes[index] &- UInt8(ascii: "0"))
             // Checked per digit so that a long run of digits cannot overflow.
             guard count <= maxAttachments || count == 0 else { throw .tooManyAttachments(limit: maxAttachments) }
@@ -131,9 +134,5 @@ private struct SocketIOPacketReader {
             guard packet.id != nil else { throw .missingID }
             guard case .array? = packet.data else { throw .invalidPayload(reason: "ACK data must be an array") }
         }
-    }
-
-    private func isDigit(_ byte: UInt8) -> Bool {
-        byte &- UInt8(ascii: "0") < 10
     }
 }

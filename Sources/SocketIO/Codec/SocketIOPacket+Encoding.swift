@@ -1,4 +1,5 @@
 import NIOCore
+import ZenithJSON
 
 extension SocketIOPacket {
     /// The encoded packet, `<type>[<attachments>-][<namespace>,][<id>][<json>]` (Socket.IO v5):

@@ -1,3 +1,5 @@
+import ZenithJSON
+
 /// One Socket.IO v5 packet: type, namespace, optional ack id, optional JSON data, and for the
 /// binary types the number of attachments that follow it as separate Engine.IO messages.
 ///

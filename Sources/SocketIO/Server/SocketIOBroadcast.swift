@@ -1,3 +1,5 @@
+import ZenithJSON
+
 /// One event for many sockets of a namespace: its audience, except the sockets in any of `except`.
 public struct SocketIOBroadcast: Sendable {
     /// Who an event is for. Reaching the whole namespace is its own case, never what an empty

@@ -1,5 +1,6 @@
 import EngineIO
 import NIOCore
+import ZenithJSON
 
 /// The Socket.IO side of one Engine.IO session: decodes its packets (reassembling binary
 /// attachments), connects it to namespaces through their handlers, and routes events and

@@ -1,4 +1,5 @@
 import NIOCore
+import ZenithJSON
 
 /// What a namespace does with its sockets: the application side of the Socket.IO server
 /// (Zenith's realtime policy, the conformance echo, the demo). Every method runs on the socket's

@@ -1,5 +1,6 @@
 import EngineIO
 import NIOCore
+import ZenithJSON
 
 /// A client's connection to one namespace: its id, its rooms, and the acknowledgements it awaits.
 /// Confined to its Engine.IO session's event loop.

@@ -1,22 +1,16 @@
+import ZenithText
+
 /// What may go into a request Zenith itself sends to the dashboard from configured text: header
 /// field names (RFC 9110 §5.1 tokens), field values and request targets without CR, LF, NUL or
 /// other control characters, which would otherwise split the request on the wire.
 enum HTTPFieldSyntax {
     static func isFieldName(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy { byte in
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"):
-                true
-            default:
-                "!#$%&'*+-.^_`|~".utf8.contains(byte)
-            }
-        }
+        !name.isEmpty && name.utf8.allSatisfy(\.isHTTPTokenCharacter)
     }
 
     /// Visible characters, spaces and tabs (RFC 9110 §5.5), no obsolete folding or controls.
     static func isFieldValue(_ value: String) -> Bool {
-        value.utf8.allSatisfy { $0 == 0x09 || ($0 >= 0x20 && $0 != 0x7F) }
+        value.utf8.allSatisfy(\.isHTTPFieldValueCharacter)
     }
 
     /// A request target's characters: no spaces or controls.

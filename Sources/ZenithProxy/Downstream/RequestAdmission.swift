@@ -1,4 +1,5 @@
 import NIOHTTP1
+import ZenithText
 
 /// Decides what becomes of a request head before anything answers it: refused outright (its
 /// framing or target cannot be trusted), answered by Zenith (no route, CONNECT, a body announced

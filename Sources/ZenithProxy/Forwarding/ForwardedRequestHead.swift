@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import ZenithConfig
+import ZenithText
 
 /// Writes the head Zenith sends upstream for the head a client sent: hop-by-hop headers out;
 /// framing restated from `RequestFraming` (the client's Content-Length and Transfer-Encoding

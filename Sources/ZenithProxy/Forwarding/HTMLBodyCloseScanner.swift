@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ZenithText
 
 /// Finds the `</body>` that closes a streamed HTML page's body, as a browser's tokenizer would
 /// (HTML Living Standard §13.2.5): not one inside a comment, a `<script>` or `<style>` (raw text),
@@ -105,8 +106,7 @@ struct HTMLBodyCloseScanner {
     /// On `.other`, `index` is left at the byte that decided it, which may itself be a `<`.
     private mutating func continueOpener(_ bytes: UnsafeRawBufferPointer, at index: inout Int) -> Opening {
         while index < bytes.count {
-            var byte = bytes[index]
-            if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { byte |= 0x20 }
+            let byte = bytes[index].asciiLowercased
             self.opener.append(byte)
             let opening = Self.decide(self.opener)
             switch opening {
@@ -172,8 +172,7 @@ struct HTMLBodyCloseScanner {
                 }
                 index = next
             }
-            var byte = bytes[index]
-            if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") { byte |= 0x20 }
+            let byte = bytes[index].asciiLowercased
             if byte == end[matched] {
                 matched += 1
             } else if !(matched == 2 && end[0] == UInt8(ascii: "-") && byte == UInt8(ascii: "-")) {

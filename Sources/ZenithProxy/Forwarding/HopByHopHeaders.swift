@@ -1,4 +1,5 @@
 import NIOHTTP1
+import ZenithText
 
 /// The hop-by-hop rules of RFC 9110 §7.6.1: headers that describe one connection and must not be
 /// passed on by a proxy, plus every header that the message's Connection header names.

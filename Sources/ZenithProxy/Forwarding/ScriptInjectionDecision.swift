@@ -1,4 +1,5 @@
 import NIOHTTP1
+import ZenithText
 
 /// Whether a response on an `inject=` route gets the route's script tag, and the head sent with it.
 /// Made by `ProxyExchange` from the backend's response head; the tag itself is `ScriptInjection`'s.

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import ZenithText
 
 /// Byte-level helpers for reading HTTP/1 text without making Strings.
 
@@ -37,72 +38,5 @@ extension UnsafeRawBufferPointer {
         case 19: return self.equalsIgnoringASCIICase("proxy-authorization")
         default: return false
         }
-    }
-
-    /// Compares with `lowercase`, an all-lowercase ASCII literal.
-    func equalsIgnoringASCIICase(_ lowercase: StaticString) -> Bool {
-        self.equalsIgnoringASCIICase(
-            lowercaseBytes: UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
-        )
-    }
-}
-
-extension Sequence<UInt8> {
-    /// ASCII case-insensitive equality with `lowercase`, the bytes of an all-lowercase text;
-    /// without allocating. The one comparison behind the String and byte-buffer forms.
-    func equalsIgnoringASCIICase(lowercaseBytes lowercase: some Sequence<UInt8>) -> Bool {
-        var lhs = self.makeIterator()
-        var rhs = lowercase.makeIterator()
-        while true {
-            switch (lhs.next(), rhs.next()) {
-            case (nil, nil):
-                return true
-            case (let a?, let b?):
-                let folded = (a >= UInt8(ascii: "A") && a <= UInt8(ascii: "Z")) ? a | 0x20 : a
-                if folded != b { return false }
-            default:
-                return false
-            }
-        }
-    }
-}
-
-extension UInt8 {
-    /// A `tchar` of RFC 9110 §5.6.2.
-    var isHTTPTokenCharacter: Bool {
-        switch self {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-            UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-            UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            return true
-        default:
-            return false
-        }
-    }
-
-    /// A byte a field value or reason phrase may hold: visible ASCII, obs-text, space or tab.
-    var isHTTPFieldValueCharacter: Bool {
-        self >= 0x20 ? self != 0x7F : self == UInt8(ascii: "\t")
-    }
-
-    /// A space or a horizontal tab (RFC 9110 OWS).
-    var isHTTPWhitespace: Bool {
-        self == UInt8(ascii: " ") || self == UInt8(ascii: "\t")
-    }
-
-    /// The value of a hexadecimal digit (either case), or nil.
-    var hexDigitValue: UInt8? {
-        switch self {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): self - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): self - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): self - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
-
-    var isASCIIDigit: Bool {
-        self >= UInt8(ascii: "0") && self <= UInt8(ascii: "9")
     }
 }

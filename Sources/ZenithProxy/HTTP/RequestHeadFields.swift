@@ -1,4 +1,5 @@
 import NIOHTTP1
+import ZenithText
 
 /// The header fields of a request head that Zenith acts on, read in one pass over the head: the
 /// body's framing (with the checks of RFC 9112 §6.3 that llhttp does not already make), Host for

@@ -1,3 +1,5 @@
+import ZenithText
+
 /// A request target as Zenith routes it (RFC 9112 §3.2): the path that route rules are matched
 /// against, normalised so that no spelling of a path escapes its rule (`/%6eothere/`,
 /// `//nothere/` and `/./nothere/` are all `/nothere/`), as nginx normalises a URI before it
@@ -76,7 +78,7 @@ struct RequestTarget {
                 decoded.append(byte)
                 continue
             }
-            guard let high = bytes.next(), let low = bytes.next(), let value = hexPair(high, low) else {
+            guard let high = bytes.next(), let low = bytes.next(), let value = UInt8(hexDigits: high, low) else {
                 throw .badPercentEncoding
             }
             if value == 0 { throw .encodedNUL }
@@ -107,11 +109,6 @@ struct RequestTarget {
             result += "/"
         }
         return result[...]
-    }
-
-    private static func hexPair(_ high: UInt8, _ low: UInt8) -> UInt8? {
-        guard let high = high.hexDigitValue, let low = low.hexDigitValue else { return nil }
-        return high << 4 | low
     }
 }
 

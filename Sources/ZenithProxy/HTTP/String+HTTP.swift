@@ -1,9 +1,4 @@
-extension StringProtocol {
-    /// ASCII case-insensitive equality against a lowercase literal, without allocating.
-    func equalsIgnoringASCIICase(_ lowercase: String) -> Bool {
-        self.utf8.equalsIgnoringASCIICase(lowercaseBytes: lowercase.utf8)
-    }
-}
+import ZenithText
 
 extension Substring {
     /// The value without leading and trailing spaces and tabs (RFC 9110 OWS). By byte: Character

@@ -1,4 +1,4 @@
-/// Where the host name is in a Host header value, and how its bytes compare.
+/// Where the host name is in a Host header value.
 ///
 /// `Example.org:8443` → `Example.org`, `[::1]:80` → `::1`, `example.org.` → `example.org` (the
 /// fully qualified form names the same site). Case is folded while comparing, never by copying:
@@ -15,10 +15,5 @@ enum HostHeader {
             range = range.lowerBound..<(range.upperBound - 1)
         }
         return range
-    }
-
-    @inline(__always)
-    static func lowercased(_ byte: UInt8) -> UInt8 {
-        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
     }
 }

@@ -1,3 +1,5 @@
+import ZenithText
+
 /// The hosts named in the routes file, looked up straight from a request's Host header.
 ///
 /// A dictionary from a hash of the lowercased name to the host's position, the hash computed from
@@ -47,7 +49,7 @@ struct HostIndex: Sendable {
     private func matches(_ header: UnsafeBufferPointer<UInt8>, _ name: Name) -> Bool {
         guard header.count == name.count else { return false }
         return bytes.withUnsafeBufferPointer { bytes in
-            for offset in 0..<header.count where HostHeader.lowercased(header[offset]) != bytes[name.start + offset] {
+            for offset in 0..<header.count where header[offset].asciiLowercased != bytes[name.start + offset] {
                 return false
             }
             return true
@@ -59,7 +61,7 @@ struct HostIndex: Sendable {
     private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in bytes {
-            hash = (hash ^ UInt64(HostHeader.lowercased(byte))) &* 0x100_0000_01b3
+            hash = (hash ^ UInt64(byte.asciiLowercased)) &* 0x100_0000_01b3
         }
         return hash
     }

@@ -1,3 +1,5 @@
+import ZenithText
+
 /// Maps a request path under a static route to a file below the route's directory, refusing
 /// anything that could leave it: `..` and `.` segments (also percent-encoded), NUL bytes,
 /// invalid percent-escapes. The part of the path after the route's prefix is appended to the
@@ -17,21 +19,9 @@ enum StaticFilePath {
         return base + relative
     }
 
+    /// A `+` stays a `+`: in a path it is not a space.
     private static func percentDecoded(_ text: Substring) -> String? {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(text.utf8.count)
-        var iterator = text.utf8.makeIterator()
-        while let byte = iterator.next() {
-            if byte == UInt8(ascii: "%") {
-                guard let high = iterator.next()?.hexDigitValue, let low = iterator.next()?.hexDigitValue
-                else { return nil }
-                bytes.append(high << 4 | low)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        guard !bytes.contains(0) else { return nil }
+        guard let bytes = text.utf8.percentDecoded(plusAsSpace: false), !bytes.contains(0) else { return nil }
         return String(validating: bytes, as: UTF8.self)
     }
-
 }

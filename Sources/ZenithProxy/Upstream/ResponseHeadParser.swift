@@ -1,4 +1,5 @@
 import NIOHTTP1
+import ZenithText
 
 /// Reads one HTTP/1.x response head (RFC 9112 §4 and §5) from its bytes, as strictly as client
 /// requests are read: a malformed status line or field line, a duplicate or non-numeric

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import ZenithText
 
 /// Writes a request to a backend as HTTP/1.1 bytes after its head (which `ForwardedRequestHead`
 /// writes for a proxied request, `head` for one of Zenith's own): the body as it comes, in chunks
@@ -45,7 +46,7 @@ struct UpstreamRequestEncoder {
         let digits = (Int.bitWidth - value.leadingZeroBitCount + 3) / 4
         for shift in stride(from: (max(digits, 1) - 1) * 4, through: 0, by: -4) {
             let digit = UInt8((value >> shift) & 0xF)
-            buffer.writeInteger(digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10)
+            buffer.writeInteger(UInt8.lowercaseHexDigit(digit))
         }
     }
 

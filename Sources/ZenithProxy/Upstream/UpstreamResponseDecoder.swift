@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import ZenithText
 
 /// Turns the bytes a backend sends on one keep-alive connection into response parts, one request
 /// at a time: the head, body slices that share the read buffer (never copied), and the end.

@@ -1,4 +1,5 @@
 import SocketIO
+import ZenithJSON
 
 /// Who a realtime client is, according to the dashboard: the configured identity fields (`id`,
 /// `project_id`, `name`...) as text, the roles, and the user's token. Attached to the socket for

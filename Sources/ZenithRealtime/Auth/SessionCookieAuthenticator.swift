@@ -6,7 +6,9 @@ import NIOCore
 import NIOHTTP1
 import SocketIO
 import ZenithConfig
+import ZenithJSON
 import ZenithProxy
+import ZenithText
 
 /// Asks the dashboard who a session cookie belongs to, by forwarding the configured cookies to
 /// its user-session endpoint over the proxy's upstream pool.
@@ -94,9 +96,7 @@ public final class SessionCookieAuthenticator: Sendable {
     }
 
     private static func cacheKey(_ cookies: String) -> String {
-        SHA256.hash(data: Array(cookies.utf8)).map { byte in
-            (byte < 16 ? "0" : "") + String(byte, radix: 16)
-        }.joined()
+        SHA256.hash(data: Array(cookies.utf8)).lowercaseHexString
     }
 
     /// `name=value; ...` of the configured cookies present in the headers, nil when none is.

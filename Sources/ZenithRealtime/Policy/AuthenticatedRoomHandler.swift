@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import SocketIO
 import ZenithConfig
+import ZenithJSON
 
 /// The namespace behaviour with `[realtime.auth]`: a CONNECT is accepted only for a session the
 /// dashboard vouches for; the socket joins the rooms its identity names, may `subscribe` only to

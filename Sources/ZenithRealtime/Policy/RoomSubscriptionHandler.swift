@@ -1,5 +1,6 @@
 import NIOCore
 import SocketIO
+import ZenithJSON
 
 /// The namespace behaviour of anonymous realtime clients (no `[realtime.auth]`): every CONNECT
 /// is accepted, and a client may `subscribe` to and `unsubscribe` from rooms by name, with an

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import SocketIO
+import ZenithJSON
 import ZenithProxy
 
 /// Serves `POST /publish` on the publish listener: checks the bearer token, validates the body,

@@ -1,5 +1,6 @@
 import NIOCore
 import SocketIO
+import ZenithJSON
 
 /// The body of `POST /publish`, validated: one event object or a JSON array of them, each
 /// `{"namespace":"/","rooms":[...],"except":[...],"event":"name","data":<any JSON>}`, or with

@@ -2,6 +2,7 @@ import Crypto
 import NIOCore
 import NIOHTTP1
 import ZenithProxy
+import ZenithText
 
 /// Zenith's own browser scripts, served below the realtime path (`/socket.io/zenith.js`,
 /// `/socket.io/zenith-horizon.js`) from memory, with an ETag so that browsers revalidate cheaply.
@@ -22,10 +23,7 @@ enum ClientScripts {
         init(_ source: [UInt8]) {
             self.body = ByteBuffer(bytes: source)
             let digest = SHA256.hash(data: source)
-            self.etag = "\"" + digest.prefix(12).map { byte in
-                let hex = String(byte, radix: 16)
-                return byte < 16 ? "0" + hex : hex
-            }.joined() + "\""
+            self.etag = "\"" + digest.prefix(12).lowercaseHexString + "\""
         }
     }
 

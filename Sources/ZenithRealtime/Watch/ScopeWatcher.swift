@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import SocketIO
 import ZenithConfig
+import ZenithJSON
 import ZenithProxy
 
 /// Polls one `[[watch]]` endpoint for one scope (`project:abc`) on behalf of every socket of that

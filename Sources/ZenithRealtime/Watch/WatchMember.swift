@@ -1,4 +1,5 @@
 import SocketIO
+import ZenithJSON
 
 /// A socket that asked for a watch: whose session a poll may use, and how to answer its request.
 struct WatchMember: Sendable {

@@ -1,5 +1,6 @@
 import NIOCore
 import SocketIO
+import ZenithJSON
 
 /// The authenticated namespace behaviour plus shared polling watchers: a socket emits
 /// `watch` with a watcher's name (and an ack) to hear `watch:<name>` events for its scope, and

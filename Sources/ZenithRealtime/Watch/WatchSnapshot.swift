@@ -1,6 +1,7 @@
 import NIOCore
 import SocketIO
 import ZenithConfig
+import ZenithJSON
 
 /// One poll's answer reduced to what a watcher compares: each item's key and its watched fields,
 /// in the order the backend listed them.

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import SocketIO
+import ZenithJSON
 import ZenithProxy
 import ZenithRealtime
 

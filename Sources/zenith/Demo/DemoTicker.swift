@@ -1,6 +1,7 @@
 import NIOConcurrencyHelpers
 import NIOCore
 import SocketIO
+import ZenithJSON
 import ZenithRealtime
 
 #if canImport(FoundationEssentials)

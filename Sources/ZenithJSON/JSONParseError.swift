@@ -1,7 +1,7 @@
 /// Why a text is not one valid JSON value (RFC 8259), and the byte offset where that was seen.
 ///
 /// Thrown by ``JSONValue/init(parsing:maxDepth:)``; Socket.IO wraps it in
-/// ``SocketIODecodingError/invalidJSON(_:)`` and the publish API answers 400 with it.
+/// `SocketIODecodingError.invalidJSON` and the publish API answers 400 with it.
 public struct JSONParseError: Error, Equatable, Sendable, CustomStringConvertible {
     /// Which rule of the grammar (or limit) the text broke.
     public enum Reason: Equatable, Sendable {

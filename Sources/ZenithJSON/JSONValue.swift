@@ -6,7 +6,7 @@ import NIOCore
 /// Integers stay exact (`int`, any number written without fraction or exponent that fits in
 /// 64 bits); every other number is a `double`. Objects keep their key order, so parsing and
 /// serializing gives the text back (minus whitespace). `binary` is not JSON: it stands for a
-/// Socket.IO binary attachment and only lives between ``SocketIOBinaryAssembler`` and the
+/// Socket.IO binary attachment and only lives between `SocketIOBinaryAssembler` and the
 /// application; serializing writes `null` for it (deconstruct the packet first).
 ///
 /// Equality is structural with numbers compared by value (`.int(1) == .double(1)`, since the

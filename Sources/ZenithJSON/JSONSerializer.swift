@@ -1,4 +1,3 @@
-import EngineIO
 import NIOCore
 
 /// Compact JSON output for ``JSONValue``, written straight into a `ByteBuffer`: what
@@ -6,7 +5,7 @@ import NIOCore
 ///
 /// Broadcasts serialize a packet once and share the bytes, so this is on the hot path: plain
 /// strings are copied in one write, integers are written digit by digit without a String.
-enum JSONSerializer {
+package enum JSONSerializer {
     static func write(_ value: JSONValue, into buffer: inout ByteBuffer) {
         switch value {
         case .null, .binary:
@@ -38,7 +37,8 @@ enum JSONSerializer {
         }
     }
 
-    static func writeInteger(_ value: Int64, into buffer: inout ByteBuffer) {
+    /// Writes `value` in decimal; also the attachment counts and ids of Socket.IO packets.
+    package static func writeInteger(_ value: Int64, into buffer: inout ByteBuffer) {
         var magnitude = value.magnitude
         var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes of scratch, enough for 20 digits
         withUnsafeMutableBytes(of: &digits) { scratch in

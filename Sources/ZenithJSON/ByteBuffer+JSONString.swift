@@ -1,11 +1,10 @@
 import NIOCore
+import ZenithText
 
 extension ByteBuffer {
-    private static let jsonHexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
     /// Writes `string` as a JSON string literal the way `JSON.stringify` does: quotes, backslash
     /// and control characters escaped, everything else verbatim, runs of plain bytes in one
-    /// write. Shared by Engine.IO's open packet and Socket.IO's JSON serializer.
+    /// write. Shared by ``JSONSerializer`` and Engine.IO's open packet.
     package mutating func writeJSONString(_ string: String) {
         self.writeInteger(UInt8(ascii: "\""))
         var string = string
@@ -29,8 +28,8 @@ extension ByteBuffer {
                 case 0x09: self.writeInteger(UInt8(ascii: "t"))
                 default:
                     self.writeStaticString("u00")
-                    self.writeInteger(Self.jsonHexDigits[Int(byte >> 4)])
-                    self.writeInteger(Self.jsonHexDigits[Int(byte & 0x0F)])
+                    self.writeInteger(UInt8.lowercaseHexDigit(byte >> 4))
+                    self.writeInteger(UInt8.lowercaseHexDigit(byte & 0x0F))
                 }
             }
             if runStart < bytes.count {

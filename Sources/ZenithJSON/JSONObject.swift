@@ -19,8 +19,9 @@ public struct JSONObject: Sendable, Hashable {
         for (key, value) in members { self[key] = value }
     }
 
-    /// Builds from parallel arrays already known to hold unique keys (the parser's fast path).
-    init(uniqueKeys keys: [String], values: [JSONValue]) {
+    /// Builds from parallel arrays already known to hold unique keys (the parser's fast path, and
+    /// Socket.IO's binary placeholders).
+    package init(uniqueKeys keys: [String], values: [JSONValue]) {
         self.keys = keys
         self.values = values
     }

@@ -1,5 +1,5 @@
 import NIOCore
-import SocketIO
+import ZenithJSON
 import Testing
 
 @Suite("JSON parsing")

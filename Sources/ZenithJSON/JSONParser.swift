@@ -1,4 +1,5 @@
 import NIOCore
+import ZenithText
 
 /// A strict RFC 8259 JSON parser over UTF-8 bytes, producing ``JSONValue``.
 ///
@@ -7,8 +8,8 @@ import NIOCore
 /// characters in strings, nesting bounded by `maxDepth`. A `\u` escape of a lone surrogate,
 /// which `JSON.stringify` emits for a JavaScript string cut inside a pair, becomes U+FFFD since a
 /// Swift string cannot hold it.
-struct JSONParser {
-    static let defaultMaxDepth = 64
+package struct JSONParser {
+    package static let defaultMaxDepth = 64
 
     private let bytes: UnsafeRawBufferPointer
     private var index: Int
@@ -24,7 +25,7 @@ struct JSONParser {
     }
 
     /// Parses exactly one JSON value from `bytes`.
-    static func parse(
+    package static func parse(
         _ bytes: UnsafeRawBufferPointer,
         maxDepth: Int = defaultMaxDepth,
         validateUTF8: Bool
@@ -151,14 +152,14 @@ struct JSONParser {
             index += 1
         }
         // Integer part: "0" or a non-zero digit followed by digits.
-        guard index < bytes.count, isDigit(bytes[index]) else { throw JSONParseError(.invalidNumber, at: index) }
+        guard index < bytes.count, bytes[index].isASCIIDigit else { throw JSONParseError(.invalidNumber, at: index) }
         var magnitude: UInt64 = 0
         var overflow = false
         if bytes[index] == UInt8(ascii: "0") {
             index += 1
-            if index < bytes.count, isDigit(bytes[index]) { throw JSONParseError(.invalidNumber, at: index) }
+            if index < bytes.count, bytes[index].isASCIIDigit { throw JSONParseError(.invalidNumber, at: index) }
         } else {
-            while index < bytes.count, isDigit(bytes[index]) {
+            while index < bytes.count, bytes[index].isASCIIDigit {
                 let (times10, o1) = magnitude.multipliedReportingOverflow(by: 10)
                 let (sum, o2) = times10.addingReportingOverflow(UInt64(bytes[index] &- UInt8(ascii: "0")))
                 overflow = overflow || o1 || o2
@@ -170,8 +171,8 @@ struct JSONParser {
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             isInteger = false
             index += 1
-            guard index < bytes.count, isDigit(bytes[index]) else { throw JSONParseError(.invalidNumber, at: index) }
-            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            guard index < bytes.count, bytes[index].isASCIIDigit else { throw JSONParseError(.invalidNumber, at: index) }
+            while index < bytes.count, bytes[index].isASCIIDigit { index += 1 }
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             isInteger = false
@@ -179,8 +180,8 @@ struct JSONParser {
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
                 index += 1
             }
-            guard index < bytes.count, isDigit(bytes[index]) else { throw JSONParseError(.invalidNumber, at: index) }
-            while index < bytes.count, isDigit(bytes[index]) { index += 1 }
+            guard index < bytes.count, bytes[index].isASCIIDigit else { throw JSONParseError(.invalidNumber, at: index) }
+            while index < bytes.count, bytes[index].isASCIIDigit { index += 1 }
         }
         if isInteger, !overflow {
             if !negative, magnitude <= UInt64(Int64.max) { return .int(Int64(magnitude)) }
@@ -302,14 +303,7 @@ struct JSONParser {
         guard index + 4 <= bytes.count else { throw JSONParseError(.unexpectedEnd, at: bytes.count) }
         var value: UInt16 = 0
         for _ in 0..<4 {
-            let byte = bytes[index]
-            let digit: UInt8
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
-            default: throw JSONParseError(.invalidEscape, at: index)
-            }
+            guard let digit = bytes[index].hexDigitValue else { throw JSONParseError(.invalidEscape, at: index) }
             value = value << 4 | UInt16(digit)
             index += 1
         }
@@ -330,10 +324,6 @@ struct JSONParser {
             default: return
             }
         }
-    }
-
-    private func isDigit(_ byte: UInt8) -> Bool {
-        byte &- UInt8(ascii: "0") < 10
     }
 }
 
