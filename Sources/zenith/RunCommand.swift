@@ -57,8 +57,8 @@ struct RunCommand: AsyncParsableCommand {
         let signals = SignalStream.watching([SIGHUP, SIGTERM, SIGINT])
         let systemd = SystemdNotifier()
         let server: ProxyServer
-        let publishServer: PublishServer?
-        let metricsServer: MetricsServer?
+        let publishServer: SmallHTTPServer?
+        let metricsServer: SmallHTTPServer?
         let engine: RealtimeEngine
         do {
             server = try await ProxyServer.make(configuration: configuration, group: group, logger: logger)
@@ -72,14 +72,16 @@ struct RunCommand: AsyncParsableCommand {
             if let publish = configuration.publish {
                 publishServer = try await PublishServer.start(
                     settings: publish, tokenFileContents: try String(contentsOfFile: publish.tokenFile, encoding: .utf8),
-                    engine: engine, namespaces: configuration.realtime.namespaces, group: group, logger: logger
+                    engine: engine, namespaces: configuration.realtime.namespaces, limits: configuration.limits,
+                    group: group, logger: logger
                 )
             } else {
                 publishServer = nil
             }
             if let metrics = configuration.metrics {
                 metricsServer = try await MetricsServer.start(
-                    settings: metrics, registry: registry, readiness: readiness, group: group, logger: logger
+                    settings: metrics, limits: configuration.limits, registry: registry, readiness: readiness,
+                    group: group, logger: logger
                 )
             } else {
                 metricsServer = nil

@@ -1,52 +1,32 @@
 import Logging
 import NIOCore
-import NIOHTTP1
-import NIOPosix
-import SocketIO
 import ZenithConfig
+import ZenithProxy
 
-/// The publish API's own HTTP listener (`[publish] listen`), kept apart from the public port so
+/// Starts the publish API's own listener (`[publish] listen`), kept apart from the public port so
 /// that it can stay on a loopback or management address.
-public final class PublishServer: Sendable {
-    private let channel: Channel
-
-    public var boundAddress: SocketAddress? { self.channel.localAddress }
-
-    private init(channel: Channel) {
-        self.channel = channel
-    }
-
+public enum PublishServer {
     /// Why the publish API cannot start.
     public struct TokenError: Error, CustomStringConvertible {
         public var description: String
     }
 
+    /// Binds `[publish] listen` with the main listener's header and timeout `limits` and
+    /// `[publish] max_body_bytes` as the body bound.
     public static func start(
         settings: PublishSettings, tokenFileContents: String, engine: RealtimeEngine, namespaces: [String],
-        group: EventLoopGroup, logger: Logger
-    ) async throws -> PublishServer {
+        limits: Limits, group: EventLoopGroup, logger: Logger
+    ) async throws -> SmallHTTPServer {
         guard let token = BearerToken(fileContents: tokenFileContents) else {
             throw TokenError(description: "\(settings.tokenFile): the token file must hold one token")
         }
-        let namespaceSet = Set(namespaces)
-        let maxBody = settings.maxBodyBytes
-        let channel = try await ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(NIOHTTPServerRequestAggregator(maxContentLength: maxBody))
-                    try channel.pipeline.syncOperations.addHandler(
-                        PublishHandler(engine: engine, token: token, namespaces: namespaceSet, logger: logger)
-                    )
-                }
-            }
-            .bind(host: settings.listen.host, port: settings.listen.port).get()
+        let responder = PublishResponder(engine: engine, token: token, namespaces: Set(namespaces), logger: logger)
+        let server = try await SmallHTTPServer.start(
+            name: "publish", host: settings.listen.host, port: settings.listen.port,
+            limits: SmallHTTPServer.Limits(limits, bodyBytes: settings.maxBodyBytes), group: group, logger: logger,
+            respond: { responder.respond(to: $0) }
+        )
         logger.info("publish API listening", metadata: ["address": "\(settings.listen)"])
-        return PublishServer(channel: channel)
-    }
-
-    public func close() async {
-        try? await self.channel.close()
+        return server
     }
 }

@@ -27,13 +27,14 @@ struct DemoCommand: AsyncParsableCommand {
         let logger = Logger(label: "zenith")
         let signals = SignalStream.watching([SIGTERM, SIGINT])
         try await withEventLoopGroup { group in
-            let backend = try await DemoBackend.start(group: group)
+            let backend = try await DemoBackend.start(group: group, logger: logger)
+            let backendPort = backend.boundAddress?.port ?? 0
             let files = try TemporaryConfiguration(
                 config: """
                     [listen]
                     http = ["127.0.0.1:\(self.port)"]
                     [upstream.demo]
-                    servers = ["127.0.0.1:\(backend.port)"]
+                    servers = ["127.0.0.1:\(backendPort)"]
                     [log]
                     access = false
                     """,

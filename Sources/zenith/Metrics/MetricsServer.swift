@@ -1,81 +1,56 @@
 import Logging
 import NIOCore
 import NIOHTTP1
-import NIOPosix
 import Prometheus
 import ZenithConfig
 import ZenithProxy
 
-/// The `[metrics]` listener: `GET /metrics` (Prometheus text of every `zenith_` metric),
+/// The `[metrics]` listener's answers: `GET /metrics` (Prometheus text of every `zenith_` metric),
 /// `GET /healthz` (the process answers) and `GET /readyz` (listeners bound, and every upstream
 /// accepts a TCP connection within a second; 503 with the reasons otherwise).
-final class MetricsServer: Sendable {
-    private let channel: Channel
+struct MetricsServer: Sendable {
+    /// Scrapes and probes carry no body.
+    private static let bodyBytes = 4096
 
-    private init(channel: Channel) {
-        self.channel = channel
-    }
+    let registry: PrometheusCollectorRegistry
+    let readiness: Readiness
 
+    /// Binds `[metrics] listen` with the main listener's header and timeout `limits`.
     static func start(
-        settings: MetricsSettings, registry: PrometheusCollectorRegistry, readiness: Readiness, group: EventLoopGroup,
-        logger: Logger
-    ) async throws -> MetricsServer {
-        let channel = try await ServerBootstrap(group: group)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(MetricsHandler(registry: registry, readiness: readiness))
-                }
-            }
-            .bind(host: settings.listen.host, port: settings.listen.port).get()
+        settings: MetricsSettings, limits: Limits, registry: PrometheusCollectorRegistry, readiness: Readiness,
+        group: EventLoopGroup, logger: Logger
+    ) async throws -> SmallHTTPServer {
+        let answers = MetricsServer(registry: registry, readiness: readiness)
+        let server = try await SmallHTTPServer.start(
+            name: "metrics", host: settings.listen.host, port: settings.listen.port,
+            limits: SmallHTTPServer.Limits(limits, bodyBytes: Self.bodyBytes), group: group, logger: logger,
+            respond: { answers.respond(to: $0) }
+        )
         logger.info("metrics listening", metadata: ["address": "\(settings.listen)"])
-        return MetricsServer(channel: channel)
+        return server
     }
 
-    func close() async {
-        try? await self.channel.close()
-    }
-}
-
-/// Answers the three paths of the metrics listener.
-private final class MetricsHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
-
-    private let registry: PrometheusCollectorRegistry
-    private let readiness: Readiness
-
-    init(registry: PrometheusCollectorRegistry, readiness: Readiness) {
-        self.registry = registry
-        self.readiness = readiness
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .head(let head) = self.unwrapInboundIn(data) else { return }
-        let path = head.uri.split(separator: "?", maxSplits: 1).first ?? ""
-        switch (head.method, path) {
+    func respond(to request: SmallHTTPRequest) -> EventLoopFuture<SmallHTTPResponse> {
+        switch (request.head.method, request.path) {
         case (.GET, "/metrics"):
-            var buffer = context.channel.allocator.buffer(capacity: 4096)
-            buffer.writeBytes(self.registry.emitToBuffer())
-            self.answer(context, .ok, buffer, type: "text/plain; version=0.0.4; charset=utf-8")
+            let text = ByteBuffer(bytes: self.registry.emitToBuffer())
+            return request.eventLoop.makeSucceededFuture(
+                SmallHTTPResponse(.ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: text)
+            )
         case (.GET, "/healthz"):
-            self.answer(context, .ok, ByteBuffer(string: "ok\n"), type: "text/plain")
+            return request.eventLoop.makeSucceededFuture(Self.text(.ok, "ok\n"))
         case (.GET, "/readyz"):
-            self.readiness.check(on: context.eventLoop).assumeIsolated().whenComplete { result in
-                let problems = (try? result.get()) ?? ["readiness check failed"]
-                if problems.isEmpty {
-                    self.answer(context, .ok, ByteBuffer(string: "ready\n"), type: "text/plain")
-                } else {
-                    self.answer(context, .serviceUnavailable, ByteBuffer(string: problems.joined(separator: "\n") + "\n"), type: "text/plain")
-                }
+            return self.readiness.check(on: request.eventLoop).map { problems in
+                problems.isEmpty ? Self.text(.ok, "ready\n") : Self.text(.serviceUnavailable, problems.joined(separator: "\n") + "\n")
+            }.recover { _ in
+                Self.text(.serviceUnavailable, "readiness check failed\n")
             }
         default:
-            self.answer(context, .notFound, ByteBuffer(string: "not found\n"), type: "text/plain")
+            return request.eventLoop.makeSucceededFuture(Self.text(.notFound, "not found\n"))
         }
     }
 
-    private func answer(_ context: ChannelHandlerContext, _ status: HTTPResponseStatus, _ body: ByteBuffer, type: String) {
-        context.writeSmallResponse(status, contentType: type, body: body)
+    private static func text(_ status: HTTPResponseStatus, _ text: String) -> SmallHTTPResponse {
+        SmallHTTPResponse(status, contentType: "text/plain", text: text)
     }
 }
