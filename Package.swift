@@ -1,9 +1,10 @@
 // swift-tools-version:6.1
 import PackageDescription
 
+// Linux only: Zenith calls Glibc directly (signals, sockets handed over by systemd, the
+// watchdog) and reads /proc, and what it installs is systemd units.
 let package = Package(
     name: "zenith",
-    platforms: [.macOS(.v14)],
     products: [
         .executable(name: "zenith", targets: ["zenith"])
     ],

@@ -16,7 +16,7 @@ struct CheckCommand: ParsableCommand {
     var inProcess = false
 
     func run() throws {
-        let loaded = try ConfigurationFile.load(self.config, preflight: !self.inProcess)
+        let loaded = try CommandConfigurationLoader.load(self.config, preflight: !self.inProcess)
         print(loaded.configuration.routes.render())
         print("\(self.config): configuration is valid")
     }

@@ -30,7 +30,7 @@ struct RunCommand: AsyncParsableCommand {
     var config: String = "/etc/zenith/zenith.toml"
 
     func run() async throws {
-        let loaded = try ConfigurationFile.load(self.config, preflight: true)
+        let loaded = try CommandConfigurationLoader.load(self.config, preflight: true)
         let logLevel = Logger.Level(rawValue: loaded.configuration.log.level) ?? .info
         let logQueue = LogLineQueue()
         LoggingSystem.bootstrap { label in

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
@@ -16,60 +15,38 @@ import ZenithConfig
 /// what the machine says.)
 @Suite("client connection handler on an EmbeddedChannel")
 struct DownstreamConnectionHandlerTests {
-    /// One client connection with its pipeline, and the lines its access log wrote.
-    final class Connection {
-        let channel = EmbeddedChannel()
-        let accessLines = CapturedLines()
-
-        /// `respond` routes for every path; a request body may be up to `bodyBytes` long.
-        init(bodyBytes: Int = 1024) throws {
-            let configuration = try Self.configuration(bodyBytes: bodyBytes)
+    /// A downstream connection whose routes answer every path with `respond 200 ok`, and whose
+    /// request bodies may be up to `bodyBytes` long; its access log goes to `logLines`.
+    static func connection(bodyBytes: Int = 1024) throws -> EmbeddedHTTPConnection {
+        let configuration = try Self.configuration(bodyBytes: bodyBytes)
+        return try EmbeddedHTTPConnection { connection in
             let loop = LoopContext(
-                eventLoop: self.channel.embeddedEventLoop, configuration: configuration, loopCount: 1,
+                eventLoop: connection.channel.embeddedEventLoop, configuration: configuration, loopCount: 1,
                 fileIO: NonBlockingFileIO(threadPool: .singleton), logger: Logger(label: "test"),
-                accessLog: AccessLog(logger: Logger(label: "access") { _ in CapturingLogHandler(lines: self.accessLines) })
+                accessLog: AccessLog(logger: connection.capturingLogger(label: "access"))
             )
             try DownstreamPipelines.addHTTP1Codec(
-                to: self.channel.pipeline.syncOperations, limits: NIOHTTPDecoderLimitConfiguration(headerBytes: 8192)
+                to: connection.channel.pipeline.syncOperations, limits: NIOHTTPDecoderLimitConfiguration(headerBytes: 8192)
             )
-            try self.channel.pipeline.syncOperations.addHandler(DownstreamConnectionHandler(loop: loop, transport: .http1))
-            try self.channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
+            try connection.channel.pipeline.syncOperations.addHandler(DownstreamConnectionHandler(loop: loop, transport: .http1))
         }
+    }
 
-        private static func configuration(bodyBytes: Int) throws -> ZenithConfiguration {
-            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zenith-handler-\(UUID())")
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-            defer { try? FileManager.default.removeItem(at: directory) }
-            try "[listen]\nhttp = [\"127.0.0.1:8080\"]\n[limits]\nbody_bytes = \(bodyBytes)\n[log]\naccess = true\n"
-                .write(to: directory.appendingPathComponent("zenith.toml"), atomically: true, encoding: .utf8)
-            try "* / respond 200 ok\n".write(to: directory.appendingPathComponent("routes"), atomically: true, encoding: .utf8)
-            return try ConfigurationLoader.load(configPath: directory.appendingPathComponent("zenith.toml").path)
-                .configuration
-        }
-
-        /// Sends raw bytes as the client would.
-        func send(_ text: String) throws {
-            try self.channel.writeInbound(ByteBuffer(string: text))
-            self.channel.embeddedEventLoop.run()
-        }
-
-        /// Everything written to the client so far, as text.
-        func received() throws -> String {
-            var text = ""
-            while var buffer = try self.channel.readOutbound(as: ByteBuffer.self) {
-                text += buffer.readString(length: buffer.readableBytes) ?? ""
-            }
-            return text
-        }
-
-        var isOpen: Bool { self.channel.isActive }
+    private static func configuration(bodyBytes: Int) throws -> ZenithConfiguration {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zenith-handler-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try "[listen]\nhttp = [\"127.0.0.1:8080\"]\n[limits]\nbody_bytes = \(bodyBytes)\n[log]\naccess = true\n"
+            .write(to: directory.appendingPathComponent("zenith.toml"), atomically: true, encoding: .utf8)
+        try "* / respond 200 ok\n".write(to: directory.appendingPathComponent("routes"), atomically: true, encoding: .utf8)
+        return try ConfigurationLoader.load(configPath: directory.appendingPathComponent("zenith.toml").path).configuration
     }
 
     static let get = "GET / HTTP/1.1\r\nHost: dash\r\n\r\n"
 
     @Test("a kept connection answers one request after another")
     func keepAlive() throws {
-        let connection = try Connection()
+        let connection = try Self.connection()
         try connection.send(Self.get)
         let first = try connection.received()
         #expect(first.hasPrefix("HTTP/1.1 200 OK\r\n"))
@@ -77,22 +54,22 @@ struct DownstreamConnectionHandlerTests {
         try connection.send(Self.get)
         #expect(try connection.received().hasPrefix("HTTP/1.1 200 OK\r\n"))
         #expect(connection.isOpen)
-        #expect(connection.accessLines.all.count == 2)
+        #expect(connection.logLines.all.count == 2)
     }
 
     @Test("pipelined requests are answered in order, each after the one before")
     func pipelining() throws {
-        let connection = try Connection()
+        let connection = try Self.connection()
         try connection.send(Self.get + "GET /second HTTP/1.1\r\nHost: dash\r\n\r\n" + Self.get)
         let text = try connection.received()
         #expect(text.components(separatedBy: "HTTP/1.1 200 OK").count - 1 == 3)
-        #expect(connection.accessLines.all.map { $0.contains("/second") } == [false, true, false])
+        #expect(connection.logLines.all.map { $0.contains("/second") } == [false, true, false])
         #expect(connection.isOpen)
     }
 
     @Test("Connection: close is answered with Connection: close, and what was pipelined behind it is not")
     func connectionClose() throws {
-        let connection = try Connection()
+        let connection = try Self.connection()
         try connection.send("GET / HTTP/1.1\r\nHost: dash\r\nConnection: close\r\n\r\n" + Self.get)
         let text = try connection.received()
         #expect(text.lowercased().contains("connection: close"))
@@ -102,7 +79,7 @@ struct DownstreamConnectionHandlerTests {
 
     @Test("a malformed request after a kept one gets a 400 and the connection closes")
     func malformedSecondRequest() throws {
-        let connection = try Connection()
+        let connection = try Self.connection()
         try connection.send(Self.get)
         _ = try connection.received()
         try connection.send("GET / HTTP/1.1\r\nHost: dash\r\nBad Header\r\n\r\n")
@@ -114,7 +91,7 @@ struct DownstreamConnectionHandlerTests {
 
     @Test("a body above the limit is refused with 413 mid-body, and the connection closes")
     func bodyOverLimit() throws {
-        let connection = try Connection(bodyBytes: 4)
+        let connection = try Self.connection(bodyBytes: 4)
         try connection.send("POST / HTTP/1.1\r\nHost: dash\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n")
         #expect(try connection.received().isEmpty)
         try connection.send("2\r\nde\r\n")
@@ -125,23 +102,23 @@ struct DownstreamConnectionHandlerTests {
 
     @Test("a client gone mid-body leaves an aborted access line and no answer")
     func clientGoneMidBody() throws {
-        let connection = try Connection()
+        let connection = try Self.connection()
         try connection.send("POST / HTTP/1.1\r\nHost: dash\r\nContent-Length: 10\r\n\r\nabcde")
         #expect(try connection.received().isEmpty)
         try connection.channel.close().wait()
         connection.channel.embeddedEventLoop.run()
-        #expect(connection.accessLines.all.count == 1)
-        #expect(connection.accessLines.all.first?.hasSuffix(" aborted") == true)
+        #expect(connection.logLines.all.count == 1)
+        #expect(connection.logLines.all.first?.hasSuffix(" aborted") == true)
     }
 
     @Test("a drain closes an idle connection at once and a busy one after its answer")
     func drain() throws {
-        let idle = try Connection()
+        let idle = try Self.connection()
         idle.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         idle.channel.embeddedEventLoop.run()
         #expect(!idle.isOpen)
 
-        let busy = try Connection()
+        let busy = try Self.connection()
         try busy.send("POST / HTTP/1.1\r\nHost: dash\r\nContent-Length: 2\r\n\r\n")
         busy.channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
         busy.channel.embeddedEventLoop.run()
@@ -153,7 +130,7 @@ struct DownstreamConnectionHandlerTests {
 
     @Test("reads stop while the client takes nothing and resume when it does")
     func readsFollowWritability() throws {
-        let connection = try Connection()
+        let connection = try Self.connection()
         connection.channel.isWritable = false
         connection.channel.pipeline.fireChannelWritabilityChanged()
         let reads = ReadCounter()
@@ -174,32 +151,5 @@ private final class ReadCounter: ChannelOutboundHandler {
     func read(context: ChannelHandlerContext) {
         self.count += 1
         context.read()
-    }
-}
-
-/// Lines written to a logger, kept for a test to look at.
-final class CapturedLines: Sendable {
-    private let lines = NIOLockedValueBox<[String]>([])
-
-    var all: [String] { self.lines.withLockedValue { $0 } }
-
-    func append(_ line: String) {
-        self.lines.withLockedValue { $0.append(line) }
-    }
-}
-
-/// A log handler that keeps each message's text in `lines`.
-struct CapturingLogHandler: LogHandler {
-    let lines: CapturedLines
-    var logLevel: Logger.Level = .trace
-    var metadata: Logger.Metadata = [:]
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { self.metadata[key] }
-        set { self.metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        self.lines.append("\(event.message)")
     }
 }

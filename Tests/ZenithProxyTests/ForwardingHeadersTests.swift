@@ -12,7 +12,7 @@ struct ForwardingHeadersTests {
     private func forward(
         _ headers: [(String, String)], trusted: Bool = false, preserveHost: Bool = true,
         framing: RequestFraming = .init(contentLength: nil, chunked: false), upgrade: Bool = false,
-        identityEncoding: Bool = false, client: ForwardedRequestHead.Client? = nil, method: HTTPMethod = .GET
+        identityEncoding: Bool = false, client: DownstreamPeer? = nil, method: HTTPMethod = .GET
     ) -> HTTPHeaders {
         let maker = ForwardedRequestHead(
             client: client ?? .init(ip: self.client.ipAddress!, scheme: "http"), clientIsTrusted: trusted,

@@ -27,45 +27,21 @@ struct SmallHTTPServerTests {
     }
 
     /// One accepted connection with the server's pipeline, and the lines its logger wrote.
-    final class Connection {
-        let channel = EmbeddedChannel()
-        let logLines = CapturedLines()
-
-        init() throws {
-            let logger = Logger(label: "test") { _ in CapturingLogHandler(lines: self.logLines) }
+    /// A connection to a listener that answers with `echo`.
+    static func connection() throws -> EmbeddedHTTPConnection {
+        try EmbeddedHTTPConnection { connection in
             try SmallHTTPServer.configure(
-                self.channel, name: "test", limits: SmallHTTPServerTests.limits, logger: logger,
-                respond: SmallHTTPServerTests.echo
+                connection.channel, name: "test", limits: Self.limits, logger: connection.capturingLogger(label: "test"),
+                respond: Self.echo
             )
-            try self.channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         }
-
-        func send(_ text: String) throws {
-            try self.channel.writeInbound(ByteBuffer(string: text))
-            self.channel.embeddedEventLoop.run()
-        }
-
-        /// Everything written to the client since the last call, as text.
-        func received() throws -> String {
-            var text = ""
-            while let buffer = try self.channel.readOutbound(as: ByteBuffer.self) {
-                text += String(buffer: buffer)
-            }
-            return text
-        }
-
-        func wait(_ time: TimeAmount) {
-            self.channel.embeddedEventLoop.advanceTime(by: time)
-        }
-
-        var isOpen: Bool { self.channel.isActive }
     }
 
     static let get = "GET /a?q=1 HTTP/1.1\r\nHost: x\r\n\r\n"
 
     @Test("the handler's answer is written whole: status, its headers, type, length, body")
     func answerWritten() throws {
-        let connection = try Connection()
+        let connection = try Self.connection()
         try connection.send(Self.get)
         let expected = "HTTP/1.1 200 OK\r\nx-answer: echo\r\ncontent-type: text/plain\r\ncontent-length: 7\r\n\r\nGET /a "
         #expect(try connection.received() == expected)
@@ -73,7 +49,7 @@ struct SmallHTTPServerTests {
 
     @Test("a kept connection answers one request after another, pipelined ones in order")
     func keepAlive() throws {
-        let connection = try Connection()
+        let connection = try Self.connection()
         try connection.send(Self.get)
         #expect(try connection.received().hasSuffix("GET /a "))
         try connection.send("GET /b HTTP/1.1\r\nHost: x\r\n\r\nGET /c HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -85,7 +61,7 @@ struct SmallHTTPServerTests {
 
     @Test("Connection: close is answered with Connection: close, then the connection closes")
     func connectionClose() throws {
-        let connection = try Connection()
+        let connection = try Self.connection()
         try connection.send("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         #expect(try connection.received().contains("\r\nconnection: close\r\n"))
         #expect(!connection.isOpen)
@@ -93,14 +69,14 @@ struct SmallHTTPServerTests {
 
     @Test("a body within the bound reaches the handler")
     func bodyWithinBound() throws {
-        let connection = try Connection()
+        let connection = try Self.connection()
         try connection.send("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n\r\n12345678")
         #expect(try connection.received().hasSuffix("POST /p 12345678"))
     }
 
     @Test("an announced body above the bound is a 413; the body is dropped and the connection kept")
     func announcedBodyTooLarge() throws {
-        let connection = try Connection()
+        let connection = try Self.connection()
         try connection.send("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n\r\n")
         let refusal = try connection.received()
         #expect(refusal.hasPrefix("HTTP/1.1 413 Payload Too Large\r\n"))
@@ -112,7 +88,7 @@ struct SmallHTTPServerTests {
 
     @Test("a chunked body that grows above the bound is a 413, and the connection closes")
     func chunkedBodyTooLarge() throws {
-        let connection = try Connection()
+        let connection = try Self.connection()
         try connection.send("POST /p HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n12345\r\n")
         #expect(try connection.received().isEmpty)
         try connection.send("5\r\n67890\r\n")
@@ -124,7 +100,7 @@ struct SmallHTTPServerTests {
 
     @Test("a head above the header limit is a 431 with a log line, and the connection closes")
     func headerTooLarge() throws {
-        let connection = try Connection()
+        let connection = try Self.connection()
         try connection.send("GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "a", count: 2048))\r\n\r\n")
         #expect(try connection.received().hasPrefix("HTTP/1.1 431 Request Header Fields Too Large\r\n"))
         #expect(!connection.isOpen)
@@ -133,7 +109,7 @@ struct SmallHTTPServerTests {
 
     @Test("a malformed request is a 400 with a log line, and the connection closes")
     func malformed() throws {
-        let connection = try Connection()
+        let connection = try Self.connection()
         try connection.send(Self.get)
         _ = try connection.received()
         try connection.send("GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n")
@@ -146,7 +122,7 @@ struct SmallHTTPServerTests {
 
     @Test("a connection that sends no complete head within the header timeout is closed")
     func headerTimeout() throws {
-        let connection = try Connection()
+        let connection = try Self.connection()
         try connection.send("GET / HTTP/1.1\r\nHost:")
         connection.wait(.seconds(9))
         #expect(connection.isOpen)
@@ -157,7 +133,7 @@ struct SmallHTTPServerTests {
 
     @Test("a body that stalls for the header timeout closes the connection")
     func stalledBody() throws {
-        let connection = try Connection()
+        let connection = try Self.connection()
         try connection.send("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 8\r\n\r\n1234")
         connection.wait(.seconds(10))
         #expect(!connection.isOpen)
@@ -165,7 +141,7 @@ struct SmallHTTPServerTests {
 
     @Test("a kept connection idle for the idle timeout after an answer is closed")
     func idleTimeout() throws {
-        let connection = try Connection()
+        let connection = try Self.connection()
         try connection.send(Self.get)
         _ = try connection.received()
         connection.wait(.seconds(74))
@@ -176,7 +152,7 @@ struct SmallHTTPServerTests {
 
     @Test("a HEAD request gets the head with the body's length and no body")
     func headRequest() throws {
-        let connection = try Connection()
+        let connection = try Self.connection()
         try connection.send("HEAD /h HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(try connection.received().hasSuffix("content-length: 8\r\n\r\n"))
         #expect(connection.isOpen)
@@ -184,7 +160,7 @@ struct SmallHTTPServerTests {
 
     @Test("a handler whose future fails gets a 500 and a log line")
     func failedAnswer() throws {
-        let connection = try Connection()
+        let connection = try Self.connection()
         try connection.send("GET /fail HTTP/1.1\r\nHost: x\r\n\r\n")
         #expect(try connection.received().hasPrefix("HTTP/1.1 500 Internal Server Error\r\n"))
         #expect(connection.logLines.all == ["answer failed"])

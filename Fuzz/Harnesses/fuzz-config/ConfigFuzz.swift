@@ -26,7 +26,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     FileManager.default.createFile(atPath: Scratch.configPath, contents: Data(input))
     let lineCount = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).count
 
-    let loaded: LoadedConfiguration
+    let loaded: ValidatedConfiguration
     do {
         loaded = try ConfigurationLoader.load(configPath: Scratch.configPath)
     } catch {

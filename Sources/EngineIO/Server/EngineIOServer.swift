@@ -17,12 +17,12 @@ public final class EngineIOServer: Sendable {
     private let loopDigits: Int
     private let registries: [NIOLoopBound<EngineIOSessionRegistry>]
     private let perAddress: SessionsPerAddress
-    private let onConnection: @Sendable (EngineIOSocket) -> Void
+    private let onConnection: @Sendable (EngineIOSession) -> Void
 
     private init(
         configuration: EngineIOConfiguration, loops: [EventLoop],
         registries: [NIOLoopBound<EngineIOSessionRegistry>], perAddress: SessionsPerAddress, logger: Logger,
-        onConnection: @escaping @Sendable (EngineIOSocket) -> Void
+        onConnection: @escaping @Sendable (EngineIOSession) -> Void
     ) {
         self.logger = logger
         self.perAddress = perAddress
@@ -36,7 +36,7 @@ public final class EngineIOServer: Sendable {
     /// Makes a server whose sessions live on `eventLoops` (any number of them).
     public static func make(
         configuration: EngineIOConfiguration, eventLoops: [EventLoop], logger: Logger = Logger(label: "zenith.realtime"),
-        onConnection: @escaping @Sendable (EngineIOSocket) -> Void
+        onConnection: @escaping @Sendable (EngineIOSession) -> Void
     ) async throws -> EngineIOServer {
         let perAddress = SessionsPerAddress(limit: configuration.maxSessionsPerAddress)
         var registries: [NIOLoopBound<EngineIOSessionRegistry>] = []
@@ -228,10 +228,10 @@ public final class EngineIOServer: Sendable {
     /// A session over `webSocket`, or over polling when it is nil, not yet in its registry.
     private func openSession(
         for request: EngineIOHTTPRequest, on eventLoop: EventLoop, over webSocket: WebSocketTransport?
-    ) -> (EngineIOSocket, EngineIOSessionRegistry) {
+    ) -> (EngineIOSession, EngineIOSessionRegistry) {
         let index = self.loops.firstIndex { $0 === eventLoop } ?? 0
         let registry = self.registries[index].value
-        let session = EngineIOSocket(
+        let session = EngineIOSession(
             id: EngineIOSessionID.make(loopIndex: index, loopDigits: self.loopDigits), eventLoop: eventLoop, handshake: request,
             configuration: self.configuration, registry: registry, webSocket: webSocket
         )

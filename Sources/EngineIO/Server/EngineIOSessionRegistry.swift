@@ -3,7 +3,7 @@ import NIOCore
 
 /// The open Engine.IO sessions of one event loop, by sid. Confined to that loop.
 final class EngineIOSessionRegistry {
-    private var sessions: [String: EngineIOSocket] = [:]
+    private var sessions: [String: EngineIOSession] = [:]
     private let perAddress: SessionsPerAddress
     /// Flushes the WebSockets of this loop's sessions once per run of tasks.
     let flushBatch: WebSocketFlushBatch
@@ -19,15 +19,15 @@ final class EngineIOSessionRegistry {
     private let upgrades = Counter(label: "zenith_realtime_upgrades_total")
     private let slowConsumers = Counter(label: "zenith_realtime_dropped_total", dimensions: [("reason", "slow_consumer")])
 
-    func add(_ socket: EngineIOSocket) {
-        self.sessions[socket.id] = socket
-        self.meter(for: socket.transportName).increment()
+    func add(_ session: EngineIOSession) {
+        self.sessions[session.id] = session
+        self.meter(for: session.transportName).increment()
     }
 
-    func remove(_ socket: EngineIOSocket) {
-        if self.sessions.removeValue(forKey: socket.id) != nil {
-            self.perAddress.release(socket.handshake.remoteAddress)
-            self.meter(for: socket.transportName).decrement()
+    func remove(_ session: EngineIOSession) {
+        if self.sessions.removeValue(forKey: session.id) != nil {
+            self.perAddress.release(session.handshake.remoteAddress)
+            self.meter(for: session.transportName).decrement()
         }
     }
 
@@ -42,7 +42,7 @@ final class EngineIOSessionRegistry {
         transport == "websocket" ? self.webSocketSessions : self.pollingSessions
     }
 
-    func session(id: String) -> EngineIOSocket? {
+    func session(id: String) -> EngineIOSession? {
         self.sessions[id]
     }
 

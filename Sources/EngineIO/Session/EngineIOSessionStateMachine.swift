@@ -4,7 +4,7 @@ import NIOCore
 /// with a WebSocket being probed for an upgrade, then possibly that WebSocket), the GET held open,
 /// the heartbeat, and the bounded queue of frames not sent yet.
 ///
-/// Each event is a `mutating` method that returns what to do; `EngineIOSocket` owns the machine
+/// Each event is a `mutating` method that returns what to do; `EngineIOSession` owns the machine
 /// and does it (timers, writes, answers to polls, delegate calls). Generic over the WebSocket and
 /// the held poll so that tests drive it with plain values.
 struct EngineIOSessionStateMachine<WebSocket: EngineIOSessionWebSocket, Poll> {

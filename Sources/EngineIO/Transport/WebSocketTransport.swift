@@ -19,7 +19,7 @@ final class WebSocketTransport: ChannelDuplexHandler, EngineIOSessionWebSocket {
     private let channel: Channel
     private var context: ChannelHandlerContext?
     /// The session, once attached; read and written on `sessionLoop` only.
-    private var session: EngineIOSocket?
+    private var session: EngineIOSession?
     private let sessionLoop: EventLoop
     /// Runs on the channel's loop when a session-less WebSocket (direct `transport=websocket`
     /// handshake) becomes active: creates the session.
@@ -44,9 +44,9 @@ final class WebSocketTransport: ChannelDuplexHandler, EngineIOSessionWebSocket {
     var flushPending = false
 
     /// The attached session; only to be read on the session's loop.
-    fileprivate var attachedSession: EngineIOSocket? { self.session }
+    fileprivate var attachedSession: EngineIOSession? { self.session }
 
-    func attach(to session: EngineIOSocket) {
+    func attach(to session: EngineIOSession) {
         session.eventLoop.preconditionInEventLoop()
         self.session = session
     }
@@ -169,7 +169,7 @@ final class WebSocketTransport: ChannelDuplexHandler, EngineIOSessionWebSocket {
     }
 
     /// Runs `body` on the session's loop with the session, if one is attached.
-    private func onSessionLoop(_ body: @escaping (EngineIOSocket) -> Void) {
+    private func onSessionLoop(_ body: @escaping (EngineIOSession) -> Void) {
         let loop = self.sessionLoop
         if loop.inEventLoop {
             if let session = self.session { body(session) }
@@ -184,9 +184,9 @@ final class WebSocketTransport: ChannelDuplexHandler, EngineIOSessionWebSocket {
 /// Only ever run there, once; the transport's `session` is read on that loop only.
 private final class SessionLoopCall: @unchecked Sendable {
     private let transport: WebSocketTransport
-    private let body: (EngineIOSocket) -> Void
+    private let body: (EngineIOSession) -> Void
 
-    init(transport: WebSocketTransport, body: @escaping (EngineIOSocket) -> Void) {
+    init(transport: WebSocketTransport, body: @escaping (EngineIOSession) -> Void) {
         self.transport = transport
         self.body = body
     }

@@ -39,7 +39,7 @@ final class NamespaceMembers {
         let excluded = Set(except.flatMap { self.rooms[$0].map { Array($0.keys) } ?? [] })
         var delivered = 0
         func send(to socket: SocketIOSocket) {
-            socket.client.engine.send(frames)
+            socket.connection.session.send(frames)
             delivered += 1
         }
         guard case .rooms(let rooms) = audience else {

@@ -7,15 +7,15 @@ import NIOCore
 /// rooms kept per event loop, and broadcasts that encode a packet once and hand the same bytes
 /// to every recipient on every loop.
 public final class SocketIOServer: Sendable {
-    public let engine: EngineIOServer
+    public let engineIO: EngineIOServer
     public let configuration: SocketIOConfiguration
     private let loopStates: [NIOLoopBound<SocketIOLoopState>]
     /// `zenith_realtime_broadcasts_total` and `zenith_realtime_emits_total` (one per recipient).
     private let broadcasts = Counter(label: "zenith_realtime_broadcasts_total")
     private let deliveries = Counter(label: "zenith_realtime_emits_total")
 
-    private init(engine: EngineIOServer, configuration: SocketIOConfiguration, loopStates: [NIOLoopBound<SocketIOLoopState>]) {
-        self.engine = engine
+    private init(engineIO: EngineIOServer, configuration: SocketIOConfiguration, loopStates: [NIOLoopBound<SocketIOLoopState>]) {
+        self.engineIO = engineIO
         self.configuration = configuration
         self.loopStates = loopStates
     }
@@ -29,18 +29,18 @@ public final class SocketIOServer: Sendable {
             loopStates.append(try await loop.submit { NIOLoopBound(SocketIOLoopState(logger: logger), eventLoop: loop) }.get())
         }
         let states = loopStates
-        let engine = try await EngineIOServer.make(
+        let engineIO = try await EngineIOServer.make(
             configuration: engineConfiguration, eventLoops: eventLoops, logger: logger
         ) { session in
             guard let state = states.first(where: { $0.eventLoop === session.eventLoop }) else {
                 session.close()
                 return
             }
-            session.delegate = SocketIOClient(
-                engine: session, loopState: state.value, namespaces: namespaces, configuration: configuration
+            session.delegate = SocketIOConnection(
+                session: session, loopState: state.value, namespaces: namespaces, configuration: configuration
             )
         }
-        return SocketIOServer(engine: engine, configuration: configuration, loopStates: loopStates)
+        return SocketIOServer(engineIO: engineIO, configuration: configuration, loopStates: loopStates)
     }
 
     /// Sends an event to the matching sockets on every event loop; the future carries how many

@@ -15,27 +15,27 @@ public final class SocketIOSocket {
     public var userInfo: [String: any Sendable] = [:]
     public private(set) var isConnected = true
 
-    unowned let client: SocketIOClient
+    unowned let connection: SocketIOConnection
     private let members: NamespaceMembers
     private let configuration: SocketIOConfiguration
     private var nextAckID = 0
     private var pendingAcks: [Int: (callback: ([JSONValue]?) -> Void, timer: Scheduled<Void>)] = [:]
 
     init(
-        id: String, namespace: String, auth: JSONObject, client: SocketIOClient, members: NamespaceMembers,
+        id: String, namespace: String, auth: JSONObject, connection: SocketIOConnection, members: NamespaceMembers,
         configuration: SocketIOConfiguration
     ) {
         self.id = id
         self.namespace = namespace
         self.auth = auth
-        self.client = client
+        self.connection = connection
         self.members = members
         self.configuration = configuration
     }
 
-    public var eventLoop: EventLoop { self.client.engine.eventLoop }
+    public var eventLoop: EventLoop { self.connection.session.eventLoop }
     /// The request that opened the Engine.IO session (cookies, origin, client address).
-    public var handshake: EngineIOHTTPRequest { self.client.engine.handshake }
+    public var handshake: EngineIOHTTPRequest { self.connection.session.handshake }
 
     /// Emits an event to this socket. With `ack`, the client's acknowledgement (or nil after the
     /// ack timeout) is passed to it.
@@ -78,14 +78,14 @@ public final class SocketIOSocket {
     public func disconnect() {
         guard self.isConnected else { return }
         self.send(.disconnect(namespace: self.namespace))
-        self.client.socketLeft(self, reason: "server namespace disconnect")
+        self.connection.socketLeft(self, reason: "server namespace disconnect")
     }
 
     // MARK: Internal
 
     func send(_ packet: SocketIOPacket) {
         for frame in packet.engineIOFrames() {
-            self.client.engine.send(frame)
+            self.connection.session.send(frame)
         }
     }
 

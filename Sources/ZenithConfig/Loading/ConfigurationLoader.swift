@@ -8,7 +8,7 @@ public enum ConfigurationLoader {
     /// Default of the top-level `routes` key, relative to the config file's directory.
     static let defaultRoutesFile = "routes"
 
-    public static func load(configPath: String) throws(ConfigurationError) -> LoadedConfiguration {
+    public static func load(configPath: String) throws(ConfigurationError) -> ValidatedConfiguration {
         let text: String
         do {
             text = try TextFile.read(configPath)
@@ -32,7 +32,7 @@ public enum ConfigurationLoader {
         }
         let context = ConfigFileContext(file: configPath, text: text)
         var topLevel = ConfigSectionReader(path: [], table: table, context: context)
-        let settings = ConfigFileSettings(reading: &topLevel, configFile: configPath)
+        let settings = ConfigFileSections(reading: &topLevel, configFile: configPath)
         topLevel.finish()
 
         let routesPath = ConfigPath.resolve(settings.routesFile, relativeTo: configPath)
@@ -57,7 +57,7 @@ public enum ConfigurationLoader {
             proxy: settings.proxy, upstreams: upstreams, log: settings.log, realtime: settings.realtime,
             publish: settings.publish, metrics: settings.metrics, watches: settings.watches,
             routes: RouteTable(routes: routes.routes))
-        return LoadedConfiguration(configuration: configuration, warnings: diagnostics)
+        return ValidatedConfiguration(configuration: configuration, warnings: diagnostics)
     }
 
     /// A byte of a config line as an error message names it.

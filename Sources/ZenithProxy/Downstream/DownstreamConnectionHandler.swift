@@ -29,7 +29,7 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
     /// The client's IP as text, made once per connection (forwarding headers, logs).
     private(set) lazy var clientIP: String = self.clientAddress?.ipAddress ?? "unknown"
     /// The client as the forwarding headers describe it, made once per connection.
-    private(set) lazy var forwardingClient = ForwardedRequestHead.Client(ip: self.clientIP, scheme: self.transport.scheme)
+    private(set) lazy var peer = DownstreamPeer(ip: self.clientIP, scheme: self.transport.scheme)
     private var machine: DownstreamConnectionStateMachine
     /// Answers the request in progress; set while `machine` is responding.
     private var responder: RequestResponder?

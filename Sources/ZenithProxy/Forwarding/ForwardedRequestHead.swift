@@ -11,23 +11,7 @@ import ZenithText
 /// original request dropped unless a trusted proxy sent them; Host kept or set to the server's;
 /// and Accept-Encoding set to `identity` for a page that an `inject=` route inserts its script into.
 struct ForwardedRequestHead {
-    /// What the forwarding headers say of one client connection, made once per connection.
-    struct Client {
-        let ip: String
-        let scheme: String
-        /// `for=IP;proto=SCHEME`, the start of this proxy's Forwarded element.
-        let forwardedElement: String
-
-        init(ip: String, scheme: String) {
-            self.ip = ip
-            self.scheme = scheme
-            // RFC 7239 §6: IPv6 nodes are bracketed and the whole value quoted.
-            let node = ip.utf8.contains(UInt8(ascii: ":")) ? "\"[" + ip + "]\"" : ip
-            self.forwardedElement = "for=" + node + ";proto=" + scheme
-        }
-    }
-
-    var client: Client
+    var client: DownstreamPeer
     var clientIsTrusted: Bool
     var preserveHost: Bool
     var server: HostAndPort

@@ -82,7 +82,7 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
         connection.delegate = self
         let server = self.pool.configuration.servers[connection.serverIndex]
         let forwarding = ForwardedRequestHead(
-            client: self.client.forwardingClient,
+            client: self.client.peer,
             clientIsTrusted: self.client.loop.trustedProxies.contains(self.client.clientAddress),
             preserveHost: self.route.rule.options.preserveHost ?? self.client.loop.configuration.proxy.preserveHost,
             server: server,

@@ -44,7 +44,7 @@ final class RealtimeResponder: RequestResponder {
         self.asked = true
         let request = RealtimeRequest(
             head: self.head, body: self.body, bodyExceededLimit: self.bodyExceededLimit,
-            clientAddress: self.client.clientAddress, scheme: self.client.forwardingClient.scheme,
+            clientAddress: self.client.clientAddress, scheme: self.client.peer.scheme,
             eventLoop: self.client.eventLoop,
             connectionClosed: self.client.closeFuture
         )

@@ -17,7 +17,7 @@ protocol ResponderContext: AnyObject {
     /// The client's socket address, as accepted.
     var clientAddress: SocketAddress? { get }
     /// The client as the forwarding headers describe it (IP and scheme).
-    var forwardingClient: ForwardedRequestHead.Client { get }
+    var peer: DownstreamPeer { get }
     /// The request's end has been received.
     var requestComplete: Bool { get }
     /// The client takes more bytes now; when false, wait for `clientBecameWritable`.

@@ -5,22 +5,22 @@ import ZenithProxy
 /// Serves a `realtime` route with an Engine.IO server: the adapter between the proxy's
 /// `RealtimeEndpoint` and `EngineIOServer`.
 public struct EngineIOEndpoint: RealtimeEndpoint {
-    public let engine: EngineIOServer
+    public let server: EngineIOServer
 
-    public init(engine: EngineIOServer) {
-        self.engine = engine
+    public init(server: EngineIOServer) {
+        self.server = server
     }
 
-    public var maxRequestBodyBytes: Int { self.engine.configuration.maxPayload }
+    public var maxRequestBodyBytes: Int { self.server.configuration.maxPayload }
 
     public func respond(to request: RealtimeRequest) -> EventLoopFuture<RealtimeResponse> {
-        self.engine.respond(to: EngineIOHTTPRequest(request), on: request.eventLoop).map { response in
+        self.server.respond(to: EngineIOHTTPRequest(request), on: request.eventLoop).map { response in
             RealtimeResponse(status: response.status, headers: response.headers, body: response.body)
         }
     }
 
     public func upgrade(_ request: RealtimeRequest) -> EventLoopFuture<RealtimeUpgradeDecision> {
-        self.engine.upgrade(EngineIOHTTPRequest(request), on: request.eventLoop).map { decision in
+        self.server.upgrade(EngineIOHTTPRequest(request), on: request.eventLoop).map { decision in
             switch decision {
             case .accept(let headers, let install):
                 return .accept(headers: headers, install: install)

@@ -75,7 +75,7 @@ public final class RealtimeEngine: RealtimeEndpoint {
 
     /// Drops every realtime session so that clients reconnect once Zenith is back (drain).
     public func dropAllSessions() async {
-        await self.socketIO.engine.dropAllSessions()
+        await self.socketIO.engineIO.dropAllSessions()
     }
 
     /// Sends one event to the matching sockets of every event loop; carries the recipient count.
@@ -85,17 +85,17 @@ public final class RealtimeEngine: RealtimeEndpoint {
 
     // MARK: RealtimeEndpoint
 
-    public var maxRequestBodyBytes: Int { self.socketIO.engine.configuration.maxPayload }
+    public var maxRequestBodyBytes: Int { self.socketIO.engineIO.configuration.maxPayload }
 
     /// Engine.IO requests, and Zenith's own scripts below the realtime path.
     public func respond(to request: RealtimeRequest) -> EventLoopFuture<RealtimeResponse> {
         if let script = ClientScripts.response(for: request.head) {
             return request.eventLoop.makeSucceededFuture(script)
         }
-        return EngineIOEndpoint(engine: self.socketIO.engine).respond(to: request)
+        return EngineIOEndpoint(server: self.socketIO.engineIO).respond(to: request)
     }
 
     public func upgrade(_ request: RealtimeRequest) -> EventLoopFuture<RealtimeUpgradeDecision> {
-        EngineIOEndpoint(engine: self.socketIO.engine).upgrade(request)
+        EngineIOEndpoint(server: self.socketIO.engineIO).upgrade(request)
     }
 }

@@ -41,7 +41,7 @@ struct ConformanceCommand: AsyncParsableCommand {
                 session.delegate = EngineIOEcho()
             }
             let endpoint = PathDispatchingEndpoint(routes: [
-                ("/engine.io/", EngineIOEndpoint(engine: rawEngine)),
+                ("/engine.io/", EngineIOEndpoint(server: rawEngine)),
                 ("/socket.io/", RealtimeEngine(socketIO: socketIO)),
             ])
             let files = try TemporaryConfiguration(
@@ -57,7 +57,7 @@ struct ConformanceCommand: AsyncParsableCommand {
                     *  /            respond 404
                     """
             )
-            let configuration = try ConfigurationFile.load(files.configPath, preflight: false).configuration
+            let configuration = try CommandConfigurationLoader.load(files.configPath, preflight: false).configuration
             let server = try await ProxyServer.start(
                 configuration: configuration, group: group, logger: logger, realtimeEndpoint: endpoint
             )
@@ -69,16 +69,16 @@ struct ConformanceCommand: AsyncParsableCommand {
 }
 
 /// The Engine.IO suite's server: every message is sent back as it came.
-final class EngineIOEcho: EngineIOSocketDelegate {
-    func engineIOSocket(_ socket: EngineIOSocket, didReceiveText text: String) {
-        socket.send(.message(text))
+final class EngineIOEcho: EngineIOSessionDelegate {
+    func engineIOSession(_ session: EngineIOSession, didReceiveText text: String) {
+        session.send(.message(text))
     }
 
-    func engineIOSocket(_ socket: EngineIOSocket, didReceiveBinary data: ByteBuffer) {
-        socket.send(.binary(data))
+    func engineIOSession(_ session: EngineIOSession, didReceiveBinary data: ByteBuffer) {
+        session.send(.binary(data))
     }
 
-    func engineIOSocketDidClose(_ socket: EngineIOSocket, reason: String) {}
+    func engineIOSessionDidClose(_ session: EngineIOSession, reason: String) {}
 }
 
 /// The Socket.IO suite's main namespace: echoes the auth object on connect, `message` back as

@@ -43,7 +43,7 @@ struct DemoCommand: AsyncParsableCommand {
                     *  /            proxy  demo
                     """
             )
-            let configuration = try ConfigurationFile.load(files.configPath, preflight: false).configuration
+            let configuration = try CommandConfigurationLoader.load(files.configPath, preflight: false).configuration
             let ticker = DemoTicker()
             let engine = try await RealtimeEngine.make(
                 settings: configuration.realtime, eventLoops: Array(group.makeIterator()), logger: logger,

@@ -32,7 +32,7 @@ final class ConfigFixture {
         return path
     }
 
-    func load() throws(ConfigurationError) -> LoadedConfiguration {
+    func load() throws(ConfigurationError) -> ValidatedConfiguration {
         try ConfigurationLoader.load(configPath: configPath)
     }
 

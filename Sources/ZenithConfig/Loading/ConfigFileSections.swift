@@ -1,8 +1,9 @@
-/// Everything the config file itself says, read section by section; the loader adds the routes.
+/// What zenith.toml itself says, read section by section, before the loader adds the routes file
+/// and makes the whole a `ZenithConfiguration`.
 ///
 /// Values that failed validation are left at their defaults here; the reported errors make sure
 /// such a configuration is never used.
-struct ConfigFileSettings {
+struct ConfigFileSections {
     var routesFile: String
     var listen: ListenConfiguration
     var tls: TLSFiles?

@@ -1,8 +1,9 @@
-/// A configuration that passed validation, with the warnings found while reading it.
+/// What `ConfigurationLoader` returns for files without errors: the `ZenithConfiguration`, with the
+/// warnings found while reading it.
 ///
 /// Returned by `ConfigurationLoader.load(configPath:)`; the caller decides where warnings go
 /// (`zenith check` prints them, `zenith run` logs them).
-public struct LoadedConfiguration: Sendable {
+public struct ValidatedConfiguration: Sendable {
     public var configuration: ZenithConfiguration
     public var warnings: [ConfigDiagnostic]
 

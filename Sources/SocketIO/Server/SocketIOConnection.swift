@@ -5,8 +5,8 @@ import ZenithJSON
 /// The Socket.IO side of one Engine.IO session: decodes its packets (reassembling binary
 /// attachments), connects it to namespaces through their handlers, and routes events and
 /// acknowledgements to the namespace sockets. Confined to the session's event loop.
-public final class SocketIOClient: EngineIOSocketDelegate {
-    let engine: EngineIOSocket
+public final class SocketIOConnection: EngineIOSessionDelegate {
+    let session: EngineIOSession
     private let loopState: SocketIOLoopState
     private let namespaces: [String: SocketIONamespaceHandler]
     private let configuration: SocketIOConfiguration
@@ -16,26 +16,26 @@ public final class SocketIOClient: EngineIOSocketDelegate {
     private var connectTimer: Scheduled<Void>?
 
     init(
-        engine: EngineIOSocket, loopState: SocketIOLoopState, namespaces: [String: SocketIONamespaceHandler],
+        session: EngineIOSession, loopState: SocketIOLoopState, namespaces: [String: SocketIONamespaceHandler],
         configuration: SocketIOConfiguration
     ) {
-        self.engine = engine
+        self.session = session
         self.loopState = loopState
         self.namespaces = namespaces
         self.configuration = configuration
         self.assembler = SocketIOBinaryAssembler(
             limits: .init(maxAttachments: configuration.maxAttachments, maxTotalBytes: configuration.maxAttachmentBytes)
         )
-        self.connectTimer = engine.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(configuration.connectTimeout)) {
+        self.connectTimer = session.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(configuration.connectTimeout)) {
             [weak self] in
             guard let self, self.sockets.isEmpty else { return }
-            self.engine.close()
+            self.session.close()
         }
     }
 
-    // MARK: EngineIOSocketDelegate
+    // MARK: EngineIOSessionDelegate
 
-    public func engineIOSocket(_ socket: EngineIOSocket, didReceiveText text: String) {
+    public func engineIOSession(_ session: EngineIOSession, didReceiveText text: String) {
         do {
             let packet = try SocketIOPacket.decode(text, maxAttachments: self.configuration.maxAttachments)
             if let complete = try self.assembler.receive(packet) {
@@ -46,7 +46,7 @@ public final class SocketIOClient: EngineIOSocketDelegate {
         }
     }
 
-    public func engineIOSocket(_ socket: EngineIOSocket, didReceiveBinary data: ByteBuffer) {
+    public func engineIOSession(_ session: EngineIOSession, didReceiveBinary data: ByteBuffer) {
         do {
             if let complete = try self.assembler.receive(attachment: data) {
                 self.dispatch(complete)
@@ -56,7 +56,7 @@ public final class SocketIOClient: EngineIOSocketDelegate {
         }
     }
 
-    public func engineIOSocketDidClose(_ socket: EngineIOSocket, reason: String) {
+    public func engineIOSessionDidClose(_ session: EngineIOSession, reason: String) {
         self.connectTimer?.cancel()
         for (_, namespaceSocket) in self.sockets {
             self.socketLeft(namespaceSocket, reason: reason)
@@ -90,19 +90,19 @@ public final class SocketIOClient: EngineIOSocketDelegate {
 
     private func connect(namespace: String, auth: JSONValue?) {
         guard let handler = self.namespaces[namespace] else {
-            self.engine.send(contentsOf: SocketIOPacket.connectError(namespace: namespace, message: "Invalid namespace"))
+            self.session.send(contentsOf: SocketIOPacket.connectError(namespace: namespace, message: "Invalid namespace"))
             return
         }
         guard self.sockets[namespace] == nil, self.connecting.insert(namespace).inserted else { return }
         let members = self.loopState.members(of: namespace)
         let socket = SocketIOSocket(
             id: EngineIOSessionID.make(loopIndex: 0), namespace: namespace, auth: auth?.objectValue ?? JSONObject(),
-            client: self, members: members,
+            connection: self, members: members,
             configuration: self.configuration
         )
-        handler.authorize(socket, auth: auth).hop(to: self.engine.eventLoop).assumeIsolated().whenComplete { result in
+        handler.authorize(socket, auth: auth).hop(to: self.session.eventLoop).assumeIsolated().whenComplete { result in
             self.connecting.remove(namespace)
-            guard !self.engine.isClosed else { return }
+            guard !self.session.isClosed else { return }
             switch result {
             case .success(nil):
                 self.loopState.countConnect(accepted: true)
@@ -130,12 +130,12 @@ public final class SocketIOClient: EngineIOSocketDelegate {
     }
 
     private func protocolViolation(_ reason: String) {
-        self.loopState.logProtocolViolation(reason, session: self.engine.id)
-        self.engine.close()
+        self.loopState.logProtocolViolation(reason, session: self.session.id)
+        self.session.close()
     }
 }
 
-extension EngineIOSocket {
+extension EngineIOSession {
     func send(contentsOf packet: SocketIOPacket) {
         for frame in packet.engineIOFrames() {
             self.send(frame)

@@ -7,25 +7,25 @@ import Testing
 @testable import EngineIO
 
 /// What a session told its delegate.
-private final class RecordingDelegate: EngineIOSocketDelegate {
+private final class RecordingDelegate: EngineIOSessionDelegate {
     var texts: [String] = []
     var closeReason: String?
 
-    func engineIOSocket(_ socket: EngineIOSocket, didReceiveText text: String) {
+    func engineIOSession(_ session: EngineIOSession, didReceiveText text: String) {
         self.texts.append(text)
     }
 
-    func engineIOSocket(_ socket: EngineIOSocket, didReceiveBinary data: ByteBuffer) {}
+    func engineIOSession(_ session: EngineIOSession, didReceiveBinary data: ByteBuffer) {}
 
-    func engineIOSocketDidClose(_ socket: EngineIOSocket, reason: String) {
+    func engineIOSessionDidClose(_ session: EngineIOSession, reason: String) {
         self.closeReason = reason
     }
 }
 
-/// An `EngineIOSocket` with its timers on an `EmbeddedEventLoop` and its WebSockets on
+/// An `EngineIOSession` with its timers on an `EmbeddedEventLoop` and its WebSockets on
 /// `EmbeddedChannel`s of that loop: the actions of the state machine as they reach the wire.
 @Suite("Engine.IO session on an embedded event loop")
-final class EngineIOSocketTests {
+final class EngineIOSessionTests {
     private let loop = EmbeddedEventLoop()
     /// The HTTP connection that carries the polls; it closes when the test ends.
     private let connection: EventLoopPromise<Void>
@@ -43,14 +43,14 @@ final class EngineIOSocketTests {
     }
 
     /// A started session in its registry, over `webSocket` or polling.
-    private func startSession(over webSocket: WebSocketTransport? = nil) -> EngineIOSocket {
+    private func startSession(over webSocket: WebSocketTransport? = nil) -> EngineIOSession {
         let registry = EngineIOSessionRegistry(perAddress: SessionsPerAddress(limit: 10), eventLoop: self.loop)
         let handshake = EngineIOHTTPRequest(
             head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/engine.io/?EIO=4&transport=polling"),
             body: ByteBuffer(), bodyExceededLimit: false, remoteAddress: nil,
             connectionClosed: self.connection.futureResult
         )
-        let session = EngineIOSocket(
+        let session = EngineIOSession(
             id: "sid", eventLoop: self.loop, handshake: handshake, configuration: self.configuration,
             registry: registry, webSocket: webSocket
         )
@@ -72,7 +72,7 @@ final class EngineIOSocketTests {
 
     /// A GET for the session over `connection`, or the test's connection.
     private func poll(
-        _ session: EngineIOSocket, connection: EventLoopPromise<Void>? = nil
+        _ session: EngineIOSession, connection: EventLoopPromise<Void>? = nil
     ) -> EventLoopFuture<EngineIOHTTPResponse> {
         let request = EngineIOHTTPRequest(
             head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/engine.io/?EIO=4&transport=polling&sid=sid"),

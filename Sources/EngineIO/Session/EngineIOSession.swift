@@ -9,7 +9,7 @@ import NIOHTTP1
 ///
 /// Lives on one event loop (the one its sid names) and is only touched there; a WebSocket carrying
 /// it may live on another loop, which `WebSocketTransport` bridges.
-public final class EngineIOSocket {
+public final class EngineIOSession {
     /// A GET for this session, answered when the state machine says so.
     struct Poll {
         let promise: EventLoopPromise<EngineIOHTTPResponse>
@@ -24,7 +24,7 @@ public final class EngineIOSocket {
     /// The request that opened the session (headers for cookies and origin, client address).
     public let handshake: EngineIOHTTPRequest
     /// Set by `onConnection`; released when the session closes (it refers back to the session).
-    public var delegate: EngineIOSocketDelegate?
+    public var delegate: EngineIOSessionDelegate?
     public var isClosed: Bool { self.machine.isClosed }
 
     private let configuration: EngineIOConfiguration
@@ -206,9 +206,9 @@ public final class EngineIOSocket {
             self.perform(closing)
             self.answer(poll, .badRequest)
         case .deliverText(let text):
-            self.delegate?.engineIOSocket(self, didReceiveText: text)
+            self.delegate?.engineIOSession(self, didReceiveText: text)
         case .deliverBinary(let data):
-            self.delegate?.engineIOSocket(self, didReceiveBinary: data)
+            self.delegate?.engineIOSession(self, didReceiveBinary: data)
         case .startProbe(let webSocket):
             webSocket.attach(to: self)
             self.upgradeTimer = self.schedule(in: self.configuration.upgradeTimeout) { $0.upgradeTimedOut() }
@@ -247,7 +247,7 @@ public final class EngineIOSocket {
         closing.probe?.close()
         let delegate = self.delegate
         self.delegate = nil
-        delegate?.engineIOSocketDidClose(self, reason: closing.reason)
+        delegate?.engineIOSessionDidClose(self, reason: closing.reason)
     }
 
     // MARK: Helpers

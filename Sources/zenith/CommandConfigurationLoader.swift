@@ -6,12 +6,12 @@ import ZenithProxy
 import Glibc
 #endif
 
-/// Loads the config for a command, printing every diagnostic to stderr; a config with errors ends
-/// the command with exit status 2.
-enum ConfigurationFile {
+/// Loads the config for a command (`run`, `check`, `demo`, `conformance`), printing every
+/// diagnostic to stderr; a config with errors ends the command with exit status 2.
+enum CommandConfigurationLoader {
     /// - Parameter preflight: read the file in a child process first (`ConfigurationPreflight`);
     ///   off for files Zenith wrote itself.
-    static func load(_ path: String, preflight: Bool) throws -> LoadedConfiguration {
+    static func load(_ path: String, preflight: Bool) throws -> ValidatedConfiguration {
         if preflight {
             do {
                 try ConfigurationPreflight.check(path)
