@@ -13,11 +13,12 @@ import statistics
 import sys
 from collections import defaultdict
 
-TARGET_ORDER = ["backend", "nginx", "haproxy", "zenith"]
+TARGET_ORDER = ["backend", "nginx", "haproxy", "zenith-baseline", "zenith"]
 TARGET_LABEL = {
     "backend": "backend direct (nginx)",
     "nginx": "nginx proxy",
     "haproxy": "HAProxy",
+    "zenith-baseline": "Zenith baseline",
     "zenith": "Zenith",
 }
 CASE_ORDER = ["small", "16k", "post64k"]
@@ -186,7 +187,9 @@ def report(results_path, mem_path):
     lines.append("")
     lines.append("CPU time per request of each target's processes (user + system, median over the rounds):")
     lines.append("")
-    lines.append("| case | " + " | ".join(TARGET_LABEL[t] for t in targets) + " | Zenith / nginx |")
+    # Against the baseline build (ZENITH_BASELINE_BIN) when it ran: the change's cost per request.
+    reference = "zenith-baseline" if "zenith-baseline" in targets else "nginx"
+    lines.append("| case | " + " | ".join(TARGET_LABEL[t] for t in targets) + f" | Zenith / {TARGET_LABEL[reference]} |")
     lines.append("|---|" + "---:|" * (len(targets) + 1))
     for case in cases:
         cells, totals = [], {}
@@ -198,7 +201,7 @@ def report(results_path, mem_path):
                 continue
             totals[target] = med(target, case, lambda r: cpu_us(r, "cpu_user_ticks") + cpu_us(r, "cpu_system_ticks"))
             cells.append(f"{user:.1f} + {system:.1f} µs")
-        ratio = f"{totals['zenith'] / totals['nginx']:.2f}" if "zenith" in totals and "nginx" in totals else "–"
+        ratio = f"{totals['zenith'] / totals[reference]:.2f}" if "zenith" in totals and reference in totals else "–"
         lines.append(f"| {CASE_LABEL[case]} | " + " | ".join(cells) + f" | {ratio} |")
     print("\n".join(lines))
 

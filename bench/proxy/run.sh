@@ -10,6 +10,8 @@
 #   WRK_THREADS   wrk -t [1]                       ROUNDS       interleaved rounds [3]
 #   WARMUP        warm-up wrk run per target/case before round 1, 0 to skip [2s]
 #   TARGETS       ["backend nginx haproxy zenith"] CASES        ["small 16k post64k"]
+#   ZENITH_BASELINE_BIN  another zenith binary (say, main's before a change), measured as the
+#                 target zenith-baseline in the same run: TARGETS="zenith-baseline zenith"
 #   PIN=0         no CPU pinning [1]; FRONT_CPU [0], BACKEND_CPU [1], WRK_CPU [1]
 #   OUT           results directory [mktemp -d /tmp/zenith-bench.XXXXXX]
 # Needs: nginx (with the echo module, else POST bodies are discarded, not read), haproxy, wrk,
@@ -140,13 +142,19 @@ for t in $TARGETS; do
       render "$HERE/conf/haproxy.cfg" "$OUT/conf/haproxy.cfg" PORT="${PORT[haproxy]}" BACKEND="$BACKEND"
       start haproxy "$FRONT_CPU" haproxy -f "$OUT/conf/haproxy.cfg" -db
       ;;
-    zenith)
-      PORT[zenith]=$($PY freeport)
-      render "$HERE/conf/zenith.toml" "$OUT/conf/zenith.toml" PORT="${PORT[zenith]}" BACKEND="$BACKEND"
-      cp "$HERE/conf/routes" "$OUT/conf/routes"
-      "$ZENITH_BIN" check --config "$OUT/conf/zenith.toml" >"$OUT/logs/zenith-check.log" 2>&1 ||
-        { cat "$OUT/logs/zenith-check.log" >&2; die "zenith check failed"; }
-      start zenith "$FRONT_CPU" "$ZENITH_BIN" run --config "$OUT/conf/zenith.toml"
+    zenith | zenith-baseline)
+      bin=$ZENITH_BIN
+      if [[ $t == zenith-baseline ]]; then
+        bin=${ZENITH_BASELINE_BIN:-}
+        [[ -x $bin ]] || die "target zenith-baseline needs ZENITH_BASELINE_BIN (a zenith binary)"
+      fi
+      PORT[$t]=$($PY freeport)
+      mkdir -p "$OUT/conf/$t"
+      render "$HERE/conf/zenith.toml" "$OUT/conf/$t/zenith.toml" PORT="${PORT[$t]}" BACKEND="$BACKEND"
+      cp "$HERE/conf/routes" "$OUT/conf/$t/routes"
+      "$bin" check --config "$OUT/conf/$t/zenith.toml" >"$OUT/logs/$t-check.log" 2>&1 ||
+        { cat "$OUT/logs/$t-check.log" >&2; die "$t check failed"; }
+      start "$t" "$FRONT_CPU" "$bin" run --config "$OUT/conf/$t/zenith.toml"
       ;;
     *) die "unknown target $t" ;;
   esac
@@ -248,6 +256,8 @@ done
   echo "- machine: $(nproc) CPUs, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1), $(uname -sr), load before start: $(cut -d' ' -f1-3 /proc/loadavg)"
   [[ $ZENITH_BIN == none ]] ||
     echo "- zenith: $(zenith_build_line "$ZENITH_BIN")"
+  [[ -z ${ZENITH_BASELINE_BIN:-} || " $TARGETS " != *" zenith-baseline "* ]] ||
+    echo "- zenith baseline: $ZENITH_BASELINE_BIN built $(date -u -r "$ZENITH_BASELINE_BIN" +%Y-%m-%dT%H:%MZ)"
   echo "- $(nginx -v 2>&1 | sed 's/^nginx version: //'), $(haproxy -v | head -1 | cut -d' ' -f1-3), $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2)"
   if [[ $PIN == 1 ]]; then
     echo "- pinning: fronts on CPU $FRONT_CPU, backend on CPU $BACKEND_CPU, wrk on CPU $WRK_CPU (taskset)"

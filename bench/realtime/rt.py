@@ -98,7 +98,9 @@ def drain(status, step, expected):
 
 # ---------------------------------------------------------------- report
 
-LABEL = {"zenith": "Zenith", "pysio": "python-socketio"}
+LABEL = {"zenith-baseline": "Zenith baseline", "zenith": "Zenith", "pysio": "python-socketio"}
+# The order of the report's rows; zenith-baseline is another zenith binary (ZENITH_BASELINE_BIN).
+SERVERS = ("zenith-baseline", "zenith", "pysio")
 
 
 def _jsonl(path):
@@ -197,7 +199,7 @@ def report(out):
         p("")
         p("| server | clients | connected (min of rounds) | RSS before | RSS after | KiB per client | spread | rounds |")
         p("|---|---:|---:|---:|---:|---:|---:|---:|")
-        targets = [t for t in ("zenith", "pysio") if any(m["target"] == t for m in mem)]
+        targets = [t for t in SERVERS if any(m["target"] == t for m in mem)]
         per_client = {}
         for t in targets:
             levels = sorted({lv["clients"] for m in mem if m["target"] == t for lv in m["levels"]})
@@ -233,7 +235,7 @@ def report(out):
         best = {}
         rates = sorted({r["rate"] for r in main})
         for rate in rates:
-            for t in ("zenith", "pysio"):
+            for t in SERVERS:
                 rs = [r for r in main if r["target"] == t and r["rate"] == rate]
                 if not rs:
                     continue
@@ -258,12 +260,12 @@ def report(out):
         if best.get("zenith") and best.get("pysio"):
             p(f"- Highest delivered msgs/s (median over rounds): Zenith {_n(best['zenith'])}, python-socketio "
               f"{_n(best['pysio'])}: **{best['zenith'] / best['pysio']:.1f}×**.")
-        for t in ("zenith", "pysio"):
+        for t in SERVERS:
             behind = [rate for rate in rates if any(r["target"] == t and r["rate"] == rate and not r["kept_up"] for r in main)]
             if behind:
                 p(f"- {LABEL[t]} fell behind (publishes accepted < 95% of the rate, or messages lost) from "
                   f"{behind[0]:,.0f} msg/s on in at least one round.")
-        for t in ("zenith", "pysio"):
+        for t in SERVERS:
             top = [r for r in main if r["target"] == t and r["rate"] == rates[-1] and r.get("server_sys") and r["server_cpu"]]
             if top:
                 share = _med([r["server_sys"] / r["server_cpu"] for r in top])

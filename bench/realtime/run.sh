@@ -14,6 +14,8 @@
 #   ZENITH_BIN     use this zenith binary, skip the build [build/re-use .build-release/release/zenith]
 #   REBUILD=1      rebuild .build-release even if its binary is there and current [0]
 #   TARGETS        ["zenith pysio"]         ROUNDS   interleaved rounds of each measurement [3]
+#   ZENITH_BASELINE_BIN  another zenith binary (say, main's before a change), measured as the
+#                  target zenith-baseline in the same run: TARGETS="zenith-baseline zenith"
 #   MEM_LEVELS     ["1000 10000"]           MEM_ROUNDS  [ROUNDS]
 #   FANOUT_CLIENTS [1000]                   RATES    publish rates, msg/s ["10 100 1000 2000"]
 #   STEP           seconds of publishing per rate [5]        PUB_CONNS  publisher connections [8]
@@ -113,14 +115,19 @@ start_server() { # start_server TARGET TAG
   local t=$1 tag=$2 i
   PORT=$($PY freeport)
   case $t in
-    zenith)
+    zenith | zenith-baseline)
+      local bin=$ZENITH_BIN
+      if [[ $t == zenith-baseline ]]; then
+        bin=${ZENITH_BASELINE_BIN:-}
+        [[ -x $bin ]] || die "target zenith-baseline needs ZENITH_BASELINE_BIN (a zenith binary)"
+      fi
       PUBPORT=$($PY freeport)
       sed -e "s|@PORT@|$PORT|" -e "s|@PUBPORT@|$PUBPORT|" -e "s|@TOKEN@|$OUT/conf/token|" \
         "$HERE/conf/zenith.toml" >"$OUT/conf/zenith.toml"
       cp "$HERE/conf/routes" "$OUT/conf/routes"
-      "$ZENITH_BIN" check --config "$OUT/conf/zenith.toml" >"$OUT/logs/zenith-check.log" 2>&1 ||
-        { cat "$OUT/logs/zenith-check.log" >&2; die "zenith check failed"; }
-      $(pinned "$SERVER_CPU") "$ZENITH_BIN" run --config "$OUT/conf/zenith.toml" >"$OUT/logs/$t-$tag.log" 2>&1 &
+      "$bin" check --config "$OUT/conf/zenith.toml" >"$OUT/logs/$t-check.log" 2>&1 ||
+        { cat "$OUT/logs/$t-check.log" >&2; die "$t check failed"; }
+      $(pinned "$SERVER_CPU") "$bin" run --config "$OUT/conf/zenith.toml" >"$OUT/logs/$t-$tag.log" 2>&1 &
       ;;
     pysio)
       PUBPORT=$PORT
