@@ -84,6 +84,18 @@ let package = Package(
             // The browser scripts, compiled into the binary as `PackageResources.*` (one file installs everything).
             resources: [.embedInCode("Scripts/zenith.js"), .embedInCode("Scripts/zenith-horizon.js")]
         ),
+        // Zenith's RESP2 client for Redis (commands, pub/sub, reconnect), for the cluster (issue 14).
+        .target(
+            name: "ZenithRedis",
+            dependencies: [
+                "ZenithText",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "zenith",
             dependencies: [
@@ -116,6 +128,16 @@ let package = Package(
             dependencies: [
                 "ZenithRealtime", "SocketIO", "ZenithConfig", "ZenithJSON",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "ZenithRedisTests",
+            dependencies: [
+                "ZenithRedis",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
