@@ -33,6 +33,18 @@ let package = Package(
             name: "ZenithConfig",
             dependencies: ["ZenithText", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
+        // Zenith's consumer-only AMQP 0-9-1 client on SwiftNIO, for OpenStack's notifications (issue 15).
+        .target(
+            name: "ZenithAMQP",
+            dependencies: [
+                "ZenithText",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "ZenithProxy",
             dependencies: [
@@ -150,6 +162,17 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "ZenithAMQPTests",
+            dependencies: [
+                "ZenithAMQP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
     ]
