@@ -74,7 +74,7 @@ public enum AMQPFrame: Equatable, Sendable {
 /// Cuts the broker's byte stream into frames, whatever the read boundaries, and decodes each.
 /// A frame larger than `maximumFrameSize` (frame_max) is refused as soon as its header is read,
 /// before its payload is buffered; the end octet is checked before the payload is decoded.
-public struct AMQPFrameDecoder: ByteToMessageDecoder {
+public struct AMQPFrameDecoder: ByteToMessageDecoder, Sendable {
     public typealias InboundOut = AMQPFrame
 
     /// frame_max: the largest whole frame (payload + 8) accepted.
