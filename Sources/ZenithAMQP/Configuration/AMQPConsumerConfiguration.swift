@@ -22,8 +22,8 @@ public struct AMQPConsumerConfiguration: Sendable {
     public var heartbeat: TimeAmount
     /// The largest frame this client accepts (frame_max proposed in tune-ok).
     public var frameMax: UInt32
-    /// The largest message body assembled; a larger announced body closes the connection with
-    /// 506 resource-error (the broker redelivers it elsewhere or dead-letters it).
+    /// The largest message body assembled; a larger one is not kept: its body frames are dropped
+    /// and it is rejected without requeue (dead-lettered if the queue says so), with a warning.
     public var maximumBodySize: UInt64
     /// How long to wait for the TCP/TLS connection and for the negotiation to finish.
     public var connectTimeout: TimeAmount
