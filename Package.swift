@@ -123,6 +123,8 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // Shared by the test targets that start servers of their own; not part of any product.
+        .target(name: "LoopbackPorts", path: "Tests/LoopbackPorts"),
         .testTarget(name: "ZenithTextTests", dependencies: ["ZenithText"]),
         .testTarget(name: "ZenithJSONTests", dependencies: ["ZenithJSON", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "ZenithConfigTests", dependencies: ["ZenithConfig"]),
@@ -147,6 +149,7 @@ let package = Package(
         .testTarget(
             name: "ZenithRedisTests",
             dependencies: [
+                "LoopbackPorts",
                 "ZenithRedis",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -167,6 +170,7 @@ let package = Package(
         .testTarget(
             name: "ZenithAMQPTests",
             dependencies: [
+                "LoopbackPorts",
                 "ZenithAMQP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

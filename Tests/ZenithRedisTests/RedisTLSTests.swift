@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackPorts
 import NIOCore
 import Testing
 
@@ -12,7 +13,7 @@ struct RedisTLSTests {
     func tls() async throws {
         let certificates = try TestCertificates()
         defer { certificates.remove() }
-        let tlsPort = try RedisServer.freePort()
+        let tlsPort = try LoopbackPorts.free()
         let arguments = [
             "--port", "0", "--tls-port", String(tlsPort), "--tls-cert-file", certificates.path("server.crt"),
             "--tls-key-file", certificates.path("server.key"), "--tls-ca-cert-file", certificates.path("ca.crt"),

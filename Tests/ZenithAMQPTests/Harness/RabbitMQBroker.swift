@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackPorts
 import Testing
 
 #if canImport(Glibc)
@@ -28,7 +29,7 @@ final class RabbitMQBroker: Sendable {
 
     static func start() async throws -> RabbitMQBroker {
         let directory = try temporaryDirectory()
-        let port = try freePort()
+        let port = try LoopbackPorts.free()
         var environment = ProcessInfo.processInfo.environment
         environment["HOME"] = directory  // the Erlang cookie rabbitmqctl must share
         environment["RABBITMQ_NODE_PORT"] = "\(port)"
@@ -39,8 +40,8 @@ final class RabbitMQBroker: Sendable {
         environment["RABBITMQ_ENABLED_PLUGINS_FILE"] = directory + "/enabled_plugins"
         environment["RABBITMQ_CONFIG_FILE"] = directory + "/rabbitmq"
         environment["RABBITMQ_PID_FILE"] = directory + "/rabbitmq.pid"
-        environment["ERL_EPMD_PORT"] = "\(try freePort())"
-        environment["RABBITMQ_DIST_PORT"] = "\(try freePort())"
+        environment["ERL_EPMD_PORT"] = "\(try LoopbackPorts.free())"
+        environment["RABBITMQ_DIST_PORT"] = "\(try LoopbackPorts.free())"
         try "[].\n".write(toFile: directory + "/enabled_plugins", atomically: true, encoding: .utf8)
         try "loopback_users = none\n".write(toFile: directory + "/rabbitmq.conf", atomically: true, encoding: .utf8)
         let process = Process()
@@ -67,7 +68,7 @@ final class RabbitMQBroker: Sendable {
     func waitUntilAccepting(timeout: Double) async throws {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if Self.accepts(port: port) { return }
+            if LoopbackPorts.accepts(port) { return }
             guard process.isRunning else { throw BrokerError("rabbitmq-server exited: \(tail(of: directory + "/server.out"))") }
             try await Task.sleep(for: .milliseconds(200))
         }
@@ -121,37 +122,6 @@ final class RabbitMQBroker: Sendable {
             kill(process.processIdentifier, SIGKILL)
             while process.isRunning { usleep(20_000) }
         }
-    }
-
-    private static func accepts(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
-    }
-
-    /// A loopback port nothing listens on now (the kernel's pick for a port-0 bind).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw BrokerError("bind failed") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     private static func temporaryDirectory() throws -> String {

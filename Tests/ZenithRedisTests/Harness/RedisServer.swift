@@ -1,4 +1,5 @@
 import Foundation
+import LoopbackPorts
 import NIOCore
 import NIOPosix
 
@@ -14,7 +15,7 @@ final class RedisServer: @unchecked Sendable {
     private var process: Process?
 
     init(extraArguments: [String] = [], port: Int? = nil) throws {
-        self.port = try port ?? Self.freePort()
+        self.port = try port ?? LoopbackPorts.free()
         self.extraArguments = extraArguments
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("zenith-redis-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -34,7 +35,7 @@ final class RedisServer: @unchecked Sendable {
         self.process = process
         let readyPort = extraArguments.firstIndex(of: "--tls-port").map { Int(extraArguments[$0 + 1])! } ?? port
         for _ in 0..<200 {
-            if Self.accepts(port: readyPort) { return }
+            if LoopbackPorts.accepts(readyPort) { return }
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -53,36 +54,6 @@ final class RedisServer: @unchecked Sendable {
 
     func removeDirectory() {
         try? FileManager.default.removeItem(at: directory)
-    }
-
-    /// A port the kernel just gave out for loopback (closed again: a small race, fine for tests).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = loopback(port: 0)
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw RedisServerError(message: "no free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
-    private static func loopback(port: Int) -> sockaddr_in {
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = UInt16(port).bigEndian
-        return address
-    }
-
-    private static func accepts(port: Int) -> Bool {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = loopback(port: port)
-        return withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
-        }
     }
 }
 

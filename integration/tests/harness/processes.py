@@ -3,6 +3,7 @@ group, and a last-resort registry that stops every started process at interprete
 from __future__ import annotations
 
 import atexit
+import collections
 import contextlib
 import os
 import pwd
@@ -29,10 +30,21 @@ def _stop_all() -> None:
 
 
 
+# Ports this process handed out lately. The kernel may hand the same free port to two bind(0)
+# calls in a row once the first socket is closed, and a test that asks for two ports (a listener
+# and the publish API, say) then configures both on one and fails with EADDRINUSE (seen in CI).
+_recent_ports: collections.deque[int] = collections.deque(maxlen=256)
+
+
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A 127.0.0.1 TCP port that is free now and was not handed out by the last 256 calls."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _recent_ports:
+            _recent_ports.append(port)
+            return port
 
 
 def wait_for_port(port: int, timeout: float, proc: subprocess.Popen | None = None, what: str = "server",
