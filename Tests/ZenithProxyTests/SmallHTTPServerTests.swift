@@ -86,6 +86,16 @@ struct SmallHTTPServerTests {
         #expect(connection.isOpen)
     }
 
+    @Test("an announced body far above the bound is a 413 that closes the connection instead of reading it")
+    func announcedHugeBody() throws {
+        let connection = try Self.connection()
+        try connection.send("POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000000\r\n\r\n")
+        let refusal = try connection.received()
+        #expect(refusal.hasPrefix("HTTP/1.1 413 Payload Too Large\r\n"))
+        #expect(refusal.contains("\r\nconnection: close\r\n"))
+        #expect(!connection.isOpen)
+    }
+
     @Test("a chunked body that grows above the bound is a 413, and the connection closes")
     func chunkedBodyTooLarge() throws {
         let connection = try Self.connection()

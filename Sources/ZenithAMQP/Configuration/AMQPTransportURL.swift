@@ -105,12 +105,13 @@ public struct AMQPTransportURL: Equatable, Sendable, CustomStringConvertible {
         }
         guard !hostName.isEmpty else { throw .init("host \(number) has no host name") }
         guard hostName.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" || $0 == ":" || $0 == "_" }) else {
-            throw .init("host \(number): '\(hostName)' is not a host name or address")
+            // Not quoted: a host entry without `@` may be the rest of a password written with a `,`.
+            throw .init("host \(number) is not a host name or address")
         }
         var port = 5672
         if let portText {
             guard let value = Int(portText), (1...65535).contains(value), portText.allSatisfy(\.isASCII) else {
-                throw .init("host \(number): port '\(portText)' is not a number from 1 to 65535")
+                throw .init("host \(number): the port is not a number from 1 to 65535")
             }
             port = value
         }

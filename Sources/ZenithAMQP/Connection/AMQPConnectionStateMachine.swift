@@ -315,6 +315,7 @@ struct AMQPConnectionStateMachine {
         guard case .consuming(_, _, var pending?) = state, pending.header == nil else {
             return fail(.unexpected("content header without basic.deliver"), now: now)
         }
+        setPending(nil)  // the state lets go of the body, so that growing it copies nothing
         pending.header = header
         pending.discarding = header.bodySize > configuration.maximumBodySize
         if !pending.discarding { pending.body.reserveCapacity(Int(header.bodySize)) }
@@ -325,6 +326,7 @@ struct AMQPConnectionStateMachine {
         guard case .consuming(_, _, var pending?) = state, let header = pending.header else {
             return fail(.unexpected("body frame without content header"), now: now)
         }
+        setPending(nil)  // the state lets go of the body: appending to it must not copy it whole
         pending.received += UInt64(bytes.readableBytes)
         guard pending.received <= header.bodySize else {
             return fail(.unexpected("body frames longer than the \(header.bodySize) bytes announced"), now: now)

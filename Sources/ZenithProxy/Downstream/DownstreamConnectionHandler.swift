@@ -364,24 +364,26 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
 
     /// Logs the response, and either waits for the next request or closes the connection.
     func finishResponse(trailers: HTTPHeaders?) {
-        let action = self.machine.responseEnded()
-        guard action != .none else { return }
+        let keepOpen: Bool
+        let releasePipelined: Bool
+        switch self.machine.responseEnded() {
+        case .none: return
+        case .close: (keepOpen, releasePipelined) = (false, false)
+        case .keepOpen(let release): (keepOpen, releasePipelined) = (true, release)
+        }
         self.responder = nil
         self.logAccess(aborted: false)
         self.summary = nil
         self.readIfPending()
         guard let context = self.context else { return }
-        switch action {
-        case .none:
-            break
-        case .close:
+        guard keepOpen else {
             self.closeAfterWriting(.end(trailers), context: context)
-        case .keepOpen(let releasePipelined):
-            context.writeAndFlush(self.wrapOutboundOut(.end(trailers)), promise: nil)
-            self.armIdleTimer(self.loop.configuration.limits.keepaliveTimeout)
-            if releasePipelined {
-                context.eventLoop.assumeIsolated().execute { self.releasePipelinedRequests() }
-            }
+            return
+        }
+        context.writeAndFlush(self.wrapOutboundOut(.end(trailers)), promise: nil)
+        self.armIdleTimer(self.loop.configuration.limits.keepaliveTimeout)
+        if releasePipelined {
+            context.eventLoop.assumeIsolated().execute { self.releasePipelinedRequests() }
         }
     }
 

@@ -36,26 +36,31 @@ struct RequestAdmission {
 
     let head: HTTPRequestHead
     let fields: RequestHeadFields
+    /// The head's framing is refused: its reason, for `.refuse`.
+    let framingRefusal: String?
+    /// The Upgrade field, when Connection names it (read once: it means parsing Connection).
+    private let upgradeProtocol: String?
+
+    init(head: HTTPRequestHead, fields: RequestHeadFields) {
+        self.head = head
+        self.fields = fields
+        if let problem = fields.framingProblem {
+            self.framingRefusal = "\(problem)"
+        } else if head.method == .TRACE && fields.framing.hasBody {
+            // RFC 9110 §9.3.8: TRACE has no content, and NIO's encoder would send one unframed.
+            self.framingRefusal = "TRACE with a body"
+        } else {
+            self.framingRefusal = nil
+        }
+        self.upgradeProtocol = fields.upgrade.flatMap { HopByHopHeaders(of: head.headers).requestsUpgrade ? $0 : nil }
+    }
 
     /// The request's body is announced (and must be timed) once its framing is accepted.
     var framingAccepted: Bool { self.framingRefusal == nil }
 
-    /// The head's framing is refused: its reason, for `.refuse`.
-    var framingRefusal: String? {
-        if let problem = self.fields.framingProblem { return "\(problem)" }
-        // RFC 9110 §9.3.8: TRACE has no content, and NIO's encoder would send one unframed.
-        if self.head.method == .TRACE && self.fields.framing.hasBody { return "TRACE with a body" }
-        return nil
-    }
-
     /// Without a 101 the connection cannot carry another request: llhttp stops parsing after a
     /// request that asks for an upgrade (or CONNECT).
     var endsConnection: Bool { self.upgradeProtocol != nil || self.head.method == .CONNECT }
-
-    /// The Upgrade field, when Connection names it.
-    private var upgradeProtocol: String? {
-        self.fields.upgrade.flatMap { HopByHopHeaders(of: self.head.headers).requestsUpgrade ? $0 : nil }
-    }
 
     /// Where the head goes, given the routes in force and the global body limit.
     func decide(routes: ActiveRoutes, globalBodyLimit: Int64) -> Decision {

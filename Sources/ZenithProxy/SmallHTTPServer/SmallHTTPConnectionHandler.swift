@@ -23,6 +23,10 @@ final class SmallHTTPConnectionHandler: ChannelInboundHandler {
         case closed
     }
 
+    /// A refused body up to this many times the limit is read and dropped to keep the connection;
+    /// a longer one closes it.
+    static let maximumDiscardedBodyFactor: Int64 = 4
+
     private let name: String
     private let limits: SmallHTTPServer.Limits
     private let logger: Logger
@@ -56,8 +60,11 @@ final class SmallHTTPConnectionHandler: ChannelInboundHandler {
             if let length = head.headers.first(name: "content-length").flatMap(Int64.init(decimalDigits:)),
                 length > self.limits.bodyBytes
             {
-                self.refuse(context, .payloadTooLarge, keepAlive: head.isKeepAlive)
-                if head.isKeepAlive { self.state = .discarding }
+                // Read and dropped on a kept connection only while it is small: a client that
+                // announces gigabytes would otherwise keep the connection reading for as long.
+                let keepAlive = head.isKeepAlive && length <= Self.maximumDiscardedBodyFactor * Int64(self.limits.bodyBytes)
+                self.refuse(context, .payloadTooLarge, keepAlive: keepAlive)
+                if keepAlive { self.state = .discarding }
             } else {
                 self.state = .collecting(head, context.channel.allocator.buffer(capacity: 0))
             }

@@ -40,7 +40,7 @@ final class RedisConnection: Sendable {
                     if let sslContext {
                         try pipeline.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: serverName))
                     }
-                    try pipeline.addHandler(ByteToMessageHandler(RESPReplyDecoder(limits: limits)))
+                    try pipeline.addHandler(ByteToMessageHandler(RESPReplyDecoder(limits: limits), maximumBufferSize: limits.maxReplyBytes))
                     try pipeline.addHandler(RedisConnectionHandler(onMessage: onMessage))
                 }
             }

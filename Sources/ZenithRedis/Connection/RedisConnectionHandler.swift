@@ -70,7 +70,7 @@ final class RedisConnectionHandler: ChannelDuplexHandler {
                 return promise.fail(RedisError.reply(text))
             }
             guard value.array?.first?.string == kind.rawValue else {
-                return protocolFailure(context: context, .unexpectedReply("\(value) while waiting for \(kind.rawValue) confirmations"))
+                return protocolFailure(context: context, .unexpectedReply("\(value.kindDescription) while waiting for \(kind.rawValue) confirmations"))
             }
             if count > 1 {
                 inFlight[inFlight.startIndex] = .confirmations(kind, count: count - 1, promise)

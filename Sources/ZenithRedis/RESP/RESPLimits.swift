@@ -10,13 +10,20 @@ public struct RESPLimits: Sendable, Hashable {
     public var maxDepth: Int
     /// The longest simple-string, error or integer line, in bytes (without its CRLF).
     public var maxLineLength: Int
+    /// The most bytes one connection may hold unparsed: a whole reply must fit (the per-element
+    /// bounds alone would let nested arrays announce gigabytes).
+    public var maxReplyBytes: Int
 
-    /// 16 MiB bulks, 1,048,576 elements per array, 8 levels, 64 KiB lines: far above what
-    /// the cluster's keys, leases and pub/sub messages need.
-    public init(maxBulkLength: Int = 16 << 20, maxArrayLength: Int = 1 << 20, maxDepth: Int = 8, maxLineLength: Int = 64 << 10) {
+    /// 16 MiB bulks, 1,048,576 elements per array, 8 levels, 64 KiB lines, 32 MiB per reply: far
+    /// above what the cluster's keys, leases and pub/sub messages need.
+    public init(
+        maxBulkLength: Int = 16 << 20, maxArrayLength: Int = 1 << 20, maxDepth: Int = 8, maxLineLength: Int = 64 << 10,
+        maxReplyBytes: Int = 32 << 20
+    ) {
         self.maxBulkLength = maxBulkLength
         self.maxArrayLength = maxArrayLength
         self.maxDepth = maxDepth
         self.maxLineLength = maxLineLength
+        self.maxReplyBytes = maxReplyBytes
     }
 }

@@ -36,6 +36,20 @@ extension RESPValue {
         }
     }
 
+    /// The reply's type and size, never its content: what an error or a log line may show of a
+    /// reply (a bulk string may be megabytes, or a secret).
+    public var kindDescription: String {
+        switch self {
+        case .simpleString: "a simple string"
+        case .error: "an error"
+        case .integer: "an integer"
+        case .bulkString(let bytes?): "a bulk string of \(bytes.readableBytes) bytes"
+        case .bulkString(nil): "a null bulk string"
+        case .array(let elements?): "an array of \(elements.count) elements"
+        case .array(nil): "a null array"
+        }
+    }
+
     /// The elements of a (non-null) array reply.
     public var array: [RESPValue]? {
         if case .array(let elements?) = self { return elements }
