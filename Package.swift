@@ -85,7 +85,7 @@ let package = Package(
         .target(
             name: "ZenithRealtime",
             dependencies: [
-                "SocketIO", "EngineIO", "ZenithProxy", "ZenithConfig", "ZenithJSON", "ZenithText",
+                "SocketIO", "EngineIO", "ZenithProxy", "ZenithConfig", "ZenithJSON", "ZenithText", "ZenithCluster",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -108,12 +108,25 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Zenith on several nodes: membership, broadcasts and session owners over Redis, and the
+        // messages other Socket.IO emitters (python-socketio, @socket.io/redis-emitter) publish (issue 14).
+        .target(
+            name: "ZenithCluster",
+            dependencies: [
+                "ZenithRedis", "SocketIO", "EngineIO", "ZenithJSON", "ZenithConfig", "ZenithText",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
         .executableTarget(
             name: "zenith",
             dependencies: [
                 "ZenithConfig",
                 "ZenithProxy",
-                "ZenithRealtime", "SocketIO", "EngineIO", "ZenithJSON",
+                "ZenithRealtime", "ZenithCluster", "SocketIO", "EngineIO", "ZenithJSON",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -167,6 +180,18 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "ZenithClusterTests",
+            dependencies: [
+                "LoopbackPorts",
+                "ZenithCluster", "ZenithRedis", "SocketIO", "ZenithJSON",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "ZenithAMQPTests",

@@ -17,6 +17,7 @@ struct ConfigFileSections {
     var publish: PublishSettings?
     var metrics: MetricsSettings?
     var watches: [WatchSettings]
+    var cluster: ClusterSettings?
 
     init(reading topLevel: inout ConfigSectionReader, configFile: String) {
         routesFile = topLevel.read("routes", as: .string) ?? ConfigurationLoader.defaultRoutesFile
@@ -64,6 +65,10 @@ struct ConfigFileSections {
         var publishSection = topLevel.section("publish")
         publish = publishSection.isPresent ? PublishSettings(reading: &publishSection, configFile: configFile) : nil
         publishSection.finish()
+
+        var clusterSection = topLevel.section("cluster")
+        cluster = clusterSection.isPresent ? ClusterSettings(reading: &clusterSection, configFile: configFile) : nil
+        clusterSection.finish()
 
         var metricsSection = topLevel.section("metrics")
         metrics = metricsSection.isPresent ? MetricsSettings(reading: &metricsSection) : nil

@@ -55,7 +55,7 @@ public enum ConfigurationLoader {
         let configuration = ZenithConfiguration(
             sourcePath: configPath, listen: settings.listen, tls: settings.tls, limits: settings.limits,
             proxy: settings.proxy, upstreams: upstreams, log: settings.log, realtime: settings.realtime,
-            publish: settings.publish, metrics: settings.metrics, watches: settings.watches,
+            publish: settings.publish, metrics: settings.metrics, watches: settings.watches, cluster: settings.cluster,
             routes: RouteTable(routes: routes.routes))
         return ValidatedConfiguration(configuration: configuration, warnings: diagnostics)
     }

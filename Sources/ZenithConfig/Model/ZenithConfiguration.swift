@@ -20,14 +20,17 @@ public struct ZenithConfiguration: Sendable {
     public var metrics: MetricsSettings?
     /// Shared polling watchers (`[[watch]]`), in file order.
     public var watches: [WatchSettings]
+    /// The cluster over Redis, when configured; nil: one node, Redis never contacted.
+    public var cluster: ClusterSettings?
     public var routes: RouteTable
 
     public init(
         sourcePath: String, listen: ListenConfiguration, tls: TLSFiles?, limits: Limits,
         proxy: ProxySettings, upstreams: [String: UpstreamConfiguration], log: LogSettings,
         realtime: RealtimeSettings, publish: PublishSettings?, metrics: MetricsSettings? = nil,
-        watches: [WatchSettings] = [], routes: RouteTable
+        watches: [WatchSettings] = [], cluster: ClusterSettings? = nil, routes: RouteTable
     ) {
+        self.cluster = cluster
         self.metrics = metrics
         self.watches = watches
         self.sourcePath = sourcePath
