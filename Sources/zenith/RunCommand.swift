@@ -5,6 +5,7 @@ import Metrics
 import Prometheus
 import NIOCore
 import NIOPosix
+import ZenithCluster
 import ZenithConfig
 import ZenithProxy
 import ZenithRealtime
@@ -60,11 +61,13 @@ struct RunCommand: AsyncParsableCommand {
         let publishServer: SmallHTTPServer?
         let metricsServer: SmallHTTPServer?
         let engine: RealtimeEngine
+        let cluster: ClusterNode?
         do {
+            cluster = try configuration.cluster.map { try ClusterNode(settings: $0, eventLoop: group.next(), logger: logger) }
             server = try await ProxyServer.make(configuration: configuration, group: group, logger: logger)
             engine = try await RealtimeEngine.make(
                 settings: configuration.realtime, eventLoops: Array(group.makeIterator()), logger: logger,
-                upstreamClient: server.upstreamClient, watches: configuration.watches
+                upstreamClient: server.upstreamClient, watches: configuration.watches, cluster: cluster
             )
             try await server.start(
                 realtimeEndpoint: engine, inherited: InheritedListeners(environment: SystemdNotifier.processEnvironment())
@@ -94,6 +97,11 @@ struct RunCommand: AsyncParsableCommand {
         // Every listener is bound and the configuration loaded: only now is the service ready.
         systemd.ready()
         readiness.listenersBound(upstreams: Array(configuration.upstreams.values))
+        if let cluster {
+            // Redis is shared by every node: were its loss to make nodes unready, the load
+            // balancer would take them all out. Each goes on serving its own sockets instead.
+            readiness.addNote { cluster.problems.isEmpty ? nil : cluster.problems.joined(separator: "\n") }
+        }
         let watchdog = SystemdWatchdog(notifier: systemd, loops: Array(group.makeIterator()))
         var drainTimeout = configuration.proxy.drainTimeout
         for await signal in signals {
@@ -116,6 +124,7 @@ struct RunCommand: AsyncParsableCommand {
         await publishServer?.close()
         await metricsServer?.close()
         await engine.dropAllSessions()
+        await cluster?.shutdown()
         await server.shutdown(gracePeriod: drainTimeout)
         watchdog?.stop()
     }

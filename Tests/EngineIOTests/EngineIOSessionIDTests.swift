@@ -81,6 +81,25 @@ struct EngineIOSessionIDTests {
         var second = SplitMix64(seed: 42)
         #expect(EngineIOSessionID.make(loopIndex: 5, using: &first) == EngineIOSessionID.make(loopIndex: 5, using: &second))
     }
+
+    @Test("a cluster node's ids start with its name and a dot, and keep their loop")
+    func owner() {
+        let sid = EngineIOSessionID.make(owner: "ctl-1", loopIndex: 70, loopDigits: 2)
+        #expect(sid.hasPrefix("ctl-1."))
+        #expect(EngineIOSessionID.isWellFormed(sid))
+        #expect(EngineIOSessionID.owner(of: sid[...]) == "ctl-1")
+        #expect(EngineIOSessionID.loopIndex(of: sid, loopDigits: 2) == 70)
+        #expect(EngineIOSessionID.owner(of: EngineIOSessionID.make(loopIndex: 0)[...]) == nil)
+    }
+
+    @Test("owners that are empty, too long, doubled or of other characters are malformed")
+    func malformedOwners() {
+        let local = EngineIOSessionID.make(loopIndex: 3)
+        for bad in [".", "a.b.", String(repeating: "n", count: 33) + ".", "c%1.", "a..", "..", "a. "] {
+            #expect(!EngineIOSessionID.isWellFormed(bad + local), "\(bad)")
+        }
+        #expect(EngineIOSessionID.isWellFormed(String(repeating: "n", count: 32) + "." + local))
+    }
 }
 
 private struct SplitMix64: RandomNumberGenerator {

@@ -2,6 +2,10 @@
 /// after a few characters that name the event loop owning the session, so any request can be
 /// routed to that loop from its `sid` alone, without a shared table.
 ///
+/// In a cluster every id starts with the name of the node that owns the session and a dot
+/// (`ctl1.BxY…`), so that any node can send a request on to the owner without asking anyone;
+/// node names use the same alphabet, at most 32 characters (`[cluster] node`).
+///
 /// The loop is written in base 64 with as many characters as the server's largest loop index
 /// needs (`loopDigits(forLoopCount:)`): one up to 64 loops (ids of 20 characters), two up to
 /// 4,096, and so on, so that any number of loops fits. The 19 random characters carry 114 bits,
@@ -11,6 +15,8 @@ public enum EngineIOSessionID {
     public static let randomLength = 19
     /// Loop characters of an `Int` loop index at most (64^11 > Int.max).
     private static let maxLoopDigits = 11
+    /// Characters of an owner node's name at most.
+    public static let maxOwnerLength = 32
 
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
@@ -31,10 +37,12 @@ public enum EngineIOSessionID {
         return digits
     }
 
-    /// A fresh id whose first `loopDigits` characters encode `loopIndex`.
-    public static func make(loopIndex: Int, loopDigits: Int = 1) -> String {
+    /// A fresh id whose first `loopDigits` characters (after `owner` and a dot, when an owner
+    /// is given) encode `loopIndex`.
+    public static func make(owner: String = "", loopIndex: Int, loopDigits: Int = 1) -> String {
         var generator = SystemRandomNumberGenerator()
-        return make(loopIndex: loopIndex, loopDigits: loopDigits, using: &generator)
+        let local = make(loopIndex: loopIndex, loopDigits: loopDigits, using: &generator)
+        return owner.isEmpty ? local : owner + "." + local
     }
 
     /// A fresh id drawn from `generator` (for tests; production uses the system CSPRNG).
@@ -66,18 +74,32 @@ public enum EngineIOSessionID {
         }
     }
 
-    /// The loop index embedded in `sid` by a server whose ids have `loopDigits` loop characters,
-    /// or nil when `sid` is not such an id.
+    /// The loop index embedded in `sid` by a server whose ids have `loopDigits` loop characters
+    /// (after the owner's name, if any), or nil when `sid` is not such an id.
     public static func loopIndex(of sid: String, loopDigits: Int = 1) -> Int? {
-        guard isWellFormed(sid), sid.utf8.count == loopDigits + randomLength else { return nil }
-        return sid.utf8.prefix(loopDigits).reduce(0) { $0 << 6 | Int(sextetTable[Int($1)]) }
+        guard isWellFormed(sid) else { return nil }
+        let local = sid.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).last!
+        guard local.count == loopDigits + randomLength else { return nil }
+        return local.prefix(loopDigits).reduce(0) { $0 << 6 | Int(sextetTable[Int($1)]) }
     }
 
-    /// Whether `sid` has the shape of an id made here (length and alphabet), so a malformed one
-    /// can be refused before any lookup.
+    /// The owner node named at the start of `sid`, or nil when it names none (one node).
+    public static func owner(of sid: Substring) -> Substring? {
+        guard let dot = sid.firstIndex(of: ".") else { return nil }
+        return sid[..<dot]
+    }
+
+    /// Whether `sid` has the shape of an id made here (owner, length and alphabet), so a
+    /// malformed one can be refused before any lookup.
     public static func isWellFormed(_ sid: String) -> Bool {
         var count = 0
+        var sawOwner = false
         for byte in sid.utf8 {
+            if byte == UInt8(ascii: "."), !sawOwner, count >= 1, count <= maxOwnerLength {
+                sawOwner = true
+                count = 0
+                continue
+            }
             count += 1
             guard count <= randomLength + maxLoopDigits, sextetTable[Int(byte)] != 0xFF else { return false }
         }

@@ -15,12 +15,16 @@ public struct EngineIOConfiguration: Sendable {
     public var origins: OriginPolicy
     /// Open sessions one client IP may hold; further handshakes are answered 429.
     public var maxSessionsPerAddress: Int
+    /// The node named at the start of every sid (`EngineIOSessionID`) in a cluster; "" on one node.
+    /// A request whose sid names another node is answered "Session ID unknown" here.
+    public var sessionOwner: String
 
     public init(
         pingInterval: Duration = .seconds(25), pingTimeout: Duration = .seconds(20), maxPayload: Int = 1_000_000,
         upgradeTimeout: Duration = .seconds(10), maxQueuedPackets: Int = 1024, maxPacketsPerPoll: Int = 256,
-        origins: OriginPolicy = .any, maxSessionsPerAddress: Int = 1000
+        origins: OriginPolicy = .any, maxSessionsPerAddress: Int = 1000, sessionOwner: String = ""
     ) {
+        self.sessionOwner = sessionOwner
         self.maxSessionsPerAddress = maxSessionsPerAddress
         self.pingInterval = pingInterval
         self.pingTimeout = pingTimeout

@@ -104,12 +104,9 @@ public final class EngineIOServer: Sendable {
             self.onConnection(session)
             return eventLoop.makeSucceededFuture(EngineIOHTTPResponse(status: .ok, headers: headers, body: body))
         case .session(let sid, _):
-            guard let index = EngineIOSessionID.loopIndex(of: sid, loopDigits: self.loopDigits),
-                self.registries.indices.contains(index)
-            else {
+            guard let registry = self.registry(ofSessionID: sid) else {
                 return eventLoop.makeSucceededFuture(EngineIOServerError.sessionIDUnknown.response(headers: cors))
             }
-            let registry = self.registries[index]
             return registry.eventLoop.flatSubmit {
                 guard let session = registry.value.session(id: sid) else {
                     return registry.eventLoop.makeSucceededFuture(EngineIOServerError.sessionIDUnknown.response(headers: cors))
@@ -164,12 +161,9 @@ public final class EngineIOServer: Sendable {
             }
             return eventLoop.makeSucceededFuture(.accept(headers: acceptHeaders, install: install))
         case .session(let sid, _):
-            guard let index = EngineIOSessionID.loopIndex(of: sid, loopDigits: self.loopDigits),
-                self.registries.indices.contains(index)
-            else {
+            guard let registry = self.registry(ofSessionID: sid) else {
                 return eventLoop.makeSucceededFuture(.refuse(EngineIOServerError.sessionIDUnknown.response(headers: [:])))
             }
-            let registry = self.registries[index]
             return registry.eventLoop.submit { () -> Bool in
                 guard let session = registry.value.session(id: sid) else { return false }
                 return session.transportName == "polling"
@@ -203,6 +197,16 @@ public final class EngineIOServer: Sendable {
 
     // MARK: Helpers
 
+    /// The registry of the loop a sid of this server names; nil for a sid made elsewhere (another
+    /// node's, or a malformed one).
+    private func registry(ofSessionID sid: String) -> NIOLoopBound<EngineIOSessionRegistry>? {
+        guard EngineIOSessionID.owner(of: sid[...]) ?? "" == self.configuration.sessionOwner,
+            let index = EngineIOSessionID.loopIndex(of: sid, loopDigits: self.loopDigits),
+            self.registries.indices.contains(index)
+        else { return nil }
+        return self.registries[index]
+    }
+
     /// 429 for a handshake beyond `maxSessionsPerAddress`, and a log line naming the address.
     private func tooManySessions(_ request: EngineIOHTTPRequest, headers: HTTPHeaders) -> EngineIOHTTPResponse {
         self.logger.notice(
@@ -232,7 +236,9 @@ public final class EngineIOServer: Sendable {
         let index = self.loops.firstIndex { $0 === eventLoop } ?? 0
         let registry = self.registries[index].value
         let session = EngineIOSession(
-            id: EngineIOSessionID.make(loopIndex: index, loopDigits: self.loopDigits), eventLoop: eventLoop, handshake: request,
+            id: EngineIOSessionID.make(
+                owner: self.configuration.sessionOwner, loopIndex: index, loopDigits: self.loopDigits
+            ), eventLoop: eventLoop, handshake: request,
             configuration: self.configuration, registry: registry, webSocket: webSocket
         )
         return (session, registry)

@@ -3,7 +3,7 @@ extension HostAndPort {
     /// `servers` and the routes file's `proxy host:port`. The host is kept as written but without
     /// brackets and lowercased. Port 0 is accepted only with `allowingPortZero` (a listener that asks
     /// the kernel for a free port, as tests do); a server needs a real one.
-    init?(parsing text: String, allowingPortZero: Bool = false) {
+    public init?(parsing text: String, allowingPortZero: Bool = false) {
         guard let colon = text.lastIndex(of: ":") else { return nil }
         var host = text[..<colon]
         let portText = text[text.index(after: colon)...]

@@ -33,6 +33,15 @@ enum RouteDispatcher {
             guard let endpoint = client.loop.realtimeEndpoint else {
                 return FixedResponder.errorPage(.serviceUnavailable, for: client, answerBeforeBody: expectsContinue)
             }
+            if case .peer(let address, let node) = endpoint.placement(of: head) {
+                var forwarded = head
+                forwarded.headers.replaceOrAdd(name: RealtimePlacement.forwardedByHeader, value: node)
+                return ProxyExchange(
+                    client: client, pool: client.loop.peerPool(for: address), route: route, head: forwarded,
+                    framing: request.framing, expectsContinue: expectsContinue, isUpgrade: request.isUpgrade,
+                    failureStatus: .badRequest
+                )
+            }
             return RealtimeResponder(client: client, endpoint: endpoint, head: head, isUpgrade: request.isUpgrade)
         }
     }

@@ -19,6 +19,9 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
     private let framing: RequestFraming
     private let expectsContinue: Bool
     private let isUpgrade: Bool
+    /// The status a failure before the response head is answered with, instead of the error
+    /// page's own (502, 503, 504); nil keeps those.
+    private let failureStatus: HTTPResponseStatus?
 
     private var machine: ProxyExchangeStateMachine
     /// The upstream connection while the machine is attached.
@@ -28,8 +31,9 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
 
     init(
         client: any ResponderContext, pool: UpstreamPool, route: ActiveRoutes.Entry, head: HTTPRequestHead,
-        framing: RequestFraming, expectsContinue: Bool, isUpgrade: Bool
+        framing: RequestFraming, expectsContinue: Bool, isUpgrade: Bool, failureStatus: HTTPResponseStatus? = nil
     ) {
+        self.failureStatus = failureStatus
         self.client = client
         self.pool = pool
         self.route = route
@@ -71,7 +75,7 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
             // The client went away meanwhile: the unused connection goes back as it came.
             if let connection { self.pool.release(connection, reusable: true) }
         case .fail(let status):
-            self.client.failRequest(status: status)
+            self.client.failRequest(status: self.failureStatus ?? status)
         case .ignore:
             break
         }
@@ -168,7 +172,7 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
                 }
             case .fail(let status):
                 self.closeConnection()
-                self.client.failRequest(status: status)
+                self.client.failRequest(status: self.failureStatus ?? status)
             case .ignore:
                 break
             }
@@ -231,7 +235,7 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
             self.connectNew()
         case .fail(let status):
             self.closeConnection()
-            self.client.failRequest(status: status)
+            self.client.failRequest(status: self.failureStatus ?? status)
         case .ignore:
             break
         }
@@ -257,7 +261,7 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
             "upstream response timeout",
             metadata: ["upstream": "\(self.pool.configuration.name)", "uri": "\(self.requestHead.uri.requestPath)"]
         )
-        self.client.failRequest(status: .gatewayTimeout)
+        self.client.failRequest(status: self.failureStatus ?? .gatewayTimeout)
     }
 
     /// Closes the upstream connection in the middle of its exchange (never pooled).

@@ -21,6 +21,8 @@ final class LoopContext {
     /// The configuration's routes, resolved to this loop's pools.
     private(set) var routes: ActiveRoutes
     private var pools: [String: UpstreamPool] = [:]
+    /// Pools to the other nodes of a cluster, by address, made on first use (a cluster has few).
+    private var peerPools: [HostAndPort: UpstreamPool] = [:]
 
     init(
         eventLoop: EventLoop, configuration: ZenithConfiguration, loopCount: Int, fileIO: NonBlockingFileIO,
@@ -39,6 +41,23 @@ final class LoopContext {
 
     func pool(named name: String) -> UpstreamPool? {
         self.pools[name]
+    }
+
+    /// The pool of connections to the cluster node at `address`, for the requests of the sessions
+    /// it owns. Long polls hold a connection each, hence the large bound; a node that refuses is
+    /// skipped for a second only, since its clients are told to start over at once anyway.
+    func peerPool(for address: HostAndPort) -> UpstreamPool {
+        if let pool = self.peerPools[address] { return pool }
+        let pool = UpstreamPool(
+            configuration: UpstreamConfiguration(
+                name: "cluster node \(address)", servers: [address], maxConnections: 4096, connectTimeout: .seconds(1),
+                responseTimeout: .seconds(120), idleTimeout: .seconds(60), failTimeout: .seconds(1)
+            ),
+            eventLoop: self.eventLoop, loopCount: self.loopCount,
+            maxResponseHeadBytes: self.configuration.limits.headerBytes, logger: self.logger
+        )
+        self.peerPools[address] = pool
+        return pool
     }
 
     /// Puts a new configuration in force for requests that start from now on. Pools whose settings

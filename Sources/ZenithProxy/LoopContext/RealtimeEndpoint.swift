@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import ZenithConfig
 
 /// What a `realtime` route hands its requests to: the realtime engine, wired in by the `zenith`
 /// executable. The proxy knows the engine only through this protocol.
@@ -13,6 +14,28 @@ public protocol RealtimeEndpoint: Sendable {
 
     /// Decides on a WebSocket upgrade request.
     func upgrade(_ request: RealtimeRequest) -> EventLoopFuture<RealtimeUpgradeDecision>
+
+    /// Where a request to a realtime route is answered, decided from its head alone: here, or, in
+    /// a cluster, at the node that owns the request's session.
+    func placement(of head: HTTPRequestHead) -> RealtimePlacement
+}
+
+extension RealtimeEndpoint {
+    /// One node: every request is answered here.
+    public func placement(of head: HTTPRequestHead) -> RealtimePlacement { .local }
+}
+
+/// Where a realtime request is answered.
+public enum RealtimePlacement: Sendable, Equatable {
+    case local
+    /// At another node of the cluster, the owner of the request's session, reached at `address`:
+    /// the request is proxied there (one hop) with `zenith-forwarded-by: <forwardedBy>`, and
+    /// answered 400 if that node cannot be reached (the client then starts a new session).
+    case peer(address: HostAndPort, forwardedBy: String)
+
+    /// The header that marks a request one node sent on to another; a request that carries it is
+    /// never sent on again, so two nodes that disagree about an owner cannot bounce it.
+    public static let forwardedByHeader = "zenith-forwarded-by"
 }
 
 /// A complete request to a realtime route (bodies are small and bounded by the endpoint).

@@ -44,7 +44,7 @@ final class RealtimeResponder: RequestResponder {
         self.asked = true
         let request = RealtimeRequest(
             head: self.head, body: self.body, bodyExceededLimit: self.bodyExceededLimit,
-            clientAddress: self.client.clientAddress, scheme: self.client.peer.scheme,
+            clientAddress: self.client.clientAddress, scheme: self.scheme,
             eventLoop: self.client.eventLoop,
             connectionClosed: self.client.closeFuture
         )
@@ -72,6 +72,18 @@ final class RealtimeResponder: RequestResponder {
                 }
             }
         }
+    }
+
+    /// The scheme the client used: the connection's, or the `X-Forwarded-Proto` of a trusted
+    /// proxy (a TLS-terminating load balancer, or another node of the cluster passing on a
+    /// session's request), so that the origin check compares the origin the browser saw.
+    private var scheme: String {
+        guard self.client.loop.trustedProxies.contains(self.client.clientAddress),
+            let list = self.head.headers.first(name: "x-forwarded-proto"),
+            case let forwarded = list.prefix(while: { $0 != "," }).trimmingHTTPWhitespace().lowercased(),
+            forwarded == "https" || forwarded == "http"
+        else { return self.client.peer.scheme }
+        return forwarded
     }
 
     func clientBecameWritable() {}

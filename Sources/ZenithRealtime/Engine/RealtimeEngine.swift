@@ -1,18 +1,32 @@
 import EngineIO
 import Logging
 import NIOCore
+import NIOHTTP1
 import SocketIO
+import ZenithCluster
 import ZenithConfig
 import ZenithProxy
 
 /// Zenith's realtime engine: the Socket.IO server behind `realtime` routes, configured from
 /// `[realtime]`, and the target of the publish API and the event sources.
+///
+/// In a cluster (`[cluster]`, a `ClusterNode`) its broadcasts also go to the other nodes, theirs
+/// come to its sockets, and the requests of sessions other nodes own are sent on to them.
 public final class RealtimeEngine: RealtimeEndpoint {
     public let socketIO: SocketIOServer
+    /// The watchers, with `[realtime.auth]`; notifications make them poll a scope at once.
+    public let watchRegistry: WatchRegistry?
+    public let cluster: ClusterNode?
 
-    /// An engine around a Socket.IO server made elsewhere (conformance mode's own namespaces).
-    public init(socketIO: SocketIOServer) {
+    /// An engine around a Socket.IO server made elsewhere (conformance mode's own namespaces);
+    /// with `cluster`, delivers the other nodes' broadcasts from now on.
+    public init(socketIO: SocketIOServer, watchRegistry: WatchRegistry? = nil, cluster: ClusterNode? = nil) {
         self.socketIO = socketIO
+        self.watchRegistry = watchRegistry
+        self.cluster = cluster
+        cluster?.start { broadcast in
+            _ = socketIO.broadcast(broadcast)
+        }
     }
 
     /// Builds the engine on `eventLoops` (the proxy's). Every configured namespace is served by
@@ -22,7 +36,7 @@ public final class RealtimeEngine: RealtimeEndpoint {
     /// (`WatchRequestHandler`).
     public static func make(
         settings: RealtimeSettings, eventLoops: [EventLoop], logger: Logger, upstreamClient: UpstreamClient? = nil,
-        watches: [WatchSettings] = [], namespaceHandler: SocketIONamespaceHandler? = nil
+        watches: [WatchSettings] = [], namespaceHandler: SocketIONamespaceHandler? = nil, cluster: ClusterNode? = nil
     ) async throws -> RealtimeEngine {
         let handler: SocketIONamespaceHandler
         var watchRegistry: WatchRegistry?
@@ -46,7 +60,7 @@ public final class RealtimeEngine: RealtimeEndpoint {
             pingInterval: settings.pingInterval, pingTimeout: settings.pingTimeout, maxPayload: settings.maxPayload,
             maxQueuedPackets: settings.maxQueuedPackets,
             origins: Self.originPolicy(settings),
-            maxSessionsPerAddress: settings.maxSessionsPerIP
+            maxSessionsPerAddress: settings.maxSessionsPerIP, sessionOwner: cluster?.settings.node ?? ""
         )
         let socketConfiguration = SocketIOConfiguration(
             connectTimeout: settings.connectTimeout, maxRoomsPerSocket: settings.maxRoomsPerSocket
@@ -60,7 +74,7 @@ public final class RealtimeEngine: RealtimeEndpoint {
             eventLoops: eventLoops, logger: logger
         )
         watchRegistry?.attach(server)
-        return RealtimeEngine(socketIO: server)
+        return RealtimeEngine(socketIO: server, watchRegistry: watchRegistry, cluster: cluster)
     }
 
     /// With `[realtime.auth]` sockets carry users' cookies, so the default must stop other sites:
@@ -78,9 +92,11 @@ public final class RealtimeEngine: RealtimeEndpoint {
         await self.socketIO.engineIO.dropAllSessions()
     }
 
-    /// Sends one event to the matching sockets of every event loop; carries the recipient count.
+    /// Sends one event to the matching sockets of every event loop, and in a cluster to the other
+    /// nodes; the count carried is of this node's recipients only.
     public func publish(_ broadcast: SocketIOBroadcast) -> EventLoopFuture<Int> {
-        self.socketIO.broadcast(broadcast)
+        self.cluster?.publish(broadcast)
+        return self.socketIO.broadcast(broadcast)
     }
 
     // MARK: RealtimeEndpoint
@@ -97,5 +113,17 @@ public final class RealtimeEngine: RealtimeEndpoint {
 
     public func upgrade(_ request: RealtimeRequest) -> EventLoopFuture<RealtimeUpgradeDecision> {
         EngineIOEndpoint(server: self.socketIO.engineIO).upgrade(request)
+    }
+
+    /// Here, unless the request's sid names another live node of the cluster and no node sent
+    /// it on already. A sid of a node not known alive is answered here: "Session ID unknown".
+    public func placement(of head: HTTPRequestHead) -> RealtimePlacement {
+        guard let cluster, head.uri.utf8.contains(UInt8(ascii: "?")),
+            !head.headers.contains(name: RealtimePlacement.forwardedByHeader),
+            let sid = try? EngineIOHandshakeQuery(uri: head.uri).sid,
+            let owner = EngineIOSessionID.owner(of: sid[...]), owner != cluster.settings.node,
+            let address = cluster.address(ofNode: owner)
+        else { return .local }
+        return .peer(address: address, forwardedBy: cluster.settings.node)
     }
 }

@@ -41,7 +41,8 @@ struct MetricsServer: Sendable {
             return request.eventLoop.makeSucceededFuture(Self.text(.ok, "ok\n"))
         case (.GET, "/readyz"):
             return self.readiness.check(on: request.eventLoop).map { problems in
-                problems.isEmpty ? Self.text(.ok, "ready\n") : Self.text(.serviceUnavailable, problems.joined(separator: "\n") + "\n")
+                let lines = (problems.isEmpty ? ["ready"] : problems) + self.readiness.currentNotes
+                return Self.text(problems.isEmpty ? .ok : .serviceUnavailable, lines.joined(separator: "\n") + "\n")
             }.recover { _ in
                 Self.text(.serviceUnavailable, "readiness check failed\n")
             }

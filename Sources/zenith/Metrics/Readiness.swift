@@ -8,6 +8,7 @@ import ZenithConfig
 final class Readiness: Sendable {
     private let listening = NIOLockedValueBox(false)
     private let upstreams = NIOLockedValueBox<[UpstreamConfiguration]>([])
+    private let notes = NIOLockedValueBox<[@Sendable () -> String?]>([])
 
     func listenersBound(upstreams: [UpstreamConfiguration]) {
         self.upstreams.withLockedValue { $0 = upstreams }
@@ -16,6 +17,17 @@ final class Readiness: Sendable {
 
     func configurationChanged(upstreams: [UpstreamConfiguration]) {
         self.upstreams.withLockedValue { $0 = upstreams }
+    }
+
+    /// Adds a source of lines that a ready `/readyz` shows below "ready": something degraded that
+    /// the node serves well enough without (the message bus).
+    func addNote(_ note: @escaping @Sendable () -> String?) {
+        self.notes.withLockedValue { $0.append(note) }
+    }
+
+    /// The notes that apply now.
+    var currentNotes: [String] {
+        self.notes.withLockedValue { $0 }.compactMap { $0() }
     }
 
     /// The problems found now (empty when ready).

@@ -1,0 +1,188 @@
+import Logging
+import Metrics
+import NIOConcurrencyHelpers
+import NIOCore
+import SocketIO
+import ZenithConfig
+import ZenithRedis
+
+/// This process as one node of a Zenith cluster (`[cluster]`): it sends the broadcasts it
+/// produces to the other nodes over Redis pub/sub, delivers theirs to its own sockets, and keeps
+/// track of which nodes are alive and where they are reached (for the sessions they own).
+///
+/// Redis going away never stops the node: its own sockets are still served (broadcasts produced
+/// here are delivered here; the other nodes miss them until Redis is back), the connections come
+/// back by themselves with backoff and jitter, and `problems` says what is down.
+public final class ClusterNode: Sendable {
+    public let settings: ClusterSettings
+    public let names: ClusterNames
+    private let logger: Logger
+    private let commands: RedisClient
+    private let subscriber: RedisSubscriber
+    private let inbox: ClusterInbox
+    private let peers: NIOLockedValueBox<ClusterPeers>
+    private let deliver: NIOLockedValueBox<(@Sendable (SocketIOBroadcast) -> Void)?>
+    private let heartbeat: NIOLockedValueBox<RepeatedTask?>
+    private let metrics = ClusterMetrics()
+
+    /// How often this node says `up`; a node silent for `3 × heartbeatInterval + 1 s` is forgotten.
+    public static let heartbeatInterval = TimeAmount.seconds(2)
+
+    /// Connects to Redis at once (without waiting: see `waitUntilUp()`); nothing is delivered
+    /// until `start(deliveringTo:)`.
+    public init(settings: ClusterSettings, eventLoop: any EventLoop, logger: Logger) throws(RedisConfigurationError) {
+        var redis = try RedisConfiguration(url: settings.redis, passwordFile: settings.passwordFile)
+        if redis.tls != nil, let caFile = settings.caFile {
+            redis.tls?.caFile = caFile
+        }
+        let names = ClusterNames(prefix: settings.prefix)
+        let inbox = ClusterInbox(ownNode: settings.node, names: names)
+        let peers = NIOLockedValueBox(
+            ClusterPeers(ownNode: settings.node, expiry: Self.heartbeatInterval * 3 + .seconds(1))
+        )
+        let metrics = self.metrics
+        self.settings = settings
+        self.names = names
+        self.logger = logger
+        self.inbox = inbox
+        self.peers = peers
+        self.deliver = NIOLockedValueBox(nil)
+        self.heartbeat = NIOLockedValueBox(nil)
+        self.commands = RedisClient(configuration: redis, eventLoop: eventLoop, logger: logger) { state in
+            metrics.redisStateChanged(state, connection: .commands, logger: logger)
+        }
+        let deliver = self.deliver
+        let announceSelf = ClusterAnnouncement(node: settings.node, advertise: settings.advertise, word: .hello)
+        let commands = self.commands
+        self.subscriber = RedisSubscriber(
+            configuration: redis, eventLoop: eventLoop, logger: logger,
+            onStateChange: { state in
+                metrics.redisStateChanged(state, connection: .subscriber, logger: logger)
+                // After every (re)subscription: ask the others to say where they are, since
+                // their heartbeats while this node was away were lost.
+                if state == .up {
+                    Self.announce(announceSelf, on: commands, names: names)
+                }
+            },
+            onMessage: { message in
+                Self.handle(
+                    inbox.sort(message), peers: peers, deliver: deliver, commands: commands, settings: settings,
+                    names: names, metrics: metrics, logger: logger
+                )
+            }
+        )
+    }
+
+    /// Subscribes, then delivers the other nodes' broadcasts with `deliver` (on the subscriber's
+    /// event loop: `deliver` must not block) and says `up` every heartbeat.
+    public func start(deliveringTo deliver: @escaping @Sendable (SocketIOBroadcast) -> Void) {
+        self.deliver.withLockedValue { $0 = deliver }
+        _ = self.subscriber.subscribe(channels: self.inbox.channels)
+        let up = ClusterAnnouncement(node: self.settings.node, advertise: self.settings.advertise, word: .up)
+        let (commands, names, peers, metrics, logger) = (self.commands, self.names, self.peers, self.metrics, self.logger)
+        let task = self.commands.eventLoop.scheduleRepeatedTask(initialDelay: Self.heartbeatInterval, delay: Self.heartbeatInterval) {
+            _ in
+            Self.announce(up, on: commands, names: names)
+            let changes = peers.withLockedValue { $0.expire(at: .now()) }
+            for change in changes {
+                logger.notice("cluster node not heard from: forgotten", metadata: ["node": "\(change)"])
+            }
+            metrics.peers(peers.withLockedValue { $0.names.count })
+        }
+        self.heartbeat.withLockedValue { $0 = task }
+    }
+
+    /// Succeeds once both connections to Redis are up (tests and start-up logs).
+    public func waitUntilUp() -> EventLoopFuture<Void> {
+        self.commands.waitUntilUp().and(self.subscriber.waitUntilUp()).map { _ in }
+    }
+
+    /// Sends a broadcast produced on this node to the other nodes (this node's own sockets are
+    /// served by the caller, without a Redis round trip). When Redis is down it is lost for the
+    /// other nodes, counted and logged.
+    public func publish(_ broadcast: SocketIOBroadcast) {
+        let payload = ClusterBroadcast(origin: self.settings.node, broadcast: broadcast).encoded()
+        let command = RESPCommand(arguments: [.text("PUBLISH"), .text(self.names.broadcastChannel), .bytes(payload)])
+        let (metrics, logger) = (self.metrics, self.logger)
+        self.commands.send(command).whenComplete { result in
+            switch result {
+            case .success:
+                metrics.published(ok: true)
+            case .failure(let error):
+                metrics.published(ok: false)
+                logger.warning("broadcast not sent to the other nodes", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Where the node named `node` is reached, if it is alive as far as this node knows.
+    public func address(ofNode node: Substring) -> HostAndPort? {
+        self.peers.withLockedValue { $0.address(of: node) }
+    }
+
+    /// What is down now, for `/readyz` (empty when both connections to Redis are up).
+    public var problems: [String] {
+        [("commands", self.commands.state), ("subscriber", self.subscriber.state)].compactMap { name, state in
+            switch state {
+            case .up: return nil
+            case .connecting: return "cluster: Redis \(name) connection not up yet"
+            case .down(let reason): return "cluster: Redis \(name) connection down (\(reason)); this node serves its own sockets only"
+            case .shutDown: return "cluster: stopped"
+            }
+        }
+    }
+
+    /// Says `down` (so the others stop sending this node's sessions here at once), stops the
+    /// heartbeat and closes both connections.
+    public func shutdown() async {
+        self.heartbeat.withLockedValue { $0?.cancel() }
+        let down = ClusterAnnouncement(node: self.settings.node, advertise: self.settings.advertise, word: .down)
+        let command = RESPCommand(arguments: [.text("PUBLISH"), .text(self.names.membershipChannel), .bytes(down.encoded())])
+        _ = try? await self.commands.send(command).get()
+        try? await self.subscriber.shutdown().get()
+        try? await self.commands.shutdown().get()
+    }
+
+    // MARK: Messages
+
+    private static func announce(_ announcement: ClusterAnnouncement, on commands: RedisClient, names: ClusterNames) {
+        _ = commands.send(
+            RESPCommand(arguments: [.text("PUBLISH"), .text(names.membershipChannel), .bytes(announcement.encoded())])
+        )
+    }
+
+    private static func handle(
+        _ item: ClusterInbox.Item, peers: NIOLockedValueBox<ClusterPeers>,
+        deliver: NIOLockedValueBox<(@Sendable (SocketIOBroadcast) -> Void)?>, commands: RedisClient,
+        settings: ClusterSettings, names: ClusterNames, metrics: ClusterMetrics, logger: Logger
+    ) {
+        switch item {
+        case .deliver(let broadcast, let source):
+            guard let deliver = deliver.withLockedValue({ $0 }) else { return }
+            metrics.received(source)
+            deliver(broadcast)
+        case .announcement(let announcement):
+            if announcement.node == settings.node {
+                if announcement.advertise != settings.advertise {
+                    logger.error(
+                        "another node uses this node's name: sessions may be sent to the wrong node",
+                        metadata: ["node": "\(settings.node)", "other": "\(announcement.advertise)"]
+                    )
+                }
+                return
+            }
+            let change = peers.withLockedValue { $0.hear(announcement, at: .now()) }
+            if let change {
+                logger.info("cluster membership changed", metadata: ["change": "\(change)"])
+                metrics.peers(peers.withLockedValue { $0.names.count })
+            }
+            if announcement.word == .hello {
+                Self.announce(ClusterAnnouncement(node: settings.node, advertise: settings.advertise, word: .up), on: commands, names: names)
+            }
+        case .drop(let reason, let invalid):
+            guard invalid else { return }
+            metrics.dropped()
+            logger.notice("cluster message dropped", metadata: ["reason": "\(reason)"])
+        }
+    }
+}

@@ -1,0 +1,61 @@
+"""Several zenith nodes sharing one redis-server (`[cluster]`), each with its own listener and
+publish API, serving realtime on /socket.io/ like `start_realtime`; the other nodes are trusted
+proxies so that a session's requests sent on to its owner keep the client's scheme."""
+from __future__ import annotations
+
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from harness.processes import free_port
+from harness.realtime import REALTIME_ROUTES, TOKEN, Realtime, realtime_config, realtime_started
+from harness.redis import RedisServer
+
+
+def start_cluster_node(factory, redis: RedisServer, name: str, *, realtime: dict | None = None,
+                       cluster: dict | None = None, port: int | None = None) -> Realtime:
+    port = port or free_port()
+    publish_port = free_port()
+    workdir = Path(tempfile.mkdtemp(prefix=f"zenith-{name}-"))
+    (workdir / "token").write_text(TOKEN + "\n")
+    cfg = realtime_config(publish_port, realtime)
+    cfg["cluster"] = {"redis": redis.url, "node": name, "advertise": f"127.0.0.1:{port}", **(cluster or {})}
+    cfg["proxy"] = {"trusted_proxies": ["127.0.0.1"]}
+    cfg["metrics"] = {"listen": f"127.0.0.1:{free_port()}"}
+    z = factory(cfg, REALTIME_ROUTES, port=port, workdir=workdir)
+    return realtime_started(z, publish_port, TOKEN, cfg)
+
+
+def metrics_url(node: Realtime) -> str:
+    return f"http://{node.config['metrics']['listen']}"
+
+
+def wait_for_peers(nodes: list[Realtime], timeout: float = 10.0) -> None:
+    """Until every node's zenith_cluster_peers says it knows all the others."""
+    deadline = time.monotonic() + timeout
+    want = len(nodes) - 1
+    for node in nodes:
+        while True:
+            text = requests.get(metrics_url(node) + "/metrics", timeout=2).text
+            lines = [line for line in text.splitlines() if line.startswith("zenith_cluster_peers")]
+            if lines and float(lines[0].split()[-1]) == want:
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{node.z.url} knows {lines} peers, want {want}\n{node.z.stderr_text()[-3000:]}")
+            time.sleep(0.1)
+
+
+def wait_for_redis(nodes: list[Realtime], up: bool = True, timeout: float = 15.0) -> None:
+    """Until both of every node's connections to Redis are up (or both down), per its metrics."""
+    deadline = time.monotonic() + timeout
+    for node in nodes:
+        while True:
+            text = requests.get(metrics_url(node) + "/metrics", timeout=2).text
+            values = [float(line.split()[-1]) for line in text.splitlines() if line.startswith("zenith_cluster_redis_up")]
+            if len(values) == 2 and all(v == (1 if up else 0) for v in values):
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{node.z.url}: zenith_cluster_redis_up {values}, want {'up' if up else 'down'}")
+            time.sleep(0.1)
