@@ -29,14 +29,19 @@ public final class ClusterNode: Sendable {
     public static let heartbeatInterval = TimeAmount.seconds(2)
 
     /// Connects to Redis at once (without waiting: see `waitUntilUp()`); nothing is delivered
-    /// until `start(deliveringTo:)`.
-    public init(settings: ClusterSettings, eventLoop: any EventLoop, logger: Logger) throws(RedisConfigurationError) {
+    /// until `start(deliveringTo:)`. Emitters' broadcasts are taken for `namespaces` only.
+    public init(
+        settings: ClusterSettings, namespaces: Set<String>, eventLoop: any EventLoop, logger: Logger
+    ) throws(RedisConfigurationError) {
         var redis = try RedisConfiguration(url: settings.redis, passwordFile: settings.passwordFile)
         if redis.tls != nil, let caFile = settings.caFile {
             redis.tls?.caFile = caFile
         }
         let names = ClusterNames(prefix: settings.prefix)
-        let inbox = ClusterInbox(ownNode: settings.node, names: names)
+        let inbox = ClusterInbox(
+            ownNode: settings.node, names: names, pythonChannel: settings.pythonChannel, emitterKey: settings.emitterKey,
+            namespaces: namespaces
+        )
         let peers = NIOLockedValueBox(
             ClusterPeers(ownNode: settings.node, expiry: Self.heartbeatInterval * 3 + .seconds(1))
         )
@@ -78,6 +83,7 @@ public final class ClusterNode: Sendable {
     public func start(deliveringTo deliver: @escaping @Sendable (SocketIOBroadcast) -> Void) {
         self.deliver.withLockedValue { $0 = deliver }
         _ = self.subscriber.subscribe(channels: self.inbox.channels)
+        _ = self.subscriber.subscribe(patterns: self.inbox.patterns)
         let up = ClusterAnnouncement(node: self.settings.node, advertise: self.settings.advertise, word: .up)
         let (commands, names, peers, metrics, logger) = (self.commands, self.names, self.peers, self.metrics, self.logger)
         let task = self.commands.eventLoop.scheduleRepeatedTask(initialDelay: Self.heartbeatInterval, delay: Self.heartbeatInterval) {

@@ -63,7 +63,11 @@ struct RunCommand: AsyncParsableCommand {
         let engine: RealtimeEngine
         let cluster: ClusterNode?
         do {
-            cluster = try configuration.cluster.map { try ClusterNode(settings: $0, eventLoop: group.next(), logger: logger) }
+            cluster = try configuration.cluster.map {
+                try ClusterNode(
+                    settings: $0, namespaces: Set(configuration.realtime.namespaces), eventLoop: group.next(), logger: logger
+                )
+            }
             server = try await ProxyServer.make(configuration: configuration, group: group, logger: logger)
             engine = try await RealtimeEngine.make(
                 settings: configuration.realtime, eventLoops: Array(group.makeIterator()), logger: logger,

@@ -211,3 +211,51 @@ def test_redis_going_away_under_publish_load_stops_only_cross_node_delivery(thre
         assert 0 < len(got_b) < len(sent), (len(got_b), len(sent))
         assert requests.get(metrics_url(a) + "/readyz", timeout=5).text == "ready\n"
         assert a.z.alive() and b.z.alive()
+
+
+def test_python_socketio_redis_manager_emits_reach_every_node(three, redis):
+    import socketio as sio_module
+
+    clients = []
+    try:
+        for node in three:
+            cm = connected(node, transports=["websocket"])
+            sio, log = cm.__enter__()
+            clients.append((cm, log))
+            assert sio.call("subscribe", "project:p1", timeout=5) == {"ok": True}
+        # Django's side, as python-socketio documents it: a write-only manager on the same Redis.
+        manager = sio_module.RedisManager(redis.url, write_only=True)
+        manager.emit("instance", {"id": "vm-1", "status": "ACTIVE"}, room="project:p1", namespace="/")
+        manager.emit("instance", {"id": "vm-2"}, room="project:other", namespace="/")
+        for _, log in clients:
+            assert log.wait_event("instance", 1, timeout=5), log.items
+        time.sleep(0.3)
+        for _, log in clients:
+            assert log.of("instance") == [{"id": "vm-1", "status": "ACTIVE"}]
+    finally:
+        for cm, _ in clients:
+            cm.__exit__(None, None, None)
+
+
+def test_redis_emitter_broadcasts_reach_every_node(three, redis):
+    import msgpack
+    import redis as redis_module
+
+    clients = []
+    try:
+        for node in three:
+            cm = connected(node, transports=["websocket"])
+            sio, log = cm.__enter__()
+            clients.append((cm, log))
+            assert sio.call("subscribe", "room-a", timeout=5) == {"ok": True}
+        # What @socket.io/redis-emitter publishes for io.to("room-a").emit("ping-a", {...}):
+        # [uid, packet, {rooms, except, flags}] on "socket.io#/#room-a#".
+        packet = {"type": 2, "data": ["ping-a", {"n": 1}], "nsp": "/"}
+        message = msgpack.packb(["emitter", packet, {"rooms": ["room-a"], "except": [], "flags": {}}])
+        redis_module.Redis(port=redis.port).publish("socket.io#/#room-a#", message)
+        for _, log in clients:
+            assert log.wait_event("ping-a", 1, timeout=5), log.items
+            assert log.of("ping-a") == [{"n": 1}]
+    finally:
+        for cm, _ in clients:
+            cm.__exit__(None, None, None)
