@@ -6,6 +6,7 @@ struct Zenith: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "zenith",
         abstract: "Realtime front proxy for Django dashboards served by Apache mod_wsgi.",
+        version: BuildInfo.versionLine,
         subcommands: [RunCommand.self, CheckCommand.self, DemoCommand.self, ConformanceCommand.self]
     )
 }
