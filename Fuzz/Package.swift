@@ -6,7 +6,7 @@ import PackageDescription
 // The parsers are internal to the library targets of the root package, and a package can only
 // use another package's *products* (the root exports only the `zenith` executable), so
 // `.package(path: "..")` cannot reach them. Instead Sources/{ZenithText,ZenithJSON,ZenithConfig,
-// ZenithProxy,EngineIO,SocketIO,ZenithRedis,ZenithAMQP} are symlinks to the root package's source directories, compiled
+// ZenithProxy,EngineIO,SocketIO,ZenithRedis,ZenithAMQP,ZenithCluster} are symlinks to the root package's source directories, compiled
 // here as this package's own targets with the same dependencies (keep the lists below in step with
 // ../Package.swift). That also lets the sanitizer flags apply to Zenith's code and the harnesses
 // only: swift-nio, BoringSSL, toml++ and the rest are built normally (faster to build and run;
@@ -48,6 +48,12 @@ let package = Package(
         zenith("ZenithAMQP", ["ZenithText"] + nio("NIOCore", "NIOPosix", "NIOConcurrencyHelpers") + [
             .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
         ]),
+        // Only ZenithCluster's decoders of other processes' messages (Emitters/, MessagePack/), with
+        // what they import: the rest of the module (the node, membership) is not fuzzed.
+        .target(
+            name: "ZenithCluster", dependencies: ["SocketIO", "ZenithJSON"] + nio("NIOCore"), path: "Sources/ZenithCluster",
+            sources: ["Emitters", "MessagePack"], swiftSettings: instrumented
+        ),
 
         // Shared by the harnesses: invariant checks and input slicing.
         .target(name: "FuzzSupport", swiftSettings: instrumented),
@@ -69,6 +75,7 @@ let package = Package(
         harness("fuzz-config", ["ZenithConfig"]),
         harness("fuzz-resp", ["ZenithRedis"]),
         harness("fuzz-amqp-frame", ["ZenithAMQP"]),
+        harness("fuzz-emitter-message", ["ZenithCluster", "SocketIO", "ZenithJSON"]),
     ]
 )
 

@@ -214,3 +214,22 @@ import ZenithJSON
         #expect("\(MessagePackDecodingError.extensionType(-1, at: 0))".contains("type -1"))
     }
 }
+
+@Suite struct MessagePackEncoderTests {
+    @Test("every value the encoder writes decodes back to itself, each length at its form's edges")
+    func roundTrip() throws {
+        let decoder = MessagePackDecoder(maxBytes: 1 << 22)
+        var values: [JSONValue] = [nil, true, false, 1.5, -0.25, .int(Int64.max), .int(Int64.min)]
+        for edge: Int64 in [0, 0x7f, 0xff, 0xffff, 0xffff_ffff, 32, 0x80, 0x8000, 0x8000_0000] {
+            values += [.int(edge), .int(edge + 1), .int(-edge), .int(-edge - 1)]
+        }
+        for length in [0, 15, 16, 31, 32, 255, 256, 65535, 65536] {
+            values.append(.string(String(repeating: "s", count: length)))
+            values.append(.array(Array(repeating: nil, count: length)))
+            values.append(.object(JSONObject(uniqueKeys: (0..<length).map { "k\($0)" }, values: Array(repeating: 1, count: length))))
+        }
+        for value in values {
+            #expect(try decoder.decode(MessagePackWriter.buffer(value)) == value)
+        }
+    }
+}
