@@ -31,7 +31,7 @@ let package = Package(
         ),
         .target(
             name: "ZenithConfig",
-            dependencies: ["ZenithText", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["ZenithText", "ZenithAMQP", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
         // Zenith's consumer-only AMQP 0-9-1 client on SwiftNIO, for OpenStack's notifications (issue 15).
         .target(
@@ -85,7 +85,7 @@ let package = Package(
         .target(
             name: "ZenithRealtime",
             dependencies: [
-                "SocketIO", "EngineIO", "ZenithProxy", "ZenithConfig", "ZenithJSON", "ZenithText", "ZenithCluster",
+                "SocketIO", "EngineIO", "ZenithProxy", "ZenithConfig", "ZenithJSON", "ZenithText", "ZenithCluster", "ZenithAMQP",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -33,7 +33,7 @@ let package = Package(
         // The code under test (symlinked from ../Sources), with the dependencies ../Package.swift gives it.
         zenith("ZenithText", []),
         zenith("ZenithJSON", ["ZenithText"] + nio("NIOCore")),
-        zenith("ZenithConfig", ["ZenithText", .product(name: "TOMLKit", package: "TOMLKit")]),
+        zenith("ZenithConfig", ["ZenithText", "ZenithAMQP", .product(name: "TOMLKit", package: "TOMLKit")]),
         zenith("ZenithProxy", ["ZenithConfig", "ZenithText"] + nio("NIOCore", "NIOPosix", "NIOHTTP1") + [
             .product(name: "NIOExtras", package: "swift-nio-extras"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),

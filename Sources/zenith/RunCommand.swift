@@ -62,6 +62,7 @@ struct RunCommand: AsyncParsableCommand {
         let metricsServer: SmallHTTPServer?
         let engine: RealtimeEngine
         let cluster: ClusterNode?
+        let notifications: NotificationConsumer?
         do {
             cluster = try configuration.cluster.map {
                 try ClusterNode(
@@ -93,6 +94,11 @@ struct RunCommand: AsyncParsableCommand {
             } else {
                 metricsServer = nil
             }
+            notifications = try configuration.notifications.map { settings in
+                try NotificationConsumer(
+                    settings: settings, rules: configuration.notify, engine: engine,
+                    namespaces: configuration.realtime.namespaces, eventLoopGroup: group, logger: logger)
+            }
         } catch {
             logger.critical("could not start", metadata: ["error": "\(error)"])
             throw ExitCode(ExitStatus.runtimeFailure)
@@ -105,6 +111,10 @@ struct RunCommand: AsyncParsableCommand {
             // Redis is shared by every node: were its loss to make nodes unready, the load
             // balancer would take them all out. Each goes on serving its own sockets instead.
             readiness.addNote { cluster.problems.isEmpty ? nil : cluster.problems.joined(separator: "\n") }
+        }
+        if let notifications {
+            readiness.addNote { notifications.readinessNote }
+            notifications.start()
         }
         let watchdog = SystemdWatchdog(notifier: systemd, loops: Array(group.makeIterator()))
         var drainTimeout = configuration.proxy.drainTimeout
@@ -127,6 +137,7 @@ struct RunCommand: AsyncParsableCommand {
         systemd.stopping()
         await publishServer?.close()
         await metricsServer?.close()
+        await notifications?.stop()
         await engine.dropAllSessions()
         await cluster?.shutdown()
         await server.shutdown(gracePeriod: drainTimeout)

@@ -18,6 +18,8 @@ struct ConfigFileSections {
     var metrics: MetricsSettings?
     var watches: [WatchSettings]
     var cluster: ClusterSettings?
+    var notifications: NotificationSettings?
+    var notify: [NotifySettings]
 
     init(reading topLevel: inout ConfigSectionReader, configFile: String) {
         routesFile = topLevel.read("routes", as: .string) ?? ConfigurationLoader.defaultRoutesFile
@@ -83,6 +85,24 @@ struct ConfigFileSections {
                 watches.append(watch)
             }
             section.finish()
+        }
+
+        var notificationsSection = topLevel.section("notifications")
+        notifications = notificationsSection.isPresent
+            ? NotificationSettings(reading: &notificationsSection, configFile: configFile) : nil
+        notificationsSection.finish()
+        notify = []
+        var notifyNames: Set<String> = []
+        for var section in topLevel.arrayOfTables("notify") {
+            if let rule = NotifySettings(
+                reading: &section, hasNotifications: notificationsSection.isPresent, watches: watches, takenNames: &notifyNames
+            ) {
+                notify.append(rule)
+            }
+            section.finish()
+        }
+        if notificationsSection.isPresent && !topLevel.contains("notify") {
+            notificationsSection.report("[notifications] without [[notify]] entries consumes nothing", severity: .warning)
         }
     }
 

@@ -52,11 +52,13 @@ public enum ConfigurationLoader {
         for (name, address) in routes.implicitUpstreams {
             upstreams[name] = .withDefaults(name: name, servers: [address])
         }
-        let configuration = ZenithConfiguration(
+        var configuration = ZenithConfiguration(
             sourcePath: configPath, listen: settings.listen, tls: settings.tls, limits: settings.limits,
             proxy: settings.proxy, upstreams: upstreams, log: settings.log, realtime: settings.realtime,
             publish: settings.publish, metrics: settings.metrics, watches: settings.watches, cluster: settings.cluster,
             routes: RouteTable(routes: routes.routes))
+        configuration.notifications = settings.notifications
+        configuration.notify = settings.notify
         return ValidatedConfiguration(configuration: configuration, warnings: diagnostics)
     }
 

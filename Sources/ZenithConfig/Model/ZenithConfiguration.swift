@@ -22,6 +22,10 @@ public struct ZenithConfiguration: Sendable {
     public var watches: [WatchSettings]
     /// The cluster over Redis, when configured; nil: one node, Redis never contacted.
     public var cluster: ClusterSettings?
+    /// The message bus whose notifications `notify` routes, when configured.
+    public var notifications: NotificationSettings?
+    /// `[[notify]]` rules, in file order (empty without `[notifications]`).
+    public var notify: [NotifySettings] = []
     public var routes: RouteTable
 
     public init(

@@ -1,5 +1,5 @@
 /// Turns a notification into what Zenith pushes, by the `[[notify]]` rules in order. Pure: the
-/// consumer (not wired yet) hands each decoded delivery here and the engine sends the pushes.
+/// consumer (``NotificationConsumer``) hands each decoded delivery here and the engine sends the pushes.
 ///
 /// Every rule is tried, so one event can feed several rules (a list page and a detail page,
 /// say) and yields one push per matching rule; rules with the same name are not merged.

@@ -1,10 +1,11 @@
+import ZenithConfig
 import ZenithJSON
 
 /// One `[[notify]]` section of issue 15, the part that decides what a notification becomes:
 /// which event types it takes, the room to push to, and what of the payload goes out.
 ///
-/// Made by the configuration loader (not wired yet) and used by ``NotificationRouter``. The
-/// section's `exchange`, `topic` and `watch` keys belong to the consumer and the watchers and
+/// Made from the loader's `NotifySettings` and used by ``NotificationRouter``. The section's
+/// `exchange`, `topic` and `watch` keys belong to ``NotificationConsumer`` and the watchers and
 /// are not part of this value.
 ///
 /// - `room` is a template whose `{placeholders}` are ``PayloadPath``s into the payload
@@ -122,5 +123,15 @@ public struct NotificationRule: Sendable {
             data[field.name] = field.path.value(in: notification.payload) ?? .null
         }
         return .object(data)
+    }
+}
+
+extension NotificationRule {
+    /// The rule of a `[[notify]]` entry (which the loader has checked already).
+    public init(settings: NotifySettings) throws(Invalid) {
+        try self.init(
+            name: settings.name, events: settings.events, room: settings.room,
+            fields: settings.fields.map { (name: $0.name, path: $0.path) }
+        )
     }
 }

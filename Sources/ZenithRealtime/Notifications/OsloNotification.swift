@@ -38,6 +38,20 @@ public struct OsloNotification: Sendable, Equatable {
             case .notAString(let field): "notification's \(field) is not a string"
             }
         }
+
+        /// The case without its details, to log each kind of malformed message once.
+        public var kind: String {
+            switch self {
+            case .tooLarge: "too_large"
+            case .notJSON: "not_json"
+            case .messageNotJSON: "message_not_json"
+            case .notAnObject: "not_an_object"
+            case .badEnvelope: "bad_envelope"
+            case .missingEventType: "missing_event_type"
+            case .missingPayload: "missing_payload"
+            case .notAString: "not_a_string"
+            }
+        }
     }
 
     /// The envelope version oslo.messaging writes, and the only one it defines.

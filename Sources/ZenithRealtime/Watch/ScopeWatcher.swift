@@ -40,6 +40,8 @@ final class ScopeWatcher {
     private static let maxBackoff = Duration.seconds(30)
     /// Failures in a row after which an established watcher tells its members polling is down.
     private static let failuresBeforeDown = 3
+    /// How long a notification's poll waits for others of the same burst (issue 15: ~100-250 ms).
+    static let pokePause = Duration.milliseconds(150)
     private static let accepted: JSONValue = .object(["ok": .bool(true)])
 
     let key: WatchScopeKey
@@ -61,6 +63,9 @@ final class ScopeWatcher {
     private var failuresInARow = 0
     private var unchangedPolls = 0
     private var reportedDown = false
+    /// A notification said the scope changed while a poll was on its way, whose answer may
+    /// predate the change: the next poll comes after the coalescing pause, not the usual one.
+    private var pokedWhilePolling = false
 
     init(key: WatchScopeKey, settings: WatchSettings, eventLoop: EventLoop, services: WatchServices) {
         self.key = key
@@ -127,6 +132,23 @@ final class ScopeWatcher {
         self.phase = .stopped
         self.waiters = [:]
         self.services.metrics.scopes.decrement()
+    }
+
+    /// A notification says something of the scope changed: poll within `pause` (notifications
+    /// arriving meanwhile share that poll), unless a poll is already due sooner. A watcher whose
+    /// polls are failing keeps its backoff, so a stream of notifications cannot hammer a
+    /// dashboard that is down.
+    func pollSoon(within pause: Duration) {
+        guard self.failuresInARow == 0 else { return }
+        switch self.phase {
+        case .scheduled(let task, let deadline) where deadline > .now() + TimeAmount(pause):
+            task.cancel()
+            self.schedule(after: pause)
+        case .waitingForPermit, .polling:
+            self.pokedWhilePolling = true
+        case .scheduled, .idle, .stopped:
+            break
+        }
     }
 
     // MARK: Polling
@@ -267,6 +289,8 @@ final class ScopeWatcher {
     }
 
     private func schedule(after delay: Duration) {
+        let delay = self.pokedWhilePolling && self.failuresInARow == 0 ? min(delay, Self.pokePause) : delay
+        self.pokedWhilePolling = false
         let deadline = NIODeadline.now() + TimeAmount(delay)
         let task = self.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
             guard case .scheduled = self.phase else { return }

@@ -70,6 +70,20 @@ public final class WatchRegistry: Sendable {
         }
     }
 
+    /// A notification says something of `scope` changed: the watchers of `watch` for that scope
+    /// (in any namespace) poll within `ScopeWatcher.pokePause`, bursts sharing one poll; with no
+    /// `scope`, every watcher of `watch` does (after the message bus was unreachable). Scopes
+    /// nobody watches are left alone.
+    public func pollSoon(watch: String, scope: String?) {
+        for shard in self.shards {
+            shard.eventLoop.execute {
+                for (key, watcher) in shard.value where key.watch == watch && (scope == nil || key.scope == scope) {
+                    watcher.pollSoon(within: ScopeWatcher.pokePause)
+                }
+            }
+        }
+    }
+
     private func shard(for key: WatchScopeKey) -> NIOLoopBoundBox<[WatchScopeKey: ScopeWatcher]> {
         self.shards[Int(UInt(bitPattern: key.hashValue) % UInt(self.shards.count))]
     }
