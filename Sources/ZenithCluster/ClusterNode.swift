@@ -17,12 +17,14 @@ public final class ClusterNode: Sendable {
     public let settings: ClusterSettings
     public let names: ClusterNames
     private let logger: Logger
-    private let commands: RedisClient
+    let commands: RedisClient
     private let subscriber: RedisSubscriber
     private let inbox: ClusterInbox
     private let peers: NIOLockedValueBox<ClusterPeers>
     private let deliver: NIOLockedValueBox<(@Sendable (SocketIOBroadcast) -> Void)?>
     private let heartbeat: NIOLockedValueBox<RepeatedTask?>
+    /// Whether the last broadcast could not be sent, so that an outage is logged once, not per broadcast.
+    private let publishing = NIOLockedValueBox(PublishHealth.ok)
     private let metrics = ClusterMetrics()
 
     /// How often this node says `up`; a node silent for `3 × heartbeatInterval + 1 s` is forgotten.
@@ -109,14 +111,22 @@ public final class ClusterNode: Sendable {
     public func publish(_ broadcast: SocketIOBroadcast) {
         let payload = ClusterBroadcast(origin: self.settings.node, broadcast: broadcast).encoded()
         let command = RESPCommand(arguments: [.text("PUBLISH"), .text(self.names.broadcastChannel), .bytes(payload)])
-        let (metrics, logger) = (self.metrics, self.logger)
+        let (metrics, logger, publishing) = (self.metrics, self.logger, self.publishing)
         self.commands.send(command).whenComplete { result in
             switch result {
             case .success:
                 metrics.published(ok: true)
+                if publishing.withLockedValue({ $0.exchange(.ok) }) == .failing {
+                    logger.notice("broadcasts reach the other nodes again")
+                }
             case .failure(let error):
                 metrics.published(ok: false)
-                logger.warning("broadcast not sent to the other nodes", metadata: ["error": "\(error)"])
+                if publishing.withLockedValue({ $0.exchange(.failing) }) == .ok {
+                    logger.warning(
+                        "broadcasts do not reach the other nodes until Redis is back (counted in zenith_cluster_broadcasts_total)",
+                        metadata: ["error": "\(error)"]
+                    )
+                }
             }
         }
     }
@@ -190,5 +200,16 @@ public final class ClusterNode: Sendable {
             metrics.dropped()
             logger.notice("cluster message dropped", metadata: ["reason": "\(reason)"])
         }
+    }
+}
+
+/// Whether a node's broadcasts reach Redis, for logging an outage's start and end once.
+private enum PublishHealth: Sendable {
+    case ok, failing
+
+    /// Sets the new value and returns the old one.
+    mutating func exchange(_ new: PublishHealth) -> PublishHealth {
+        defer { self = new }
+        return self
     }
 }

@@ -81,4 +81,14 @@ struct WatchSnapshotTests {
         let text = after.changes(since: before).payload(watch: "servers", scope: "project:p").jsonText
         #expect(text == #"{"watch":"servers","scope":"project:p","added":[{"key":"c","fields":{"status":"BUILD","OS-EXT-STS:task_state":null}}],"changed":[{"key":"a","old":{"status":"BUILD","OS-EXT-STS:task_state":null},"new":{"status":"ACTIVE","OS-EXT-STS:task_state":null}}],"removed":["b"]}"#)
     }
+
+    @Test("a snapshot kept in Redis for the next lease holder reads back equal; anything else is refused")
+    func stored() throws {
+        let snapshot = try snapshot(#"{"items":[{"id":"b","status":"ACTIVE"},{"id":7,"status":"BUILD","OS-EXT-STS:task_state":"spawning"}]}"#)
+        #expect(WatchSnapshot(stored: snapshot.stored()) == snapshot)
+        #expect(WatchSnapshot(stored: WatchSnapshot().stored()) == WatchSnapshot())
+        for bad in [#"{"a":1}"#, #"[["a"]]"#, #"[["a",{}],["a",{}]]"#, #"[[1,{}]]"#, "x"] {
+            #expect(WatchSnapshot(stored: ByteBuffer(string: bad)) == nil, "\(bad)")
+        }
+    }
 }

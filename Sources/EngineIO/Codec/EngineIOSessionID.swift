@@ -101,8 +101,10 @@ public enum EngineIOSessionID {
                 continue
             }
             count += 1
-            guard count <= randomLength + maxLoopDigits, sextetTable[Int(byte)] != 0xFF else { return false }
+            // Before a dot the characters may still be an owner's name, which may be longer.
+            let limit = sawOwner ? randomLength + maxLoopDigits : max(randomLength + maxLoopDigits, maxOwnerLength)
+            guard count <= limit, sextetTable[Int(byte)] != 0xFF else { return false }
         }
-        return count > randomLength
+        return count > randomLength && count <= randomLength + maxLoopDigits
     }
 }

@@ -49,7 +49,7 @@ public final class RealtimeEngine: RealtimeEndpoint {
             // own polling need not wait for an answer that never comes.
             let registry = WatchRegistry(
                 watches: watches, eventLoops: eventLoops, client: upstreamClient, authenticator: authenticator,
-                maxConcurrentPolls: settings.maxConcurrentPolls, logger: logger
+                maxConcurrentPolls: settings.maxConcurrentPolls, logger: logger, cluster: cluster
             )
             watchRegistry = registry
             handler = WatchRequestHandler(base: authenticated, registry: registry, authenticator: authenticator)

@@ -3,6 +3,7 @@ import Metrics
 import NIOCore
 import NIOHTTP1
 import SocketIO
+import ZenithCluster
 import ZenithConfig
 import ZenithJSON
 import ZenithProxy
@@ -18,7 +19,24 @@ import ZenithProxy
 /// While nothing changes the pause between polls grows by `interval` per poll up to
 /// `idle_interval`; a change or a new member brings it back to `interval`. Failures back off (doubling up to 30 s) and are reported to the members as
 /// `watch:<name>:state {"ok":false}`, recovery as `{"ok":true}`. Confined to one event loop.
+///
+/// In a cluster one node polls a scope for all: the holder of its lease in Redis, renewed every
+/// half interval. The others follow: they do not poll, their members get the holder's events over
+/// Redis. A follower takes the lease over once it expires (the holder died) or is released (its
+/// last member left), within two intervals, and goes on from the snapshot the holder kept in
+/// Redis, so that no change is lost or sent twice. While Redis cannot be asked every node polls
+/// for its own members.
 final class ScopeWatcher {
+    /// Who polls the scope.
+    private enum Role {
+        /// This node: it is alone, or Redis cannot be asked.
+        case alone
+        /// This node, for the cluster: it holds the lease.
+        case holder
+        /// Another node holds the lease (or this node has not asked yet).
+        case follower
+    }
+
     private enum Phase {
         /// Not polling: just made, or no member has a usable session.
         case idle
@@ -66,6 +84,10 @@ final class ScopeWatcher {
     /// A notification said the scope changed while a poll was on its way, whose answer may
     /// predate the change: the next poll comes after the coalescing pause, not the usual one.
     private var pokedWhilePolling = false
+    private var role: Role
+    private var leaseTask: RepeatedTask?
+    /// Redis has answered a claim (until then a follower does not know whether anyone polls).
+    private var leaseAnswered = false
 
     init(key: WatchScopeKey, settings: WatchSettings, eventLoop: EventLoop, services: WatchServices) {
         self.key = key
@@ -73,7 +95,11 @@ final class ScopeWatcher {
         self.scopeTemplate = RoomTemplate(settings.room)
         self.eventLoop = eventLoop
         self.services = services
+        self.role = services.cluster == nil ? .alone : .follower
         services.metrics.scopes.increment()
+        if services.cluster != nil {
+            self.startClaimingLease()
+        }
     }
 
     var isStopped: Bool {
@@ -88,7 +114,7 @@ final class ScopeWatcher {
         if self.members.updateValue(member, forKey: member.socketID) == nil {
             self.arrivalOrder.append(member.socketID)
         }
-        if self.baseline != nil {
+        if self.baseline != nil || (self.role == .follower && self.leaseAnswered) {
             member.acknowledge(Self.accepted)
         } else {
             let earlier = self.waiters.updateValue(member.acknowledge, forKey: member.socketID)
@@ -98,7 +124,7 @@ final class ScopeWatcher {
         // object: the pace quickens again.
         self.unchangedPolls = 0
         switch self.phase {
-        case .idle:
+        case .idle where self.role != .follower:
             self.pollNow()
         case .scheduled(let task, let deadline) where deadline > .now() + TimeAmount(self.settings.interval):
             task.cancel()
@@ -128,6 +154,10 @@ final class ScopeWatcher {
     func stop() {
         if case .scheduled(let task, _) = self.phase {
             task.cancel()
+        }
+        self.leaseTask?.cancel()
+        if self.role == .holder {
+            self.services.cluster?.releaseLease(self.leaseName)
         }
         self.phase = .stopped
         self.waiters = [:]
@@ -178,6 +208,11 @@ final class ScopeWatcher {
             self.services.permits.release()
             self.services.metrics.pollTime.recordNanoseconds((NIODeadline.now() - started).nanoseconds)
             guard case .polling = self.phase else { return }
+            guard self.role != .follower else {
+                // The lease went to another node while this poll was out: its answer is theirs to give.
+                self.phase = .idle
+                return
+            }
             self.finished(outcome, member: member)
         }
     }
@@ -259,6 +294,9 @@ final class ScopeWatcher {
             }
         }
         self.baseline = snapshot
+        if self.role == .holder {
+            self.services.cluster?.saveState(snapshot.stored(), of: self.leaseName, for: Self.snapshotLifetime)
+        }
         self.answerWaiters(Self.accepted)
         // Horizon-like decay while nothing changes: interval × (unchanged polls + 1), capped.
         let pause = self.settings.interval * (self.unchangedPolls + 1)
@@ -294,9 +332,82 @@ final class ScopeWatcher {
         let deadline = NIODeadline.now() + TimeAmount(delay)
         let task = self.eventLoop.assumeIsolated().scheduleTask(deadline: deadline) {
             guard case .scheduled = self.phase else { return }
+            guard self.role != .follower else {
+                self.phase = .idle
+                return
+            }
             self.pollNow()
         }
         self.phase = .scheduled(task, at: deadline)
+    }
+
+    // MARK: Lease (cluster)
+
+    /// How long the last snapshot of a scope stays in Redis after its last poll.
+    private static let snapshotLifetime = TimeAmount.hours(1)
+
+    /// The scope's lease and snapshot name: watch, namespace and scope.
+    private var leaseName: String { self.key.watch + "|" + self.key.namespace + "|" + self.key.scope }
+
+    /// Asks for the lease now and every half interval (at least 250 ms); it lasts three times that.
+    private func startClaimingLease() {
+        let period = max(TimeAmount.nanoseconds(TimeAmount(self.settings.interval).nanoseconds / 2), .milliseconds(250))
+        let watcher = NIOLoopBound(self, eventLoop: self.eventLoop)
+        let (name, ttl) = (self.leaseName, period * 3)
+        self.leaseTask = self.eventLoop.scheduleRepeatedAsyncTask(initialDelay: .zero, delay: period) { task in
+            guard let cluster = watcher.value.services.cluster, !watcher.value.isStopped else {
+                task.cancel()
+                return watcher.value.eventLoop.makeSucceededVoidFuture()
+            }
+            return cluster.claimLease(name, for: ttl).hop(to: watcher.value.eventLoop).map { claim in
+                watcher.value.claimed(claim)
+            }
+        }
+    }
+
+    private func claimed(_ claim: ClusterNode.LeaseClaim) {
+        guard !self.isStopped else {
+            if claim == .held { self.services.cluster?.releaseLease(self.leaseName) }
+            return
+        }
+        self.leaseAnswered = true
+        switch (claim, self.role) {
+        case (.held, .holder), (.unreachable, .alone):
+            return
+        case (.heldElsewhere, .follower):
+            // Members that came before Redis first answered wait for this.
+            self.answerWaiters(Self.accepted)
+        case (.held, _):
+            self.becomeHolder()
+        case (.heldElsewhere, _):
+            self.role = .follower
+            if case .scheduled(let task, _) = self.phase {
+                task.cancel()
+                self.phase = .idle
+            }
+            self.answerWaiters(Self.accepted)
+        case (.unreachable, .holder):
+            self.role = .alone
+        case (.unreachable, _):
+            self.role = .alone
+            if case .idle = self.phase { self.pollNow() }
+        }
+    }
+
+    /// Goes on from the snapshot the previous holder kept (if any), then polls.
+    private func becomeHolder() {
+        let wasPolling = self.role == .alone
+        self.role = .holder
+        guard !wasPolling, let cluster = self.services.cluster else { return }
+        let watcher = NIOLoopBound(self, eventLoop: self.eventLoop)
+        cluster.loadState(of: self.leaseName).hop(to: self.eventLoop).whenSuccess { stored in
+            let watcher = watcher.value
+            guard watcher.role == .holder, !watcher.isStopped else { return }
+            if let stored, let snapshot = WatchSnapshot(stored: stored) {
+                watcher.baseline = snapshot
+            }
+            if case .idle = watcher.phase { watcher.pollNow() }
+        }
     }
 
     private func answerWaiters(_ reply: JSONValue) {

@@ -2,6 +2,7 @@ import Logging
 import NIOConcurrencyHelpers
 import NIOCore
 import SocketIO
+import ZenithCluster
 import ZenithConfig
 import ZenithProxy
 
@@ -10,7 +11,9 @@ import ZenithProxy
 ///
 /// Watchers are spread over the event loops by key; each loop's share is touched only on that
 /// loop, so no lock is taken for membership changes. Events leave through the Socket.IO server,
-/// which is attached once it exists (the server needs the namespace handler, which needs this).
+/// which is attached once it exists (the server needs the namespace handler, which needs this),
+/// and in a cluster also go to the other nodes, whose watchers of the same scope do not poll
+/// while this one holds the scope's lease.
 public final class WatchRegistry: Sendable {
     let watches: [String: (settings: WatchSettings, services: WatchServices)]
     /// The watchers that live on each event loop.
@@ -19,17 +22,18 @@ public final class WatchRegistry: Sendable {
 
     public init(
         watches: [WatchSettings], eventLoops: [EventLoop], client: UpstreamClient,
-        authenticator: SessionCookieAuthenticator, maxConcurrentPolls: Int, logger: Logger
+        authenticator: SessionCookieAuthenticator, maxConcurrentPolls: Int, logger: Logger, cluster: ClusterNode? = nil
     ) {
         let permits = PollPermits(count: maxConcurrentPolls)
         let server = self.server
         let emit: @Sendable (SocketIOBroadcast) -> Void = { broadcast in
+            cluster?.publish(broadcast)
             _ = server.withLockedValue { $0 }?.broadcast(broadcast)
         }
         self.watches = Dictionary(uniqueKeysWithValues: watches.map { settings in
             let services = WatchServices(
                 client: client, authenticator: authenticator, permits: permits,
-                metrics: WatchMetrics(watch: settings.name), logger: logger, emit: emit
+                metrics: WatchMetrics(watch: settings.name), logger: logger, emit: emit, cluster: cluster
             )
             return (settings.name, (settings, services))
         })

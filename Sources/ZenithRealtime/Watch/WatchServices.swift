@@ -1,5 +1,6 @@
 import Logging
 import SocketIO
+import ZenithCluster
 import ZenithProxy
 
 /// What every scope watcher of one `[[watch]]` entry shares: the way to the dashboard, the session
@@ -10,6 +11,8 @@ struct WatchServices: Sendable {
     var permits: PollPermits
     var metrics: WatchMetrics
     var logger: Logger
-    /// Sends an event to a room on every event loop.
+    /// Sends an event to a room on every event loop (and, in a cluster, to the other nodes).
     var emit: @Sendable (SocketIOBroadcast) -> Void
+    /// The cluster, whose leases decide which node polls a scope; nil on one node.
+    var cluster: ClusterNode?
 }

@@ -50,6 +50,26 @@ struct WatchSnapshot: Equatable {
         }
     }
 
+    /// Reads what `stored()` wrote; nil for anything else (a new lease holder then starts afresh).
+    init?(stored: ByteBuffer) {
+        guard case .array(let entries)? = try? JSONValue(parsing: stored) else { return nil }
+        for entry in entries {
+            guard case .array(let pair) = entry, pair.count == 2, case .string(let key) = pair[0],
+                case .object(let fields) = pair[1], self.fields[key] == nil
+            else { return nil }
+            self.keys.append(key)
+            self.fields[key] = fields
+        }
+    }
+
+    /// The snapshot as a cluster keeps it in Redis for the scope's next lease holder:
+    /// `[["key",{fields}],...]` in answer order.
+    func stored() -> ByteBuffer {
+        var buffer = ByteBuffer()
+        JSONValue.array(self.keys.map { .array([.string($0), .object(self.fields[$0]!)]) }).write(into: &buffer)
+        return buffer
+    }
+
     /// What differs from `earlier`: new keys, keys whose watched fields changed, and keys gone.
     func changes(since earlier: WatchSnapshot) -> WatchChanges {
         var changes = WatchChanges()

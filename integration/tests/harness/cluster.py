@@ -9,22 +9,29 @@ from pathlib import Path
 
 import requests
 
+from harness.auth import AUTH_ROUTES, auth_config
 from harness.processes import free_port
 from harness.realtime import REALTIME_ROUTES, TOKEN, Realtime, realtime_config, realtime_started
 from harness.redis import RedisServer
 
 
 def start_cluster_node(factory, redis: RedisServer, name: str, *, realtime: dict | None = None,
-                       cluster: dict | None = None, port: int | None = None) -> Realtime:
+                       cluster: dict | None = None, port: int | None = None, apache=None,
+                       watches: list[dict] | None = None) -> Realtime:
+    """A node serving anonymous realtime, or, with `apache`, realtime with `[realtime.auth]`
+    against the fixture dashboard and the given `[[watch]]` entries."""
     port = port or free_port()
     publish_port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix=f"zenith-{name}-"))
     (workdir / "token").write_text(TOKEN + "\n")
-    cfg = realtime_config(publish_port, realtime)
+    if apache is None:
+        cfg, routes = realtime_config(publish_port, realtime), REALTIME_ROUTES
+    else:
+        cfg, routes = auth_config(apache, publish_port, realtime, watches=watches), AUTH_ROUTES
     cfg["cluster"] = {"redis": redis.url, "node": name, "advertise": f"127.0.0.1:{port}", **(cluster or {})}
     cfg["proxy"] = {"trusted_proxies": ["127.0.0.1"]}
     cfg["metrics"] = {"listen": f"127.0.0.1:{free_port()}"}
-    z = factory(cfg, REALTIME_ROUTES, port=port, workdir=workdir)
+    z = factory(cfg, routes, port=port, workdir=workdir)
     return realtime_started(z, publish_port, TOKEN, cfg)
 
 
