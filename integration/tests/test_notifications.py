@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from harness.auth import login, project_of, sio_connect, start_auth
+from harness.certificates import make_certificate
 from harness.horizon import make_server, servers_watch, set_server, set_servers
 from harness.metrics import metric, scrape
 from harness.oslo_notifier import OsloNotifiers, nova_instance_payload
@@ -101,20 +102,28 @@ class Bus:
         return requests.get(f"http://127.0.0.1:{self.metrics_port}/readyz", timeout=5)
 
 
-@pytest.fixture
-def bus(zenith_factory, apache, broker, oslo):
+def start_bus(zenith_factory, apache, broker, notifications: dict | None = None, consuming: bool = True) -> Bus:
+    """zenith consuming the broker with RULES (and `notifications` over the defaults), once it
+    consumes every exchange (unless not `consuming`)."""
     metrics_port = free_port()
     extra = {
         "metrics": {"listen": f"127.0.0.1:{metrics_port}"},
-        "notifications": {"transport_url_file": transport_url_file(broker.url), "prefetch": 10, "heartbeat": "5s"},
+        "notifications": {"transport_url_file": transport_url_file(broker.url), "prefetch": 10, "heartbeat": "5s",
+                          **(notifications or {})},
         "notify": RULES,
     }
     # The watcher's own pace is slow: in these tests only notifications make it poll.
     rt = start_auth(zenith_factory, apache, watches=[servers_watch(interval="30s")], extra=extra)
     started = Bus(rt, metrics_port, broker)
-    assert wait_until(started.consuming, 20), rt.z.stderr_text()[-3000:]
+    assert not consuming or wait_until(started.consuming, 20), rt.z.stderr_text()[-3000:]
+    return started
+
+
+@pytest.fixture
+def bus(zenith_factory, apache, broker, oslo):
+    started = start_bus(zenith_factory, apache, broker)
     yield started
-    assert broker.password not in rt.z.stderr_text() + rt.z.stdout_text(), "the broker's password was logged"
+    assert broker.password not in started.rt.z.stderr_text() + started.rt.z.stdout_text(), "the broker's password was logged"
 
 
 @pytest.fixture
@@ -232,6 +241,31 @@ def test_a_broker_restart_is_reported_and_consumption_resumes_exchange_by_exchan
     assert "cinder" in note and "glance" in note and "nova" not in note, note
     for rule in RULES:  # the exchanges back for whatever runs next on this broker
         oslo.send(rule["exchange"], rule.get("topic", "notifications"), "service.start", {}, "setup")
+
+
+def test_notifications_come_over_tls_verified_with_ca_file(zenith_factory, apache, broker, oslo):
+    tls = start_bus(zenith_factory, apache, broker, {"transport_url_file": transport_url_file(broker.tls_url),
+                                                      "ca_file": str(broker.certificate)})
+    sio, log = sio_connect(tls.rt, login(tls.rt.url, "alice").cookie)
+    try:
+        oslo.send("nova", "versioned_notifications", "instance.update",
+                  nova_instance_payload(project_of("alice"), name="over-tls"), project_of("alice"))
+        assert log.wait_event("notify:instances", timeout=5)
+        assert log.of("notify:instances")[0]["name"] == "over-tls"
+        assert "broker=zenith:***@127.0.0.1:%d" % broker.tls_port in tls.rt.z.stderr_text()
+    finally:
+        close(sio)
+
+
+def test_a_broker_whose_certificate_the_ca_file_does_not_sign_is_refused(zenith_factory, apache, broker, tmp_path):
+    other_ca, _ = make_certificate(tmp_path, "other")
+    tls = start_bus(zenith_factory, apache, broker, {"transport_url_file": transport_url_file(broker.tls_url),
+                                                      "ca_file": str(other_ca)}, consuming=False)
+    log = tls.rt.z.wait_stderr("AMQP connection down", timeout=10)
+    assert "AMQP connection down" in log and "exchange=nova" in log, log[-2000:]
+    assert not tls.consuming("nova")
+    ready = tls.readyz()
+    assert ready.status_code == 200 and "unreachable for exchange" in ready.text, ready.text
 
 
 def test_zenith_check_reports_a_bad_transport_url_on_its_line_without_the_password(tmp_path):

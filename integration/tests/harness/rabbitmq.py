@@ -1,6 +1,6 @@
 """A private RabbitMQ node for the notification tests: Debian's rabbitmq-server on free loopback
-ports (AMQP, epmd, distribution), with its own node name, data directory, Erlang cookie, user and
-vhost, always stopped (`rabbitmqctl stop`, then its process group killed and its epmd ended).
+ports (AMQP, AMQP over TLS with a self-signed certificate for 127.0.0.1, epmd, distribution), with
+its own node name, data directory, Erlang cookie, user and vhost, always stopped (`rabbitmqctl stop`, then its process group killed and its epmd ended).
 Started as the Swift AMQP tests start theirs (Tests/ZenithAMQPTests/Harness/RabbitMQBroker.swift)."""
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from harness.certificates import make_certificate
 from harness.processes import free_port, terminate, track, wait_for_port
 
 SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"
@@ -23,6 +24,9 @@ class RabbitMQ:
     def __init__(self) -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="zenith-rabbitmq-"))
         self.port = free_port()
+        self.tls_port = free_port()
+        # Self-signed: the certificate is its own CA (a client's ca_file).
+        self.certificate, key = make_certificate(self.dir, "broker")
         self.user = "zenith"
         self.password = secrets.token_hex(8)
         self.vhost = "openstack"
@@ -31,7 +35,9 @@ class RabbitMQ:
         (self.dir / "rabbitmq.conf").write_text(
             "loopback_users = none\n"
             f"default_user = {self.user}\ndefault_pass = {self.password}\ndefault_vhost = {self.vhost}\n"
-            "default_permissions.configure = .*\ndefault_permissions.read = .*\ndefault_permissions.write = .*\n")
+            "default_permissions.configure = .*\ndefault_permissions.read = .*\ndefault_permissions.write = .*\n"
+            f"listeners.ssl.default = {self.tls_port}\nssl_options.certfile = {self.certificate}\n"
+            f"ssl_options.keyfile = {key}\nssl_options.verify = verify_none\nssl_options.fail_if_no_peer_cert = false\n")
         self.env = {
             **os.environ,
             "HOME": str(self.dir),  # the Erlang cookie rabbitmqctl must share
@@ -53,6 +59,11 @@ class RabbitMQ:
         """oslo's transport_url of this node."""
         return f"rabbit://{self.user}:{self.password}@127.0.0.1:{self.port}/{self.vhost}"
 
+    @property
+    def tls_url(self) -> str:
+        """The same over TLS (verify the broker with `certificate`)."""
+        return f"rabbit://{self.user}:{self.password}@127.0.0.1:{self.tls_port}/{self.vhost}?ssl=1"
+
     def start(self, timeout: float = 90) -> "RabbitMQ":
         log = open(self.dir / "server.out", "ab")
         self.proc = subprocess.Popen([SERVER], env=self.env, cwd=self.dir, stdout=log, stderr=log,
@@ -60,6 +71,7 @@ class RabbitMQ:
         log.close()
         track(self)
         wait_for_port(self.port, timeout, self.proc, "rabbitmq-server", self.dir / "server.out")
+        wait_for_port(self.tls_port, 10, self.proc, "rabbitmq-server (TLS)", self.dir / "server.out")
         return self
 
     def control(self, *args: str, timeout: float = 60) -> str:
