@@ -259,3 +259,18 @@ def test_redis_emitter_broadcasts_reach_every_node(three, redis):
     finally:
         for cm, _ in clients:
             cm.__exit__(None, None, None)
+
+
+def test_the_owner_checks_the_origin_of_a_forwarded_request(zenith_factory, redis):
+    nodes = [
+        start_cluster_node(zenith_factory, redis, f"o{i}", realtime={"allowed_origins": ["http://good.example"]})
+        for i in range(2)
+    ]
+    wait_for_peers(nodes)
+    owner, other = nodes
+    session = RawPolling(owner, headers={"Origin": "http://good.example"}).handshake()
+    evil = requests.get(other.eio_url(sid=session.sid), headers={"Origin": "http://evil.example"}, timeout=5)
+    assert evil.status_code == 403, (evil.status_code, evil.text)
+    assert "origin not allowed" in owner.z.wait_stderr("origin not allowed")
+    session.rt = other
+    assert session.post("40").text == "ok"

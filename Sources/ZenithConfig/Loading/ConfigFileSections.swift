@@ -70,6 +70,13 @@ struct ConfigFileSections {
 
         var clusterSection = topLevel.section("cluster")
         cluster = clusterSection.isPresent ? ClusterSettings(reading: &clusterSection, configFile: configFile) : nil
+        if cluster != nil && proxy.trustedProxies.isEmpty {
+            clusterSection.report(
+                "nodes send sessions' requests on to one another: list their addresses in [proxy] trusted_proxies, "
+                    + "so that a client's scheme crosses the hop (the origin check compares it)",
+                severity: .warning
+            )
+        }
         clusterSection.finish()
 
         var metricsSection = topLevel.section("metrics")
