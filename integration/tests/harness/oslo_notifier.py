@@ -4,20 +4,24 @@ transport per exchange (oslo's `control_exchange`: nova, cinder, glance...), and
 like the services' notification samples."""
 from __future__ import annotations
 
+import importlib
 import uuid
 import warnings
 
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")  # oslo.messaging imports eventlet, which warns that it is deprecated
-    import oslo_messaging
-    from oslo_config import cfg
-    from oslo_context import context
+
+def _oslo():
+    """oslo.messaging, oslo.config and oslo.context, imported only by the tests that send (oslo
+    imports eventlet, which every other test module is better off without)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # eventlet warns that it is deprecated
+        return tuple(importlib.import_module(name) for name in ("oslo_messaging", "oslo_config.cfg", "oslo_context.context"))
 
 
 class OsloNotifiers:
     """Notifiers on one broker, made on first use per (exchange, topic)."""
 
     def __init__(self, url: str) -> None:
+        self.oslo_messaging, self.cfg, self.context = _oslo()
         self.url = url
         self._transports: dict[str, object] = {}
         self._notifiers: dict[tuple[str, str], object] = {}
@@ -27,15 +31,16 @@ class OsloNotifiers:
         if key not in self._notifiers:
             if exchange not in self._transports:
                 # The exchange is the transport's control_exchange, read when the transport is made.
-                oslo_messaging.set_transport_defaults(exchange)
-                self._transports[exchange] = oslo_messaging.get_notification_transport(cfg.ConfigOpts(), url=self.url)
-            self._notifiers[key] = oslo_messaging.Notifier(
+                self.oslo_messaging.set_transport_defaults(exchange)
+                self._transports[exchange] = self.oslo_messaging.get_notification_transport(
+                    self.cfg.ConfigOpts(), url=self.url)
+            self._notifiers[key] = self.oslo_messaging.Notifier(
                 self._transports[exchange], publisher_id=publisher_id, driver="messagingv2", topics=[topic], retry=5)
         return self._notifiers[key]
 
     def send(self, exchange: str, topic: str, event_type: str, payload: dict, project_id: str,
              priority: str = "info", publisher_id: str = "test:host1") -> None:
-        ctxt = context.RequestContext(user_id="u-" + project_id[:8], project_id=project_id)
+        ctxt = self.context.RequestContext(user_id="u-" + project_id[:8], project_id=project_id)
         getattr(self.notifier(exchange, topic, publisher_id), priority)(ctxt, event_type, payload)
 
     def close(self) -> None:
