@@ -3,7 +3,8 @@ import Metrics
 import ZenithRedis
 
 /// The cluster's metrics: `zenith_cluster_redis_up{connection}`, `zenith_cluster_peers`,
-/// `zenith_cluster_broadcasts_total{direction,result}` and `zenith_cluster_dropped_total`.
+/// `zenith_cluster_broadcasts_total{direction,result}`, `zenith_cluster_dropped_total` and
+/// `zenith_cluster_forwards_total` (requests sent on to the node that owns their session).
 struct ClusterMetrics: Sendable {
     enum Connection: String {
         case commands, subscriber
@@ -22,6 +23,7 @@ struct ClusterMetrics: Sendable {
         label: "zenith_cluster_broadcasts_total", dimensions: [("direction", "received"), ("result", "redis_emitter")]
     )
     private let droppedMessages = Counter(label: "zenith_cluster_dropped_total")
+    private let forwards = Counter(label: "zenith_cluster_forwards_total")
 
     func redisStateChanged(_ state: RedisConnectionState, connection: Connection, logger: Logger) {
         (connection == .commands ? self.commandsUp : self.subscriberUp).record(state == .up ? 1 : 0)
@@ -53,5 +55,9 @@ struct ClusterMetrics: Sendable {
 
     func dropped() {
         self.droppedMessages.increment()
+    }
+
+    func forwarded() {
+        self.forwards.increment()
     }
 }

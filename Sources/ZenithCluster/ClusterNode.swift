@@ -131,9 +131,14 @@ public final class ClusterNode: Sendable {
         }
     }
 
-    /// Where the node named `node` is reached, if it is alive as far as this node knows.
-    public func address(ofNode node: Substring) -> HostAndPort? {
-        self.peers.withLockedValue { $0.address(of: node) }
+    /// Where the node named `node` is reached, if it is alive as far as this node knows; counted
+    /// as a forward when it is (the caller sends the request there).
+    public func forwardingAddress(ofNode node: Substring) -> HostAndPort? {
+        let address = self.peers.withLockedValue { $0.address(of: node) }
+        if address != nil {
+            self.metrics.forwarded()
+        }
+        return address
     }
 
     /// What is down now, for `/readyz` (empty when both connections to Redis are up).

@@ -11,7 +11,7 @@ import time
 import pytest
 import requests
 
-from harness.cluster import metrics_url, start_cluster_node, wait_for_peers, wait_for_redis
+from harness.cluster import forwards, metrics_url, start_cluster_node, wait_for_peers, wait_for_redis
 from harness.haproxy import HAProxy
 from harness.realtime import RawPolling, Realtime, connected, decode_payload, raw_ws, session_unknown, ws_recv_text
 from harness.redis import RedisServer
@@ -161,6 +161,7 @@ def test_polling_only_client_through_round_robin_haproxy(three):
                 time.sleep(0.05)
             assert sorted(received) == list(range(9))
             assert client.call("subscribe", "lb2", timeout=5) == {"ok": True}
+            assert forwards(three) > 0, "the balancer never sent the session's requests to another node"
         finally:
             client.disconnect()
         del front

@@ -122,7 +122,7 @@ public final class RealtimeEngine: RealtimeEndpoint {
             !head.headers.contains(name: RealtimePlacement.forwardedByHeader),
             let sid = try? EngineIOHandshakeQuery(uri: head.uri).sid,
             let owner = EngineIOSessionID.owner(of: sid[...]), owner != cluster.settings.node,
-            let address = cluster.address(ofNode: owner)
+            let address = cluster.forwardingAddress(ofNode: owner)
         else { return .local }
         return .peer(address: address, forwardedBy: cluster.settings.node)
     }

@@ -17,21 +17,22 @@ from harness.redis import RedisServer
 
 def start_cluster_node(factory, redis: RedisServer, name: str, *, realtime: dict | None = None,
                        cluster: dict | None = None, port: int | None = None, apache=None,
-                       watches: list[dict] | None = None) -> Realtime:
+                       watches: list[dict] | None = None, routes: str | None = None) -> Realtime:
     """A node serving anonymous realtime, or, with `apache`, realtime with `[realtime.auth]`
-    against the fixture dashboard and the given `[[watch]]` entries."""
+    against the fixture dashboard and the given `[[watch]]` entries; `routes` replaces the
+    routes file."""
     port = port or free_port()
     publish_port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix=f"zenith-{name}-"))
     (workdir / "token").write_text(TOKEN + "\n")
     if apache is None:
-        cfg, routes = realtime_config(publish_port, realtime), REALTIME_ROUTES
+        cfg, routes_text = realtime_config(publish_port, realtime), REALTIME_ROUTES
     else:
-        cfg, routes = auth_config(apache, publish_port, realtime, watches=watches), AUTH_ROUTES
+        cfg, routes_text = auth_config(apache, publish_port, realtime, watches=watches), AUTH_ROUTES
     cfg["cluster"] = {"redis": redis.url, "node": name, "advertise": f"127.0.0.1:{port}", **(cluster or {})}
     cfg["proxy"] = {"trusted_proxies": ["127.0.0.1"]}
     cfg["metrics"] = {"listen": f"127.0.0.1:{free_port()}"}
-    z = factory(cfg, routes, port=port, workdir=workdir)
+    z = factory(cfg, routes or routes_text, port=port, workdir=workdir)
     return realtime_started(z, publish_port, TOKEN, cfg)
 
 
@@ -66,3 +67,13 @@ def wait_for_redis(nodes: list[Realtime], up: bool = True, timeout: float = 15.0
             if time.monotonic() > deadline:
                 raise AssertionError(f"{node.z.url}: zenith_cluster_redis_up {values}, want {'up' if up else 'down'}")
             time.sleep(0.1)
+
+
+def forwards(nodes: list[Realtime]) -> float:
+    """Requests the nodes sent on to their sessions' owners, all together."""
+    total = 0.0
+    for node in nodes:
+        for line in requests.get(metrics_url(node) + "/metrics", timeout=2).text.splitlines():
+            if line.startswith("zenith_cluster_forwards_total"):
+                total += float(line.split()[-1])
+    return total
