@@ -22,7 +22,8 @@ from harness.oslo_notifier import OsloNotifiers, nova_instance_payload
 from harness.paths import ZENITH_BIN
 from harness.processes import free_port
 from harness.rabbitmq import RabbitMQ
-from harness.realtime import close
+from harness.realtime import REALTIME_ROUTES, TOKEN, close, make_client, realtime_config, realtime_started
+from harness.stub_nova import STUB, StubNova
 
 pytestmark = pytest.mark.usefixtures("zenith_survives")
 
@@ -266,6 +267,45 @@ def test_a_broker_whose_certificate_the_ca_file_does_not_sign_is_refused(zenith_
     assert not tls.consuming("nova")
     ready = tls.readyz()
     assert ready.status_code == 200 and "unreachable for exchange" in ready.text, ready.text
+
+
+@pytest.mark.skipif(not STUB.exists(), reason="../shared/horizon/ (the stub Nova) is not beside the repository")
+def test_the_stub_novas_own_notifications_reach_the_sockets_of_its_project(zenith_factory, broker, oslo):
+    """What Horizon's stub Nova publishes with oslo.messaging when a server changes, read by an
+    anonymous engine whose sockets subscribed to the stub's project rooms."""
+    nova = StubNova(broker.url)
+    publish_port = free_port()
+    workdir = Path(tempfile.mkdtemp(prefix="zenith-stub-"))
+    (workdir / "token").write_text(TOKEN + "\n")
+    cfg = realtime_config(publish_port, {"namespaces": ["/"]})
+    cfg["notifications"] = {"transport_url_file": transport_url_file(broker.url)}
+    cfg["notify"] = [{k: v for k, v in RULES[0].items() if k != "watch"}]  # no watchers without auth
+    rt = realtime_started(zenith_factory(cfg, REALTIME_ROUTES, workdir=workdir), publish_port, TOKEN, cfg)
+    clients = []
+    try:
+        state = nova.state()
+        projects = {name: p["id"] for name, p in state["projects"].items()}
+        building = next(s for s in state["servers"] if s["status"] == "BUILD")
+        assert building["tenant_id"] == projects["demo"]
+        for project in ("demo", "alt"):
+            sio, log = make_client()
+            sio.connect(rt.url, transports=["websocket"], wait_timeout=5)
+            assert sio.call("subscribe", "project:" + projects[project], timeout=5) == {"ok": True}
+            clients.append((sio, log))
+        (_, demo), (_, alt) = clients
+        assert rt.z.wait_stderr("AMQP consuming", timeout=10)
+        nova.change_server(building["id"], status="ACTIVE", task_state=None)
+        assert demo.wait_event("notify:instances", timeout=5), nova.log.read_text()[-2000:]
+        (event,) = demo.of("notify:instances")
+        assert event["event_type"] == "instance.update"
+        assert (event["id"], event["state"], event["task_state"], event["power_state"], event["name"]) == (
+            building["id"], "active", None, "running", building["name"])
+        time.sleep(0.3)
+        assert alt.of("notify:instances") == []
+    finally:
+        for sio, _ in clients:
+            close(sio)
+        nova.stop()
 
 
 def test_zenith_check_reports_a_bad_transport_url_on_its_line_without_the_password(tmp_path):
