@@ -18,8 +18,13 @@ struct RedisRequest: Sendable {
 /// `message`/`pmessage` pushes to `onMessage` once the connection has subscribed.
 ///
 /// Any decoding error, unexpected reply or I/O error closes the connection; whatever is in flight
-/// then fails with `RedisError.connectionClosed` (or the protocol error).
+/// then fails with `RedisError.connectionClosed` (or the protocol error). Beyond `maxInFlight`
+/// commands waiting for replies, further ones fail at once with `RedisError.overloaded`.
 final class RedisConnectionHandler: ChannelDuplexHandler {
+    /// Commands waiting for replies at most: a Redis that stops answering must not make every
+    /// broadcast of a busy node pile up in memory.
+    static let maxInFlight = 10_000
+
     typealias InboundIn = RESPValue
     typealias OutboundIn = RedisRequest
     typealias OutboundOut = ByteBuffer
@@ -38,6 +43,11 @@ final class RedisConnectionHandler: ChannelDuplexHandler {
         guard !closed else {
             Self.fail(request.expectation, RedisError.connectionClosed)
             promise?.fail(ChannelError.ioOnClosedChannel)
+            return
+        }
+        guard inFlight.count < Self.maxInFlight else {
+            Self.fail(request.expectation, RedisError.overloaded)
+            promise?.fail(RedisError.overloaded)
             return
         }
         if case .confirmations = request.expectation { subscribed = true }

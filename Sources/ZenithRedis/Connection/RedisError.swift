@@ -13,6 +13,9 @@ public enum RedisError: Error, Sendable, Hashable {
     /// A well-formed reply that does not answer what was asked (a reply with nothing in flight,
     /// a subscription confirmation of the wrong kind); the connection was closed.
     case unexpectedReply(String)
+    /// `RedisConnectionHandler.maxInFlight` commands already wait for their replies (Redis is
+    /// slow or stuck): the command was not sent, so that memory stays bounded.
+    case overloaded
     /// The client was shut down.
     case shutDown
 }
@@ -26,6 +29,7 @@ extension RedisError: CustomStringConvertible {
         case .notConnected: "not connected to Redis (reconnecting)"
         case .protocolError(let error): "\(error)"
         case .unexpectedReply(let text): "unexpected reply from Redis: \(text)"
+        case .overloaded: "too many commands waiting for Redis's replies: not sent"
         case .shutDown: "the Redis client is shut down"
         }
     }
