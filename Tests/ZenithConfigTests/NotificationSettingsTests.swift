@@ -151,7 +151,7 @@ struct NotificationSettingsTests {
             exchange = "no va"
             events = []
             room = "project:{nova_object..tenant_id}"
-            fields = { event_type = "a", id = "a." }
+            fields = { event_type = "a", id = "a.", "" = "b" }
             watch = "servers"
             [[notify]]
             name = "volumes"
@@ -171,6 +171,7 @@ struct NotificationSettingsTests {
             "\(path):7: error: exchange must be 1 to 255 letters, digits, '-', '_', '.' or ':'",
             "\(path):8: error: invalid value for 'events' in [[notify]] #1: expected a non-empty array of a string, found an array",
             "\(path):9: error: room placeholder '{nova_object..tenant_id}' is not a dotted path such as {payload.key}",
+            "\(path):10: error: a field name is empty",
             "\(path):10: error: field 'event_type' would replace the event's own event_type",
             "\(path):10: error: field 'id': 'a.' is not a dotted path such as payload.key",
             "\(path):11: error: watch 'servers' names no [[watch]] entry",

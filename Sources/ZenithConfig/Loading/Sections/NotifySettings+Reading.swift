@@ -38,7 +38,9 @@ extension NotifySettings {
             section.report(problem, at: "room")
         }
         for field in fields {
-            if Self.reservedFieldNames.contains(field.name) {
+            if field.name.isEmpty {
+                section.report("a field name is empty", at: "fields")
+            } else if Self.reservedFieldNames.contains(field.name) {
                 section.report("field '\(field.name)' would replace the event's own \(field.name)", at: "fields")
             } else if !Self.isDottedPath(field.path) {
                 section.report("field '\(field.name)': '\(field.path)' is not a dotted path such as payload.key", at: "fields")
