@@ -12,16 +12,17 @@ import ZenithJSON
 ///
 /// Each Zenith process declares its own exclusive, auto-delete queues (named by the broker, so
 /// never the `notifications.info` queues Ceilometer reads), bound to `<topic>.info` and
-/// `<topic>.error`: every node of a cluster gets every notification and
-/// pushes to its own sockets (never through the cluster's publish, which would repeat it once per
-/// node). Each delivery is decoded and routed; its pushes go to the rule's room in every
-/// configured namespace, rules with `watch` make that watcher poll the room's
-/// scope soon, and the delivery is acked once the engine has taken the pushes (also when nothing
-/// matched); a body that is not a notification is rejected without requeue. Counted in
-/// `NotificationMetrics`; each kind of malformed message and of unfillable room is logged once.
-/// One connection and queue per exchange: the exchanges are only checked (passive declares), and
+/// `<topic>.error`: every node of a cluster gets every notification and pushes to its own
+/// sockets (never through the cluster's publish, which would repeat it once per node). One
+/// connection and queue per exchange: the exchanges are only checked (passive declares), and
 /// oslo's are transient, so after a broker restart each exists again only once its service sends
-/// its next notification; a quiet service must not hold the others up. After an exchange's
+/// its next notification; a quiet service must not hold the others up.
+///
+/// Each delivery is decoded and routed; its pushes go to the rule's room in every configured
+/// namespace, rules with `watch` make that watcher poll the room's scope soon, and the delivery is
+/// acked once the engine has taken the pushes (also when nothing matched); a body that is not a
+/// notification is rejected without requeue. Counted in `NotificationMetrics`; each kind of
+/// malformed message and each rule's unfillable room is logged once. After an exchange's
 /// connection was down, every watched scope of its rules' watchers is polled once, so changes
 /// announced meanwhile still reach the browsers.
 public final class NotificationConsumer: Sendable {
