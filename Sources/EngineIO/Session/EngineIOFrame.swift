@@ -34,7 +34,7 @@ public enum EngineIOFrame: Sendable {
         return .text(buffer)
     }
 
-    var byteCount: Int {
+    public var byteCount: Int {
         switch self {
         case .text(let buffer), .binary(let buffer): buffer.readableBytes
         }

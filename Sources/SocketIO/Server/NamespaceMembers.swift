@@ -34,11 +34,15 @@ final class NamespaceMembers {
     }
 
     /// Sends `frames` to the sockets of `audience` that are in none of `except`; returns how many
-    /// sockets got them.
-    func deliver(_ frames: EngineIOBroadcastFrames, to audience: SocketIOBroadcast.Audience, except: [String]) -> Int {
+    /// sockets got them. A broadcast with an `offset` skips the sockets whose recovery replay
+    /// already covered it.
+    func deliver(
+        _ frames: EngineIOBroadcastFrames, offset: UInt64?, to audience: SocketIOBroadcast.Audience, except: [String]
+    ) -> Int {
         let excluded = Set(except.flatMap { self.rooms[$0].map { Array($0.keys) } ?? [] })
         var delivered = 0
         func send(to socket: SocketIOSocket) {
+            if let offset, offset <= socket.replayedThrough { return }
             socket.connection.session.send(frames)
             delivered += 1
         }

@@ -14,11 +14,19 @@ public final class SocketIOConnection: EngineIOSessionDelegate {
     private var connecting: Set<String> = []
     private var assembler: SocketIOBinaryAssembler
     private var connectTimer: Scheduled<Void>?
+    private let recovery: SocketIORecoveryStore?
+
+    /// Why a session may end for which its sockets are kept for recovery: the connection was
+    /// lost, or the server is restarting; not a client's own disconnect nor a server's decision.
+    static let recoverableReasons: Set<String> = [
+        "transport close", "ping timeout", "server shutting down", "poll connection closed prematurely",
+    ]
 
     init(
         session: EngineIOSession, loopState: SocketIOLoopState, namespaces: [String: SocketIONamespaceHandler],
-        configuration: SocketIOConfiguration
+        configuration: SocketIOConfiguration, recovery: SocketIORecoveryStore?
     ) {
+        self.recovery = recovery
         self.session = session
         self.loopState = loopState
         self.namespaces = namespaces
@@ -59,6 +67,15 @@ public final class SocketIOConnection: EngineIOSessionDelegate {
     public func engineIOSessionDidClose(_ session: EngineIOSession, reason: String) {
         self.connectTimer?.cancel()
         for (_, namespaceSocket) in self.sockets {
+            if let recovery = self.recovery, let pid = namespaceSocket.pid, Self.recoverableReasons.contains(reason) {
+                recovery.save(
+                    pid: pid,
+                    SocketIORecoveryStore.SavedSocket(
+                        socketID: namespaceSocket.id, namespace: namespaceSocket.namespace, rooms: namespaceSocket.rooms,
+                        identity: self.namespaces[namespaceSocket.namespace]?.recoveryIdentity(of: namespaceSocket), at: .now()
+                    )
+                )
+            }
             self.socketLeft(namespaceSocket, reason: reason)
         }
     }
@@ -109,8 +126,14 @@ public final class SocketIOConnection: EngineIOSessionDelegate {
                 self.connectTimer?.cancel()
                 self.sockets[namespace] = socket
                 members.addSocket(socket)
+                if let recovered = self.recover(socket, handler: handler, auth: auth) {
+                    socket.join(socket.id)
+                    handler.recovered(socket, rooms: recovered)
+                    return
+                }
+                socket.pid = self.recovery.map { _ in EngineIOSessionID.make(loopIndex: 0) }
                 socket.join(socket.id)
-                socket.send(.connect(namespace: namespace, data: ["sid": .string(socket.id)]))
+                socket.send(.connect(namespace: namespace, data: Self.connectAnswer(socket)))
                 handler.connected(socket)
             case .success(let refusal?):
                 self.loopState.countConnect(accepted: false)
@@ -119,6 +142,33 @@ public final class SocketIOConnection: EngineIOSessionDelegate {
                 socket.send(.connectError(namespace: namespace, message: "Internal error"))
             }
         }
+    }
+
+    /// With recovery on and `auth` naming a saved socket of the same identity (`pid` and
+    /// `offset`, as the official client sends them), gives `socket` its old id and pid, answers
+    /// its CONNECT, sends it the broadcasts it missed, and returns the rooms it had.
+    private func recover(_ socket: SocketIOSocket, handler: SocketIONamespaceHandler, auth: JSONValue?) -> Set<String>? {
+        guard let recovery = self.recovery, case .string(let pid)? = auth?["pid"], case .string(let offsetText)? = auth?["offset"],
+            let offset = UInt64(offsetText),
+            let found = recovery.recover(
+                pid: pid, namespace: socket.namespace, offset: offset, identity: handler.recoveryIdentity(of: socket)
+            )
+        else { return nil }
+        socket.id = found.saved.socketID
+        socket.pid = pid
+        socket.replayedThrough = found.through
+        self.loopState.countRecovery()
+        socket.send(.connect(namespace: socket.namespace, data: Self.connectAnswer(socket)))
+        for frames in found.missed {
+            self.session.send(frames)
+        }
+        return found.saved.rooms
+    }
+
+    /// `{"sid": id}`, and `"pid"` with recovery on.
+    private static func connectAnswer(_ socket: SocketIOSocket) -> JSONObject {
+        guard let pid = socket.pid else { return ["sid": .string(socket.id)] }
+        return ["sid": .string(socket.id), "pid": .string(pid)]
     }
 
     /// Takes a socket out of its namespace and tells the namespace handler why.

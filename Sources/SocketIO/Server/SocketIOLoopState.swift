@@ -29,6 +29,13 @@ final class SocketIOLoopState {
         (accepted ? self.accepted : self.refused).increment()
     }
 
+    /// `zenith_realtime_recoveries_total`: sockets that came back with connection state recovery.
+    private let recoveries = Counter(label: "zenith_realtime_recoveries_total")
+
+    func countRecovery() {
+        self.recoveries.increment()
+    }
+
     func logProtocolViolation(_ reason: String, session: String) {
         self.logger.info(
             "closing realtime session after a malformed packet", metadata: ["reason": "\(reason)", "session": "\(session)"]

@@ -15,6 +15,27 @@ public protocol SocketIONamespaceHandler: Sendable {
     /// The socket left the namespace; `reason` as in the Socket.IO API ("client namespace
     /// disconnect", "transport close", "ping timeout", "server namespace disconnect", ...).
     func disconnected(_ socket: SocketIOSocket, reason: String)
+
+    /// Who the socket is, as far as recovery goes: a socket is recovered only by a client the
+    /// handler sees as the same (`authorize` ran first). Nil: anyone holding the private id.
+    func recoveryIdentity(of socket: SocketIOSocket) -> String?
+
+    /// The socket came back with connection state recovery (its CONNECT has been answered with
+    /// its old id, and what it missed has been sent): put it back in those of its `rooms` it may
+    /// still be in, then do what `connected` does.
+    func recovered(_ socket: SocketIOSocket, rooms: Set<String>)
+}
+
+extension SocketIONamespaceHandler {
+    public func recoveryIdentity(of socket: SocketIOSocket) -> String? { nil }
+
+    /// Every room back, then `connected`.
+    public func recovered(_ socket: SocketIOSocket, rooms: Set<String>) {
+        for room in rooms.sorted() {
+            socket.join(room)
+        }
+        self.connected(socket)
+    }
 }
 
 /// Answers one event's acknowledgement request, at most once.

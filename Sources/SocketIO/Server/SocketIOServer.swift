@@ -10,14 +10,20 @@ public final class SocketIOServer: Sendable {
     public let engineIO: EngineIOServer
     public let configuration: SocketIOConfiguration
     private let loopStates: [NIOLoopBound<SocketIOLoopState>]
+    /// Connection state recovery's offsets, kept broadcasts and saved sockets; nil when off.
+    private let recovery: SocketIORecoveryStore?
     /// `zenith_realtime_broadcasts_total` and `zenith_realtime_emits_total` (one per recipient).
     private let broadcasts = Counter(label: "zenith_realtime_broadcasts_total")
     private let deliveries = Counter(label: "zenith_realtime_emits_total")
 
-    private init(engineIO: EngineIOServer, configuration: SocketIOConfiguration, loopStates: [NIOLoopBound<SocketIOLoopState>]) {
+    private init(
+        engineIO: EngineIOServer, configuration: SocketIOConfiguration, loopStates: [NIOLoopBound<SocketIOLoopState>],
+        recovery: SocketIORecoveryStore?
+    ) {
         self.engineIO = engineIO
         self.configuration = configuration
         self.loopStates = loopStates
+        self.recovery = recovery
     }
 
     public static func make(
@@ -29,6 +35,7 @@ public final class SocketIOServer: Sendable {
             loopStates.append(try await loop.submit { NIOLoopBound(SocketIOLoopState(logger: logger), eventLoop: loop) }.get())
         }
         let states = loopStates
+        let recovery = configuration.recovery.map(SocketIORecoveryStore.init)
         let engineIO = try await EngineIOServer.make(
             configuration: engineConfiguration, eventLoops: eventLoops, logger: logger
         ) { session in
@@ -37,24 +44,46 @@ public final class SocketIOServer: Sendable {
                 return
             }
             session.delegate = SocketIOConnection(
-                session: session, loopState: state.value, namespaces: namespaces, configuration: configuration
+                session: session, loopState: state.value, namespaces: namespaces, configuration: configuration,
+                recovery: recovery
             )
         }
-        return SocketIOServer(engineIO: engineIO, configuration: configuration, loopStates: loopStates)
+        return SocketIOServer(engineIO: engineIO, configuration: configuration, loopStates: loopStates, recovery: recovery)
     }
 
     /// Sends an event to the matching sockets on every event loop; the future carries how many
     /// sockets it was handed to.
+    ///
+    /// With recovery on, the event carries its offset as its last argument (as Socket.IO's own
+    /// server does), and is kept for the sockets that will come back.
     public func broadcast(_ broadcast: SocketIOBroadcast) -> EventLoopFuture<Int> {
         self.broadcasts.increment()
-        let frames = EngineIOBroadcastFrames(
-            SocketIOPacket.event(broadcast.event, broadcast.arguments, namespace: broadcast.namespace).engineIOFrames()
-        )
-        let counts = self.loopStates.map { state in
-            state.eventLoop.submit {
-                state.value.existingMembers(of: broadcast.namespace)?
-                    .deliver(frames, to: broadcast.audience, except: broadcast.except) ?? 0
+        var counts: [EventLoopFuture<Int>] = []
+        counts.reserveCapacity(self.loopStates.count)
+        let submit = { (frames: EngineIOBroadcastFrames, offset: UInt64?) in
+            for state in self.loopStates {
+                counts.append(state.eventLoop.submit {
+                    state.value.existingMembers(of: broadcast.namespace)?
+                        .deliver(frames, offset: offset, to: broadcast.audience, except: broadcast.except) ?? 0
+                })
             }
+        }
+        if let recovery = self.recovery {
+            recovery.record(broadcast) { offset in
+                EngineIOBroadcastFrames(
+                    SocketIOPacket.event(
+                        broadcast.event, broadcast.arguments + [.string(String(offset))], namespace: broadcast.namespace
+                    ).engineIOFrames()
+                )
+            } deliver: { frames, offset in
+                submit(frames, offset)
+            }
+        } else {
+            submit(
+                EngineIOBroadcastFrames(
+                    SocketIOPacket.event(broadcast.event, broadcast.arguments, namespace: broadcast.namespace).engineIOFrames()
+                ), nil
+            )
         }
         let first = self.loopStates[0].eventLoop
         let deliveries = self.deliveries

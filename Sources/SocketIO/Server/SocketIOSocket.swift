@@ -5,8 +5,13 @@ import ZenithJSON
 /// A client's connection to one namespace: its id, its rooms, and the acknowledgements it awaits.
 /// Confined to its Engine.IO session's event loop.
 public final class SocketIOSocket {
-    /// The Socket.IO id (not the Engine.IO sid), also the name of the socket's own room.
-    public let id: String
+    /// The Socket.IO id (not the Engine.IO sid), also the name of the socket's own room; a
+    /// recovered socket takes back the id it had.
+    public internal(set) var id: String
+    /// The private id a client sends back to recover this socket (connection state recovery).
+    var pid: String?
+    /// Broadcasts up to this offset reached the socket in its recovery replay (or were not for it).
+    var replayedThrough: UInt64 = 0
     public let namespace: String
     /// The auth object of the client's CONNECT (`{}` when it sent none).
     public let auth: JSONObject

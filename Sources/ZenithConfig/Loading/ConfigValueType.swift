@@ -73,6 +73,17 @@ extension ConfigValueType where Value == Duration {
     }
 }
 
+extension ConfigValueType where Value == Duration {
+    /// A duration of zero or more (zero turns something off).
+    static var duration: Self {
+        Self(expectation: "a duration such as \"2m\", or 0") { value in
+            let duration = value.int.map { Duration.seconds($0) } ?? value.string.flatMap(DurationParser.parse)
+            guard let duration, duration >= .zero else { return .failure(ConfigValueMismatch(found: value.messageText)) }
+            return .success(duration)
+        }
+    }
+}
+
 extension ConfigValueType {
     /// An array whose every element is of `element`'s type; an element that is not makes the
     /// message show that element.

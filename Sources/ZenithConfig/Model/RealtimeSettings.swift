@@ -22,6 +22,9 @@ public struct RealtimeSettings: Sendable, Hashable {
     public var maxSessionsPerIP: Int = 1000
     /// Watcher polls (`[[watch]]`) in flight at once, over all scopes; more wait their turn.
     public var maxConcurrentPolls: Int = 8
+    /// Connection state recovery: how long a socket that lost its connection can come back with
+    /// its id, rooms and missed broadcasts. Zero (the default) turns it off.
+    public var recovery: Duration = .zero
     /// Session-cookie authentication; nil means anonymous clients (development, demo).
     public var auth: RealtimeAuthSettings?
 

@@ -63,7 +63,8 @@ public final class RealtimeEngine: RealtimeEndpoint {
             maxSessionsPerAddress: settings.maxSessionsPerIP, sessionOwner: cluster?.settings.node ?? ""
         )
         let socketConfiguration = SocketIOConfiguration(
-            connectTimeout: settings.connectTimeout, maxRoomsPerSocket: settings.maxRoomsPerSocket
+            connectTimeout: settings.connectTimeout, maxRoomsPerSocket: settings.maxRoomsPerSocket,
+            recovery: settings.recovery > .zero ? SocketIORecoverySettings(maxDisconnectionDuration: settings.recovery) : nil
         )
         var namespaces: [String: SocketIONamespaceHandler] = [:]
         for namespace in settings.namespaces {

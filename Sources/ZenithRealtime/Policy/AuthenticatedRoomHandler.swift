@@ -60,6 +60,23 @@ public struct AuthenticatedRoomHandler: SocketIONamespaceHandler {
         self.scheduleRevalidation(of: socket)
     }
 
+    /// The identity's fields (not its token, which changes): a socket is recovered only by the
+    /// same user in the same project.
+    public func recoveryIdentity(of socket: SocketIOSocket) -> String? {
+        socket.identity.map { identity in
+            identity.fields.sorted { $0.key < $1.key }.map { $0.key + "=" + $0.value }.joined(separator: "\n")
+        }
+    }
+
+    /// The identity's rooms, as on a new connection, and the other rooms it had only where a
+    /// `subscribe` now would be allowed (the same check).
+    public func recovered(_ socket: SocketIOSocket, rooms: Set<String>) {
+        self.connected(socket)
+        for room in rooms.sorted() where room != socket.id && !socket.rooms.contains(room) {
+            self.received(socket, event: "subscribe", arguments: [.string(room)], ack: nil)
+        }
+    }
+
     private func scheduleRevalidation(of socket: SocketIOSocket) {
         let check = socket.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(self.revalidate)) { [weak socket] in
             guard let socket, socket.isConnected else { return }

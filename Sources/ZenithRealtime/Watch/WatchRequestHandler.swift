@@ -40,6 +40,16 @@ public struct WatchRequestHandler: SocketIONamespaceHandler {
         self.base.connected(socket)
     }
 
+    public func recoveryIdentity(of socket: SocketIOSocket) -> String? {
+        self.base.recoveryIdentity(of: socket)
+    }
+
+    /// Watches are not restored (their rooms stay out): the client asks again, as zenith-horizon.js
+    /// does on every connect.
+    public func recovered(_ socket: SocketIOSocket, rooms: Set<String>) {
+        self.base.recovered(socket, rooms: rooms.filter { !$0.hasPrefix("watch:") })
+    }
+
     public func received(_ socket: SocketIOSocket, event: String, arguments: [JSONValue], ack: SocketIOAcknowledgement?) {
         switch event {
         case "watch":

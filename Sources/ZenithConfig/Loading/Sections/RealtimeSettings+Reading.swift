@@ -21,6 +21,7 @@ extension RealtimeSettings {
         )
         self.maxSessionsPerIP = section.read("max_sessions_per_ip", as: .integer(1...1_000_000)) ?? 1000
         self.maxConcurrentPolls = section.read("max_concurrent_polls", as: .integer(1...1000)) ?? 8
+        self.recovery = section.read("recovery", as: .duration) ?? .zero
         for namespace in self.namespaces where !namespace.hasPrefix("/") {
             section.report("namespace '\(namespace)' must start with '/'", at: "namespaces")
         }

@@ -1,0 +1,162 @@
+"""Connection state recovery (`[realtime] recovery`, issue 16), on the wire as the official
+client speaks it: the CONNECT answer carries a private id, broadcasts carry an offset as their
+last argument, and a client that lost its connection comes back with `{"pid","offset"}` to the
+same socket id, its rooms, and every broadcast it missed, before new ones."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from harness.realtime import raw_ws, start_realtime, ws_recv_text
+
+
+@pytest.fixture
+def rt(zenith_factory):
+    return start_realtime(zenith_factory, realtime={"recovery": "2m"})
+
+
+def open_socket(rt, auth: dict | None = None):
+    """A WebSocket-only session with a Socket.IO CONNECT (with `auth`); (ws, CONNECT answer)."""
+    ws = raw_ws(rt)
+    assert ws_recv_text(ws).startswith("0{")
+    ws.send("40" + (json.dumps(auth) if auth else ""))
+    answer = ws_recv_text(ws)
+    assert answer.startswith("40{"), answer
+    return ws, json.loads(answer[2:])
+
+
+def subscribe(ws, room: str) -> None:
+    ws.send(f'421["subscribe","{room}"]')
+    assert ws_recv_text(ws) == '431[{"ok":true}]'
+
+
+def event(ws) -> list:
+    text = ws_recv_text(ws)
+    while text == "2":  # a ping
+        ws.send("3")
+        text = ws_recv_text(ws)
+    assert text.startswith("42["), text
+    return json.loads(text[2:])
+
+
+def test_a_socket_that_lost_its_connection_gets_its_id_rooms_and_missed_broadcasts_back(rt):
+    ws, answer = open_socket(rt)
+    sid, pid = answer["sid"], answer["pid"]
+    assert pid and pid != sid
+    subscribe(ws, "r")
+    rt.publish_ok({"rooms": ["r"], "event": "e", "data": 1})
+    name, data, offset = event(ws)
+    assert (name, data) == ("e", 1) and isinstance(offset, str)
+    ws.sock.close()  # the connection is lost: no close packet, no namespace disconnect
+
+    rt.publish_ok({"rooms": ["r"], "event": "e", "data": 2})
+    rt.publish_ok({"rooms": ["elsewhere"], "event": "e", "data": "not for it"})
+    rt.publish_ok({"broadcast": True, "event": "all", "data": 3})
+    again, answer = open_socket(rt, {"pid": pid, "offset": offset, "token": "kept"})
+    assert answer == {"sid": sid, "pid": pid}
+    missed = [event(again), event(again)]
+    assert [m[:2] for m in missed] == [["e", 2], ["all", 3]]
+    assert int(missed[0][2]) < int(missed[1][2])
+    rt.publish_ok({"rooms": ["r"], "event": "e", "data": 4})
+    assert event(again)[:2] == ["e", 4], "the room is restored"
+    rt.publish_ok({"rooms": [sid], "event": "own", "data": 5})
+    assert event(again)[:2] == ["own", 5], "the own-id room is the old id's"
+    again.close()
+
+
+def test_a_pid_recovers_once_and_a_client_disconnect_is_not_recoverable(rt):
+    ws, answer = open_socket(rt)
+    subscribe(ws, "r")
+    rt.publish_ok({"rooms": ["r"], "event": "e", "data": 1})
+    offset = event(ws)[2]
+    ws.sock.close()
+    first, recovered = open_socket(rt, {"pid": answer["pid"], "offset": offset})
+    assert recovered["sid"] == answer["sid"]
+    second, fresh = open_socket(rt, {"pid": answer["pid"], "offset": offset})
+    assert fresh["sid"] != answer["sid"] and fresh["pid"] != answer["pid"]
+    first.close()
+
+    # A client's own disconnect (Socket.IO's "41", then Engine.IO's close) is not kept.
+    second.send("41")
+    second.close()
+    third, after = open_socket(rt, {"pid": fresh["pid"], "offset": offset})
+    assert after["sid"] != fresh["sid"]
+    third.close()
+
+
+def test_an_unknown_or_forged_pid_or_offset_is_a_new_socket(rt):
+    for auth in ({"pid": "nope", "offset": "1"}, {"pid": 5, "offset": "1"}, {"pid": "x", "offset": "abc"}, {"offset": "1"}):
+        ws, answer = open_socket(rt, auth)
+        assert answer["pid"] != auth.get("pid")
+        ws.close()
+
+
+def test_without_recovery_broadcasts_carry_no_offset_and_no_pid_is_given(zenith_factory):
+    plain = start_realtime(zenith_factory)
+    ws, answer = open_socket(plain)
+    assert "pid" not in answer
+    subscribe(ws, "r")
+    plain.publish_ok({"rooms": ["r"], "event": "e", "data": 1})
+    assert event(ws) == ["e", 1]
+    ws.close()
+
+
+def test_with_auth_only_the_same_identity_recovers_and_rooms_pass_the_policy_again(zenith_factory, apache):
+    from harness.auth import ALLOWED_ORIGIN, login, project_of, start_auth
+
+    rt = start_auth(zenith_factory, apache, realtime={"recovery": "2m"})
+    alice, bob = login(rt.url, "alice"), login(rt.url, "bob")
+
+    def open_as(who, auth=None):
+        ws = raw_ws(rt, header=[f"Cookie: {who.cookie}"], origin=ALLOWED_ORIGIN)
+        assert ws_recv_text(ws).startswith("0{")
+        ws.send("40" + (json.dumps(auth) if auth else ""))
+        answer = ws_recv_text(ws)
+        assert answer.startswith("40{"), answer
+        return ws, json.loads(answer[2:])
+
+    ws, answer = open_as(alice)
+    project_room = "project:" + project_of("alice")
+    rt.publish_ok({"rooms": [project_room], "event": "e", "data": 1})
+    offset = event(ws)[2]
+    ws.sock.close()
+    rt.publish_ok({"rooms": [project_room], "event": "e", "data": 2})
+
+    stolen, other = open_as(bob, {"pid": answer["pid"], "offset": offset})
+    assert other["sid"] != answer["sid"], "another user's cookie never recovers alice's socket"
+    rt.publish_ok({"rooms": [project_room], "event": "e", "data": 3})
+    rt.publish_ok({"rooms": ["project:" + project_of("bob")], "event": "mine", "data": 4})
+    assert event(stolen)[:2] == ["mine", 4], "bob got nothing of alice's project"
+    stolen.close()
+
+    # The pid was used up by the refused attempt: alice starts afresh too.
+    back, fresh = open_as(alice, {"pid": answer["pid"], "offset": offset})
+    assert fresh["sid"] != answer["sid"]
+    back.close()
+
+
+def test_with_auth_the_same_user_recovers_with_its_project_rooms(zenith_factory, apache):
+    from harness.auth import ALLOWED_ORIGIN, login, project_of, start_auth
+
+    rt = start_auth(zenith_factory, apache, realtime={"recovery": "2m"})
+    alice = login(rt.url, "alice")
+
+    def open_as(auth=None):
+        ws = raw_ws(rt, header=[f"Cookie: {alice.cookie}"], origin=ALLOWED_ORIGIN)
+        assert ws_recv_text(ws).startswith("0{")
+        ws.send("40" + (json.dumps(auth) if auth else ""))
+        return ws, json.loads(ws_recv_text(ws)[2:])
+
+    ws, answer = open_as()
+    project_room = "project:" + project_of("alice")
+    rt.publish_ok({"rooms": [project_room], "event": "e", "data": 1})
+    offset = event(ws)[2]
+    ws.sock.close()
+    rt.publish_ok({"rooms": [project_room], "event": "e", "data": 2})
+    again, recovered = open_as({"pid": answer["pid"], "offset": offset})
+    assert recovered == {"sid": answer["sid"], "pid": answer["pid"]}
+    assert event(again)[:2] == ["e", 2]
+    rt.publish_ok({"rooms": [project_room], "event": "e", "data": 3})
+    assert event(again)[:2] == ["e", 3]
+    again.close()
