@@ -74,6 +74,9 @@ struct RunCommand: AsyncParsableCommand {
                 settings: configuration.realtime, eventLoops: Array(group.makeIterator()), logger: logger,
                 upstreamClient: server.upstreamClient, watches: configuration.watches, cluster: cluster
             )
+            if let recoveryFile = configuration.realtime.recoveryFile {
+                RecoveryFile.read(into: engine, from: recoveryFile, logger: logger)
+            }
             try await server.start(
                 realtimeEndpoint: engine, inherited: InheritedListeners(environment: SystemdNotifier.processEnvironment())
             )
@@ -139,6 +142,9 @@ struct RunCommand: AsyncParsableCommand {
         await metricsServer?.close()
         await notifications?.stop()
         await engine.dropAllSessions()
+        if let recoveryFile = configuration.realtime.recoveryFile {
+            RecoveryFile.write(engine, to: recoveryFile, logger: logger)
+        }
         await cluster?.shutdown()
         await server.shutdown(gracePeriod: drainTimeout)
         watchdog?.stop()

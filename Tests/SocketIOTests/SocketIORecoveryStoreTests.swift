@@ -87,6 +87,44 @@ struct SocketIORecoveryStoreTests {
     }
 }
 
+@Suite("connection state recovery's store across a restart")
+struct SocketIORecoveryPersistenceTests {
+    @Test("what is written reads back: offsets go on, sockets recover with what they missed, ages count the downtime")
+    func roundTrip() throws {
+        let settings = SocketIORecoverySettings(maxDisconnectionDuration: .seconds(60))
+        let before = SocketIORecoveryStore(settings: settings)
+        func record(_ store: SocketIORecoveryStore, _ text: String, to audience: SocketIOBroadcast.Audience) {
+            store.record(SocketIOBroadcast(to: audience, event: "e", arguments: [])) { _ in
+                EngineIOBroadcastFrames([.text(ByteBuffer(string: text))])
+            } deliver: { _, _ in }
+        }
+        record(before, "1", to: .rooms(["r"]))
+        before.save(pid: "p", .init(socketID: "s1", namespace: "/", rooms: ["r", "s1"], identity: "alice", at: .now()))
+        before.save(pid: "q", .init(socketID: "s2", namespace: "/", rooms: ["r"], identity: nil, at: .now() - .seconds(50)))
+        record(before, "2", to: .namespace)
+        let written = before.exported(wallMilliseconds: 1_000_000)
+
+        let after = SocketIORecoveryStore(settings: settings)
+        #expect(try after.importState(written, wallMilliseconds: 1_000_000 + 20_000) == 2)
+        #expect(after.recover(pid: "q", namespace: "/", offset: 1, identity: nil) == nil, "50 s + 20 s down: expired")
+        let recovered = try #require(after.recover(pid: "p", namespace: "/", offset: 1, identity: "alice"))
+        #expect(recovered.saved.rooms == ["r", "s1"])
+        let missed = recovered.missed.flatMap(\.frames).map { frame -> String in
+            guard case .text(let text) = frame else { return "binary" }
+            return String(buffer: text)
+        }
+        #expect(missed == ["2"])
+        var next: UInt64 = 0
+        after.record(SocketIOBroadcast(to: .namespace, event: "e", arguments: [])) { _ in
+            EngineIOBroadcastFrames([])
+        } deliver: { _, offset in next = offset }
+        #expect(next == 3)
+        #expect(throws: SocketIORecoveryStore.PersistenceError.self) {
+            try after.importState(ByteBuffer(string: #"{"v":2}"#), wallMilliseconds: 0)
+        }
+    }
+}
+
 extension SocketIORecoveryStore.Recovered: Equatable {
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.saved.socketID == rhs.saved.socketID && lhs.through == rhs.through }
 }

@@ -160,3 +160,51 @@ def test_with_auth_the_same_user_recovers_with_its_project_rooms(zenith_factory,
     rt.publish_ok({"rooms": [project_room], "event": "e", "data": 3})
     assert event(again)[:2] == ["e", 3]
     again.close()
+
+
+def test_sockets_dropped_by_a_drain_recover_in_the_next_process(zenith_factory, tmp_path):
+    from harness.processes import free_port
+    from harness.realtime import TOKEN, REALTIME_ROUTES, realtime_config, realtime_started
+
+    port, publish_port = free_port(), free_port()
+    (tmp_path / "token").write_text(TOKEN + "\n")
+    cfg = realtime_config(publish_port, {"recovery": "2m", "recovery_file": "recovery.json"})
+
+    def start():
+        return realtime_started(zenith_factory(cfg, REALTIME_ROUTES, port=port, workdir=tmp_path), publish_port, TOKEN, cfg)
+
+    first = start()
+    gone, gone_answer = open_socket(first)
+    subscribe(gone, "r")
+    staying, staying_answer = open_socket(first)
+    subscribe(staying, "r")
+    first.publish_ok({"rooms": ["r"], "event": "e", "data": 1})
+    gone_offset = event(gone)[2]
+    staying_offset = event(staying)[2]
+    gone.sock.close()  # lost before the restart: misses the next event
+    first.publish_ok({"rooms": ["r"], "event": "e", "data": 2})
+    staying_offset = event(staying)[2]
+    first.stopped_on_purpose = True
+    first.z.stop()  # SIGTERM: the drain drops `staying` without a close packet and writes the file
+    assert (tmp_path / "recovery.json").exists()
+    assert oct((tmp_path / "recovery.json").stat().st_mode & 0o777) == "0o600"
+
+    second = start()
+    assert not (tmp_path / "recovery.json").exists(), "the file is taken over once"
+    back, answer = open_socket(second, {"pid": gone_answer["pid"], "offset": gone_offset})
+    assert answer == {"sid": gone_answer["sid"], "pid": gone_answer["pid"]}
+    assert event(back)[:2] == ["e", 2], "the event it missed before the restart"
+    again, answer = open_socket(second, {"pid": staying_answer["pid"], "offset": staying_offset})
+    assert answer["sid"] == staying_answer["sid"]
+    second.publish_ok({"rooms": ["r"], "event": "e", "data": 3})
+    assert event(back)[:2] == ["e", 3]
+    assert event(again)[:2] == ["e", 3]
+    offsets = [int(gone_offset), int(staying_offset), int(event_offset_after(second, again))]
+    assert offsets == sorted(offsets), "offsets go on growing across the restart"
+    back.close()
+    again.close()
+
+
+def event_offset_after(rt, ws) -> str:
+    rt.publish_ok({"rooms": ["r"], "event": "e", "data": 4})
+    return event(ws)[2]

@@ -92,4 +92,17 @@ public final class SocketIOServer: Sendable {
             return recipients
         }
     }
+
+    /// What connection state recovery keeps, as bytes to write out when the process stops (nil
+    /// when recovery is off); `wallMilliseconds` is the wall clock now.
+    public func exportRecovery(wallMilliseconds: Int64) -> ByteBuffer? {
+        self.recovery?.exported(wallMilliseconds: wallMilliseconds)
+    }
+
+    /// Takes back what a previous process on this node wrote with `exportRecovery`, so that the
+    /// sockets its drain dropped can come back; returns how many sockets it holds.
+    public func importRecovery(_ buffer: ByteBuffer, wallMilliseconds: Int64) throws -> Int {
+        guard let recovery = self.recovery else { return 0 }
+        return try recovery.importState(buffer, wallMilliseconds: wallMilliseconds)
+    }
 }

@@ -56,7 +56,7 @@ struct ConfigFileSections {
         logSection.finish()
 
         var realtimeSection = topLevel.section("realtime")
-        realtime = RealtimeSettings(reading: &realtimeSection)
+        realtime = RealtimeSettings(reading: &realtimeSection, configFile: configFile)
         var authSection = realtimeSection.section("auth")
         if authSection.isPresent {
             realtime.auth = RealtimeAuthSettings(reading: &authSection, upstreamNames: upstreamNames)

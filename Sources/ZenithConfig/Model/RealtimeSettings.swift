@@ -25,6 +25,9 @@ public struct RealtimeSettings: Sendable, Hashable {
     /// Connection state recovery: how long a socket that lost its connection can come back with
     /// its id, rooms and missed broadcasts. Zero (the default) turns it off.
     public var recovery: Duration = .zero
+    /// Where a stopping process writes what recovery keeps, for the next one on this node (the
+    /// sockets its drain dropped); nil: kept in memory only.
+    public var recoveryFile: String?
     /// Session-cookie authentication; nil means anonymous clients (development, demo).
     public var auth: RealtimeAuthSettings?
 

@@ -115,6 +115,32 @@ final class SocketIORecoveryStore: Sendable {
         }
     }
 
+    /// Everything kept (for writing it out).
+    func contents() -> (broadcasts: [KeptBroadcast], sockets: [(String, SavedSocket)], next: UInt64, droppedThrough: UInt64) {
+        self.state.withLockedValue { state in
+            self.trim(&state, now: .now())
+            let sockets = state.socketOrder.compactMap { pid in state.sockets[pid].map { (pid, $0) } }
+            return (Array(state.broadcasts), sockets, state.nextOffset, state.droppedThrough)
+        }
+    }
+
+    /// Replaces everything kept (a state read back after a restart), within the bounds.
+    func replaceContents(broadcasts: [KeptBroadcast], sockets: [(String, SavedSocket)], next: UInt64, droppedThrough: UInt64) {
+        self.state.withLockedValue { state in
+            state = State()
+            state.nextOffset = max(next, (broadcasts.last?.offset ?? 0) + 1)
+            state.droppedThrough = droppedThrough
+            for kept in broadcasts {
+                state.broadcasts.append(kept)
+                state.broadcastBytes += kept.bytes
+            }
+            for (pid, saved) in sockets where state.sockets.updateValue(saved, forKey: pid) == nil {
+                state.socketOrder.append(pid)
+            }
+            self.trim(&state, now: .now())
+        }
+    }
+
     /// Drops what is older than `maxDisconnectionDuration` and what is beyond the bounds.
     private func trim(_ state: inout State, now: NIODeadline) {
         let oldest = now - TimeAmount(self.settings.maxDisconnectionDuration)

@@ -6,7 +6,7 @@ extension RealtimeSettings {
     )
 
     /// Reads `[realtime]`; each key not written keeps its default.
-    init(reading section: inout ConfigSectionReader) {
+    init(reading section: inout ConfigSectionReader, configFile: String) {
         let defaults = Self.defaults
         self.init(
             pingInterval: section.read("ping_interval", as: .positiveDuration) ?? defaults.pingInterval,
@@ -22,6 +22,10 @@ extension RealtimeSettings {
         self.maxSessionsPerIP = section.read("max_sessions_per_ip", as: .integer(1...1_000_000)) ?? 1000
         self.maxConcurrentPolls = section.read("max_concurrent_polls", as: .integer(1...1000)) ?? 8
         self.recovery = section.read("recovery", as: .duration) ?? .zero
+        self.recoveryFile = section.read("recovery_file", as: .string).map { ConfigPath.resolve($0, relativeTo: configFile) }
+        if self.recoveryFile != nil && self.recovery == .zero {
+            section.report("recovery_file is used only with recovery set (a duration above 0)", at: "recovery_file", severity: .warning)
+        }
         for namespace in self.namespaces where !namespace.hasPrefix("/") {
             section.report("namespace '\(namespace)' must start with '/'", at: "namespaces")
         }
