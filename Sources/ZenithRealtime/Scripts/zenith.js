@@ -5,7 +5,10 @@
  *   socket.on("tick", (data, ack) => {});             // any server event; `ack` is there when the server asked for one
  *   socket.emit("say", { text: "hi" }, reply => {});  // the callback (optional, last) receives the server's ack
  *   socket.subscribe("room").then(ack => {});         // joins now, and again after every reconnect
- *   socket.connected; socket.id; socket.transport; socket.close();
+ *   socket.connected; socket.id; socket.transport; socket.recovered; socket.close();
+ * With the server's connection state recovery ([realtime] recovery), a reconnect after a lost
+ * connection sends back the private id and the last broadcast's offset, as the official client
+ * does: the socket keeps its id and rooms, gets what it missed, and `recovered` is true.
  * More options: url, query, timeout (20 s), reconnection (true), reconnectionDelay (500 ms),
  * reconnectionDelayMax (10 s), randomizationFactor (0.5). Also emitted: "upgrade", "reconnect_attempt".
  */
@@ -357,6 +360,7 @@
       this.connected = false; this.id = null; this.transport = null;
       this._engine = null; this._sendBuffer = []; this._acks = new Map(); this._ackId = 0; this._partial = null;
       this._rooms = new Map(); this._attempts = 0; this._reconnectTimer = null; this._connectTimer = null; this._closed = false;
+      this._pid = null; this._lastOffset = null; this.recovered = false;
       this.connect();
     }
     /** Opens a session (the constructor does; call it again after close() or a refused CONNECT). */
@@ -420,7 +424,10 @@
       });
     }
     _sendConnect() {
-      const send = auth => this._sendPacket({ type: CONNECT, nsp: this.nsp, data: auth || undefined });
+      const send = auth => {
+        const data = this._pid && this._lastOffset ? Object.assign({ pid: this._pid, offset: this._lastOffset }, auth || {}) : auth;
+        this._sendPacket({ type: CONNECT, nsp: this.nsp, data: data || undefined });
+      };
       if (typeof this.opts.auth === "function") this.opts.auth(send); else send(this.opts.auth);
     }
     _sendPacket(packet) {
@@ -450,7 +457,7 @@
       switch (p.type) {
         case CONNECT:
           if (!p.data || typeof p.data.sid !== "string") return engine._onClose("parse error", new Error("CONNECT without sid"));
-          return this._onConnect(p.data.sid);
+          return this._onConnect(p.data.sid, p.data.pid);
         case CONNECT_ERROR: { // refused: like the official client, no automatic retry
           const data = p.data || {}, err = new Error(typeof data === "string" ? data : data.message);
           err.data = data.data;
@@ -463,6 +470,10 @@
         case EVENT: case BINARY_EVENT: {
           const args = Array.isArray(p.data) ? p.data.slice() : [];
           if (typeof args[0] !== "string") return undefined;
+          // A broadcast's offset is its last argument (left to the handlers, as the official client does).
+          if (this._pid && p.id === undefined && args.length > 1 && typeof args[args.length - 1] === "string") {
+            this._lastOffset = args[args.length - 1];
+          }
           if (p.id !== undefined) args.push(this._ackFunction(p.id));
           return this._fire.apply(this, args);
         }
@@ -482,8 +493,11 @@
         if (!sent) { sent = true; this._sendPacket({ type: ACK, nsp: this.nsp, id, data: args }); }
       };
     }
-    _onConnect(sid) {
+    _onConnect(sid, pid) {
       clearTimeout(this._connectTimer);
+      this.recovered = typeof pid === "string" && pid === this._pid;
+      this._pid = typeof pid === "string" ? pid : null;
+      if (!this.recovered) this._lastOffset = null;
       this.id = sid; this.connected = true; this._attempts = 0;
       for (const packet of this._sendBuffer.splice(0)) this._sendPacket(packet);
       for (const [room, entry] of this._rooms) this._join(room, entry);

@@ -1,0 +1,74 @@
+"""Connection state recovery (issue 16) with zenith.js in headless Chromium: the page's
+connection is cut under it by a relay in between, events are published meanwhile, and the
+reconnected socket has its old id, `recovered`, its room, and every event once, in order.
+(The official socket.io client bundle is not on this machine; zenith.js speaks recovery as it
+does: pid and offset back in the CONNECT.)"""
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.support.ui import WebDriverWait
+
+from harness.realtime import start_realtime
+from harness.tcp_relay import TCPRelay
+from harness.zenith import start_zenith
+
+PAGE = """<!DOCTYPE html><html><head><title>recovery</title><script src="/socket.io/zenith.js"></script></head>
+<body><script>
+  window.__news = []; window.__connects = [];
+  const socket = zenith.connect({ transports: ["websocket"], reconnectionDelay: 200, reconnectionDelayMax: 500 });
+  socket.on("news", data => window.__news.push(data));
+  socket.on("connect", () => window.__connects.push({ id: socket.id, recovered: socket.recovered }));
+  socket.subscribe("r").then(ack => { window.__subscribed = ack; });
+  window.pageSocket = socket;
+</script></body></html>
+"""
+
+
+@pytest.fixture
+def served():
+    site = Path(tempfile.mkdtemp(prefix="zenith-recovery-page-"))
+    (site / "index.html").write_text(PAGE)
+    started = []
+
+    def factory(config, routes_text, **kw):
+        z = start_zenith(config, f"*  /socket.io/  realtime\n*  /  static  {site}\n", **kw)
+        started.append(z)
+        return z
+
+    rt = start_realtime(factory, realtime={"recovery": "2m"})
+    relay = TCPRelay(rt.port)
+    try:
+        yield rt, relay
+    finally:
+        relay.stop()
+        for z in started:
+            z.stop()
+        shutil.rmtree(site, ignore_errors=True)
+
+
+def wait(page, script: str, timeout: float = 10) -> None:
+    WebDriverWait(page, timeout, poll_frequency=0.05).until(lambda d: d.execute_script("return " + script))
+
+
+def test_a_cut_connection_comes_back_as_the_same_socket_with_what_it_missed(page, served):
+    rt, relay = served
+    page.get(f"http://127.0.0.1:{relay.port}/index.html")
+    wait(page, "window.__subscribed && window.__subscribed.ok === true")
+    rt.publish_ok({"rooms": ["r"], "event": "news", "data": 1})
+    wait(page, "window.__news.length === 1")
+    relay.cut()
+    time.sleep(0.1)
+    rt.publish_ok({"rooms": ["r"], "event": "news", "data": 2})
+    rt.publish_ok({"rooms": ["r"], "event": "news", "data": 3})
+    wait(page, "window.__connects.length === 2")
+    rt.publish_ok({"rooms": ["r"], "event": "news", "data": 4})
+    wait(page, "window.__news.length >= 4")
+    time.sleep(0.3)
+    connects = page.execute_script("return window.__connects;")
+    assert connects[1] == {"id": connects[0]["id"], "recovered": True}, connects
+    assert page.execute_script("return window.__news;") == [1, 2, 3, 4]
