@@ -17,6 +17,7 @@ from harness.paths import ZENITH_BIN
 from harness.payloads import pattern
 from harness.processes import free_port, wait_for_port
 from harness.realtime import STARTED, start_realtime
+from harness.redis import RedisServer
 from harness.ws_echo import WebSocketEcho
 from harness.zenith import base_config, start_zenith
 
@@ -188,3 +189,11 @@ def conformance():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture
+def redis():
+    """A redis-server of the test's own on a free loopback port (the cluster tests)."""
+    server = RedisServer().start()
+    yield server
+    server.cleanup()

@@ -4,6 +4,7 @@ an owner that is gone means "start over", and Redis going away stops nothing but
 delivery, which comes back by itself."""
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 import time
@@ -13,15 +14,7 @@ import requests
 
 from harness.cluster import forwards, metrics_url, start_cluster_node, wait_for_peers, wait_for_redis
 from harness.haproxy import HAProxy
-from harness.realtime import RawPolling, Realtime, connected, decode_payload, raw_ws, session_unknown, ws_recv_text
-from harness.redis import RedisServer
-
-
-@pytest.fixture
-def redis():
-    server = RedisServer().start()
-    yield server
-    server.cleanup()
+from harness.realtime import RawPolling, Realtime, connected, raw_ws, session_unknown, ws_recv_text
 
 
 @pytest.fixture
@@ -31,37 +24,34 @@ def three(zenith_factory, redis) -> list[Realtime]:
     return nodes
 
 
-def subscribed(node: Realtime, room: str, transports=("websocket",)):
-    """A python-socketio client on `node` in `room` (a context manager yielding (sio, log))."""
-    return connected(node, transports=list(transports))
+@contextlib.contextmanager
+def members_of(room: str, nodes: list[Realtime]):
+    """A python-socketio client (WebSocket) in `room` on each of `nodes`; yields their event logs."""
+    with contextlib.ExitStack() as stack:
+        logs = []
+        for node in nodes:
+            sio, log = stack.enter_context(connected(node, transports=["websocket"]))
+            assert sio.call("subscribe", room, timeout=5) == {"ok": True}
+            logs.append(log)
+        yield logs
 
 
 def test_publish_on_one_node_reaches_every_node_once_in_order(three):
-    clients = []
-    try:
-        for node in three:
-            cm = subscribed(node, "tenant")
-            sio, log = cm.__enter__()
-            clients.append((cm, log))
-            assert sio.call("subscribe", "tenant", timeout=5) == {"ok": True}
+    with members_of("tenant", three) as logs:
         time.sleep(0.2)
         for i in range(30):
             # The count is of the publishing node's own recipients (README: Cluster).
             assert three[i % 3].publish_ok({"rooms": ["tenant"], "event": "tick", "data": {"i": i}}) == 1
-        # Only one node published each event; order is per publisher, so publish all from node 0 too.
+        # Order is per publisher: the next 30 all come from node 0.
         for i in range(30, 60):
             assert three[0].publish_ok({"rooms": ["tenant"], "event": "tick", "data": {"i": i}}) == 1
-        for _, log in clients:
+        for log in logs:
             assert log.wait_event("tick", 60, timeout=10), log.items
         time.sleep(0.3)
-        for _, log in clients:
+        for log in logs:
             seen = [d["i"] for d in log.of("tick")]
             assert sorted(seen) == list(range(60)), "each event exactly once"
-            from_node0 = [i for i in seen if i >= 30]
-            assert from_node0 == list(range(30, 60)), "one publisher's events in the order it sent them"
-    finally:
-        for cm, _ in clients:
-            cm.__exit__(None, None, None)
+            assert [i for i in seen if i >= 30] == list(range(30, 60)), "one publisher's events in the order it sent them"
 
 
 def test_a_polling_session_is_served_through_any_node(three):
@@ -144,27 +134,15 @@ def test_a_client_cannot_make_a_node_forward_twice(three):
 def test_polling_only_client_through_round_robin_haproxy(three):
     balancer = HAProxy([n.port for n in three]).start()
     try:
-        front = Realtime(three[0].z, three[0].publish_port, three[0].token, three[0].config)
-        front_url = balancer.url
-        import socketio as sio_module
-
-        received = []
-        client = sio_module.Client(reconnection=False)
-        client.on("news", lambda data: received.append(data))
-        client.connect(front_url, transports=["polling"], wait_timeout=5)
-        try:
+        # python-socketio with polling only: every GET and POST of its session goes to the next node.
+        with connected(balancer, transports=["polling"]) as (client, log):
             assert client.call("subscribe", "lb", timeout=5) == {"ok": True}
             for i in range(9):
                 three[i % 3].publish_ok({"rooms": ["lb"], "event": "news", "data": i})
-            deadline = time.monotonic() + 10
-            while len(received) < 9 and time.monotonic() < deadline:
-                time.sleep(0.05)
-            assert sorted(received) == list(range(9))
+            assert log.wait_event("news", 9, timeout=10), log.items
+            assert sorted(log.of("news")) == list(range(9))
             assert client.call("subscribe", "lb2", timeout=5) == {"ok": True}
             assert forwards(three) > 0, "the balancer never sent the session's requests to another node"
-        finally:
-            client.disconnect()
-        del front
     finally:
         balancer.stop()
 
@@ -217,49 +195,31 @@ def test_redis_going_away_under_publish_load_stops_only_cross_node_delivery(thre
 def test_python_socketio_redis_manager_emits_reach_every_node(three, redis):
     import socketio as sio_module
 
-    clients = []
-    try:
-        for node in three:
-            cm = connected(node, transports=["websocket"])
-            sio, log = cm.__enter__()
-            clients.append((cm, log))
-            assert sio.call("subscribe", "project:p1", timeout=5) == {"ok": True}
+    with members_of("project:p1", three) as logs:
         # Django's side, as python-socketio documents it: a write-only manager on the same Redis.
         manager = sio_module.RedisManager(redis.url, write_only=True)
         manager.emit("instance", {"id": "vm-1", "status": "ACTIVE"}, room="project:p1", namespace="/")
         manager.emit("instance", {"id": "vm-2"}, room="project:other", namespace="/")
-        for _, log in clients:
+        for log in logs:
             assert log.wait_event("instance", 1, timeout=5), log.items
         time.sleep(0.3)
-        for _, log in clients:
+        for log in logs:
             assert log.of("instance") == [{"id": "vm-1", "status": "ACTIVE"}]
-    finally:
-        for cm, _ in clients:
-            cm.__exit__(None, None, None)
 
 
 def test_redis_emitter_broadcasts_reach_every_node(three, redis):
     import msgpack
     import redis as redis_module
 
-    clients = []
-    try:
-        for node in three:
-            cm = connected(node, transports=["websocket"])
-            sio, log = cm.__enter__()
-            clients.append((cm, log))
-            assert sio.call("subscribe", "room-a", timeout=5) == {"ok": True}
+    with members_of("room-a", three) as logs:
         # What @socket.io/redis-emitter publishes for io.to("room-a").emit("ping-a", {...}):
         # [uid, packet, {rooms, except, flags}] on "socket.io#/#room-a#".
         packet = {"type": 2, "data": ["ping-a", {"n": 1}], "nsp": "/"}
         message = msgpack.packb(["emitter", packet, {"rooms": ["room-a"], "except": [], "flags": {}}])
         redis_module.Redis(port=redis.port).publish("socket.io#/#room-a#", message)
-        for _, log in clients:
+        for log in logs:
             assert log.wait_event("ping-a", 1, timeout=5), log.items
             assert log.of("ping-a") == [{"n": 1}]
-    finally:
-        for cm, _ in clients:
-            cm.__exit__(None, None, None)
 
 
 def test_the_owner_checks_the_origin_of_a_forwarded_request(zenith_factory, redis):

@@ -15,7 +15,6 @@ from harness.cluster import metrics_url, start_cluster_node, wait_for_peers
 from harness.horizon import SERVERS_WATCH_INTERVAL as INTERVAL
 from harness.horizon import make_server, servers_watch, set_server, set_servers
 from harness.metrics import metric
-from harness.redis import RedisServer
 from test_watch import Watching, polls_since
 
 import requests
@@ -28,13 +27,6 @@ def node_polls(node) -> float:
             name, value = line.rsplit(" ", 1)
             samples[name] = float(value)
     return metric(samples, "zenith_watch_polls_total", watch="servers")
-
-
-@pytest.fixture
-def redis():
-    server = RedisServer().start()
-    yield server
-    server.cleanup()
 
 
 @pytest.fixture
