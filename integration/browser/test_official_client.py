@@ -1,0 +1,132 @@
+"""The official Socket.IO browser client (socket.io.min.js 4.8.3) in headless Chromium, on a page
+Zenith serves: through round-robin HAProxy in front of three cluster nodes (issue 14), and
+recovering its socket after its connection is cut (issue 16).
+
+The bundle is not in the repository: it is read from `SOCKET_IO_CLIENT` (a path) or from
+`../shared/conformance/vendor/socket.io.min.js` next to the checkout. Without it these tests
+cannot run and say so (zenith.js covers the same paths in test_cluster_balancer.py and
+test_recovery.py)."""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from selenium.webdriver.support.ui import WebDriverWait
+
+from harness.cluster import forwards, start_cluster_node, wait_for_peers
+from harness.haproxy import HAProxy
+from harness.realtime import start_realtime
+from harness.redis import RedisServer
+from harness.tcp_relay import TCPRelay
+from harness.zenith import start_zenith
+
+BUNDLE = Path(os.environ.get("SOCKET_IO_CLIENT")
+              or Path(__file__).resolve().parents[3] / "shared" / "conformance" / "vendor" / "socket.io.min.js")
+
+pytestmark = pytest.mark.skipif(not BUNDLE.is_file(), reason=f"the official client bundle is not at {BUNDLE}")
+
+BALANCED_PAGE = """<!DOCTYPE html><html><head><script src="/socket.io.min.js"></script></head><body><script>
+  const transports = new URLSearchParams(location.search).get("transports").split(",");
+  window.__news = [];
+  const socket = io({ transports, reconnection: false });
+  socket.on("news", data => window.__news.push(data));
+  socket.on("connect", () => socket.emit("subscribe", "lobby", ack => { window.__subscribed = ack; }));
+  window.pageSocket = socket;
+</script></body></html>
+"""
+
+RECOVERY_PAGE = """<!DOCTYPE html><html><head><script src="/socket.io.min.js"></script></head><body><script>
+  window.__news = []; window.__connects = [];
+  const socket = io({ transports: ["websocket"], reconnectionDelay: 200, reconnectionDelayMax: 500 });
+  socket.on("news", data => window.__news.push(data));
+  socket.on("connect", () => {
+    window.__connects.push({ id: socket.id, recovered: socket.recovered });
+    if (!socket.recovered) socket.emit("subscribe", "r", ack => { window.__subscribed = ack; });
+  });
+  window.pageSocket = socket;
+</script></body></html>
+"""
+
+
+def site_with(page: str) -> Path:
+    site = Path(tempfile.mkdtemp(prefix="zenith-official-client-"))
+    (site / "index.html").write_text(page)
+    shutil.copy(BUNDLE, site / "socket.io.min.js")
+    return site
+
+
+def wait(page, script: str, timeout: float = 10) -> None:
+    WebDriverWait(page, timeout, poll_frequency=0.05).until(lambda d: d.execute_script("return " + script))
+
+
+@pytest.mark.parametrize("transports", ["polling", "polling,websocket"])
+def test_official_client_through_round_robin_haproxy_over_three_nodes(page, transports):
+    site = site_with(BALANCED_PAGE)
+    redis = RedisServer().start()
+    started, balancer = [], None
+
+    def factory(config, routes_text, **kw):
+        started.append(start_zenith(config, routes_text, **kw))
+        return started[-1]
+
+    try:
+        routes = f"*  /socket.io/  realtime\n*  /  static  {site}\n"
+        nodes = [start_cluster_node(factory, redis, f"c{i}", routes=routes) for i in range(3)]
+        wait_for_peers(nodes)
+        balancer = HAProxy([node.port for node in nodes]).start()
+        page.get(f"{balancer.url}/index.html?transports={transports}")
+        wait(page, "window.__subscribed && window.__subscribed.ok === true")
+        if "websocket" in transports:
+            wait(page, "window.pageSocket.io.engine.transport.name === 'websocket'")
+        for i in range(12):
+            nodes[i % 3].publish_ok({"rooms": ["lobby"], "event": "news", "data": i})
+            time.sleep(0.05)
+        wait(page, "window.__news.length >= 12")
+        time.sleep(0.3)
+        assert sorted(page.execute_script("return window.__news;")) == list(range(12))
+        assert page.execute_script("return window.pageSocket.connected;")
+        assert forwards(nodes) > 0, "the balancer never sent the session's requests to another node"
+    finally:
+        if balancer is not None:
+            balancer.stop()
+        for z in started:
+            z.stop()
+        redis.cleanup()
+        shutil.rmtree(site, ignore_errors=True)
+
+
+def test_official_client_recovers_its_socket_after_the_connection_is_cut(page):
+    site = site_with(RECOVERY_PAGE)
+    started = []
+
+    def factory(config, routes_text, **kw):
+        started.append(start_zenith(config, f"*  /socket.io/  realtime\n*  /  static  {site}\n", **kw))
+        return started[-1]
+
+    rt = start_realtime(factory, realtime={"recovery": "2m"})
+    relay = TCPRelay(rt.port)
+    try:
+        page.get(f"http://127.0.0.1:{relay.port}/index.html")
+        wait(page, "window.__subscribed && window.__subscribed.ok === true")
+        rt.publish_ok({"rooms": ["r"], "event": "news", "data": 1})
+        wait(page, "window.__news.length === 1")
+        relay.cut()
+        time.sleep(0.1)
+        rt.publish_ok({"rooms": ["r"], "event": "news", "data": 2})
+        rt.publish_ok({"rooms": ["r"], "event": "news", "data": 3})
+        wait(page, "window.__connects.length === 2")
+        rt.publish_ok({"rooms": ["r"], "event": "news", "data": 4})
+        wait(page, "window.__news.length >= 4")
+        time.sleep(0.3)
+        connects = page.execute_script("return window.__connects;")
+        assert connects[1] == {"id": connects[0]["id"], "recovered": True}, connects
+        assert page.execute_script("return window.__news;") == [1, 2, 3, 4]
+    finally:
+        relay.stop()
+        for z in started:
+            z.stop()
+        shutil.rmtree(site, ignore_errors=True)
