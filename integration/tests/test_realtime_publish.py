@@ -231,3 +231,22 @@ def test_recipient_counts_three_clients_two_rooms(rt):
             (len(lx.of("e")), len(ly.of("e")), len(lz.of("e")))
         assert y.call("unsubscribe", "red", timeout=5) == {"ok": True}
         assert rt.publish_ok({"rooms": ["red"], "event": "e"}) == 1
+
+
+def test_publish_answers_expect_100_continue_at_once(rt, tmp_path):
+    """A client that sends `Expect: 100-continue` (curl does before large bodies) waits up to a
+    second for the interim answer before sending its body; the publish listener answers at once."""
+    import subprocess
+    import time
+
+    body = tmp_path / "body.json"
+    body.write_text(json.dumps({"broadcast": True, "event": "big", "data": "x" * 4000}))
+    started = time.monotonic()
+    result = subprocess.run(
+        ["curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-X", "POST", "-H", "Content-Type: application/json",
+         "-H", "Expect: 100-continue",
+         "-H", f"Authorization: Bearer {rt.token}", "--data-binary", f"@{body}", rt.publish_url],
+        capture_output=True, text=True, timeout=10)
+    took = time.monotonic() - started
+    assert result.stdout == "202", result.stderr
+    assert took < 0.8, f"the publish took {took:.2f}s: the 100 Continue did not come"

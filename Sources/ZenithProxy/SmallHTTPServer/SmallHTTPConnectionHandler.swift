@@ -67,6 +67,12 @@ final class SmallHTTPConnectionHandler: ChannelInboundHandler {
                 if keepAlive { self.state = .discarding }
             } else {
                 self.state = .collecting(head, context.channel.allocator.buffer(capacity: 0))
+                // A client that asks (curl does before large bodies) would wait a second for this.
+                if head.version.minor >= 1, head.headers["expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+                    context.writeAndFlush(
+                        self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil
+                    )
+                }
             }
         case (.body(var part), .collecting(let head, var body)):
             self.armTimeout(context, self.limits.headerTimeout)
