@@ -13,7 +13,13 @@
 (function (root) {
   "use strict";
 
-  const script = document.currentScript || document.querySelector('script[src*="zenith-horizon.js"]');
+  // Once per page: Horizon loads HTML fragments with jQuery (`/header/`, modals), which runs the
+  // scripts in them, and Zenith appends the tag to every HTML answer of the route, fragments included.
+  if (root.zenithHorizon) return;
+  // jQuery runs a fragment's script as an inline copy: currentScript is then the copy, without src.
+  const current = document.currentScript;
+  const script = (current && /zenith-horizon\.js/.test(current.src || "") ? current : null)
+    || document.querySelector('script[src*="zenith-horizon.js"]');
   if (!script || !root.zenith) return;
   const src = new URL(script.src, root.location.href);
   const WATCH = src.searchParams.get("watch") || "servers";

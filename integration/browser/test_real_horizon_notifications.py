@@ -1,0 +1,174 @@
+"""End to end with the real Horizon 27 (issue 15): unchanged horizon==27.0.0 under Apache mod_wsgi
+(../shared/horizon/, started with its start.sh: integration/tests/harness/real_horizon.py), its stub
+Nova publishing Nova's versioned notifications through oslo.messaging to a private rabbitmq-server
+(harness/rabbitmq.py), zenith in front: Horizon's pages proxied with the injected glue
+(zenith-horizon.js), `[realtime.auth]` against Horizon's own user-session call, the `servers`
+watcher on Horizon's `api/nova/servers/` at a slow pace of its own (30 s, idle 5 m), and a
+`[[notify]]` on Nova's `instance.*` with `watch = "servers"`.
+
+Chromium logs in as `demo` through zenith and opens the instances page; a server's state changed
+through the stub's control API reaches the row within 1 s, and Horizon's Apache access log shows no
+periodic polling, only the polls the notification made.
+
+Skipped, saying so, where ../shared/horizon is missing. The first run installs Horizon into
+ZENITH_HORIZON_HOME (default /var/tmp/zenith-horizon27; pip from PyPI: about 90 s), later runs
+reuse it (start.sh then takes about 5 s).
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+
+import pytest
+from selenium.webdriver.common.by import By
+
+from horizon_env import console, glue_stats, wait_live, wait_until
+from harness.processes import free_port
+from harness.rabbitmq import RabbitMQ
+from harness.real_horizon import (DEMO_VM_1, DEMO_VM_2, INSTANCES_PAGE, PASSWORD, SERVERS_API, USER_SESSION_API,
+                                  RealHorizon, available, row_updates, servers_polls)
+from harness.zenith import start_zenith
+
+pytestmark = pytest.mark.skipif(available() is not None, reason=str(available()))
+
+GLUE = "/socket.io/zenith-horizon.js"
+ROUTES = f"""\
+# host  path-prefix    action    target    options
+*       /socket.io/    realtime
+*       /dashboard/    proxy     horizon   timeout=120s inject={GLUE}
+*       /              proxy     horizon
+"""
+
+
+@pytest.fixture(scope="module")
+def broker():
+    node = RabbitMQ().start()
+    yield node
+    node.stop()
+
+
+@pytest.fixture(scope="module")
+def horizon(broker):
+    hz = RealHorizon(transport_url=broker.url)
+    try:
+        hz.start()
+        print(f"start.sh took {hz.started_in:.1f} s")
+        hz.reset()
+        # The stub's notifier connects on first use, and Nova's exchange must exist before zenith
+        # declares it passively: one change of another project's server, which no one watches.
+        hz.change_server("33333333-3333-4333-8333-333333333333", name="alt-vm-1")
+        yield hz
+    finally:
+        hz.stop()
+
+
+def zenith_config(hz: RealHorizon, port: int, url_file: str) -> dict:
+    return {
+        "routes": "routes",
+        "listen": {"http": [f"127.0.0.1:{port}"]},
+        "limits": {"header_bytes": 65536},
+        "upstream": {"horizon": {"servers": [f"127.0.0.1:{hz.port}"], "connect_timeout": "2s",
+                                 "response_timeout": "120s"}},
+        "realtime": {
+            "allowed_origins": [f"http://127.0.0.1:{port}"],
+            "auth": {"upstream": "horizon", "endpoint": USER_SESSION_API, "cookies": ["sessionid"],
+                     "headers": {"X-Requested-With": "XMLHttpRequest"}, "timeout": "10s",
+                     "rooms": ["user:{id}", "project:{project_id}"]},
+        },
+        "watch": [{
+            "name": "servers", "upstream": "horizon", "path": SERVERS_API,
+            "headers": {"X-Requested-With": "XMLHttpRequest"}, "items": "items", "key": "id",
+            "fields": ["status", "OS-EXT-STS:task_state", "OS-EXT-STS:power_state"],
+            "interval": "30s", "idle_interval": "5m", "room": "project:{project_id}",
+        }],
+        "notifications": {"transport_url_file": url_file},
+        "notify": [{
+            "name": "instances", "exchange": "nova", "topic": "versioned_notifications", "events": ["instance.*"],
+            "room": "project:{nova_object.data.tenant_id}",
+            "fields": {"id": "nova_object.data.uuid", "state": "nova_object.data.state",
+                       "task_state": "nova_object.data.task_state"},
+            "watch": "servers",
+        }],
+        "log": {"level": "info", "access": True},
+    }
+
+
+@pytest.fixture(scope="module")
+def zenith(horizon, broker):
+    fd, url_file = tempfile.mkstemp(prefix="zenith-transport-url-")
+    os.write(fd, (broker.url + "\n").encode())
+    os.close(fd)
+    port = free_port()
+    z = start_zenith(zenith_config(horizon, port, url_file), ROUTES, port=port)
+    try:
+        assert "AMQP consuming" in z.wait_stderr("AMQP consuming", timeout=20), z.stderr_text()[-2000:]
+        yield z
+    finally:
+        z.stop()
+        os.unlink(url_file)
+
+
+def log_in(driver, base: str, user: str) -> None:
+    """Horizon's own login form (username, password; one region, no domain field)."""
+    driver.get(base + "/dashboard/auth/login/")
+    wait_until(driver, lambda: driver.find_elements(By.ID, "id_username"), 20, "Horizon's login form")
+    driver.find_element(By.ID, "id_username").send_keys(user)
+    driver.find_element(By.ID, "id_password").send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_until(driver, lambda: "/auth/login/" not in driver.current_url, 30, f"login of {user}")
+
+
+def row_classes(driver) -> dict[str, str]:
+    return driver.execute_script("""
+        const out = {};
+        for (const tr of document.querySelectorAll('table#instances tbody tr[data-object-id]'))
+          out[tr.getAttribute('data-object-id')] = tr.className;
+        return out;""")
+
+
+def test_real_horizon_row_changes_within_a_second_on_novas_notification_and_is_polled_only_then(
+        browsers, horizon, zenith):
+    page = browsers()
+    page.set_page_load_timeout(60)
+    log_in(page, zenith.url, "demo")
+    opened = horizon.log_mark()
+    page.get(zenith.url + INSTANCES_PAGE)
+    wait_until(page, lambda: page.execute_script("return !!document.querySelector('table#instances')"), 30,
+               "Horizon's instances table")
+    assert page.execute_script("return !!document.querySelector('script[src*=\"zenith-horizon.js\"]')"), \
+        "the glue was not injected"
+    try:
+        wait_live(page, timeout=15)
+    except AssertionError as e:
+        raise AssertionError(f"{e}\nglue: {glue_stats(page)}\nzenith: {zenith.stderr_text()[-3000:]}") from None
+    classes = row_classes(page)
+    assert set(classes) >= {DEMO_VM_1, DEMO_VM_2}, classes
+    assert "warning" in classes[DEMO_VM_2].split(), classes  # BUILD/spawning: Horizon would poll it
+
+    # the glue's one fetch of the moving row and the watcher's first poll, however slow Horizon is
+    deadline = time.monotonic() + 30
+    while not (row_updates(horizon.log_since(opened)) and servers_polls(horizon.log_since(opened))):
+        assert time.monotonic() < deadline, horizon.log_since(opened)
+        time.sleep(0.1)
+    time.sleep(0.5)
+    quiet = horizon.log_mark()
+    time.sleep(6.0)  # Horizon alone polls the BUILD row at 2.5 s and 5 s; the watcher's pace is 30 s
+    settled = horizon.log_since(quiet)
+    assert row_updates(settled) == [] and servers_polls(settled) == [], settled
+
+    mark = horizon.log_mark()
+    changed = time.monotonic()
+    horizon.change_server(DEMO_VM_2, status="ACTIVE", task_state=None)  # the stub Nova notifies
+    wait_until(page, lambda: "status_up" in row_classes(page).get(DEMO_VM_2, "").split(), 3.0,
+               "the row's new class", poll=0.02)
+    took = time.monotonic() - changed
+    print(f"row changed {took * 1000:.0f} ms after the change")
+    assert took < 1.0, f"{took:.3f} s"
+    assert "warning" not in row_classes(page)[DEMO_VM_2].split()
+
+    time.sleep(3.0)  # anything periodic would show now
+    after = horizon.log_since(mark)
+    assert len(servers_polls(after)) == 1, ("one servers poll, made by the notification", after)
+    assert len(row_updates(after)) == 1 and DEMO_VM_2 in row_updates(after)[0], after
+    assert not [e for e in console(page) if "SEVERE" in e and "zenith" in e.lower()], console(page)

@@ -1,0 +1,153 @@
+"""The real Horizon 27 of ../shared/horizon/ (beside the repository, never copied into it): unchanged
+PyPI horizon==27.0.0 under Apache mod_wsgi against its stub Keystone/Nova/Glance, started with its
+own start.sh and always stopped with its stop.sh, on free loopback ports.
+
+Its state (venv, collected static files) lives in HZ_HOME, kept across runs so that only the first
+run pays the fresh install (pip from PyPI, collectstatic, compress: about 90 s here; about 5 s
+with the state present). HZ_HOME is `ZENITH_HORIZON_HOME`, default /var/tmp/zenith-horizon27: the
+venv's python-home is written into Apache's config, so the path must stay the same from run to
+run. An exclusive lock on `<HZ_HOME>.lock` keeps two test runs from sharing one Horizon.
+
+With `transport_url`, the stub Nova publishes Nova's versioned notifications there (exchange
+`nova`, topic `versioned_notifications`) for every change made through its control API.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import requests
+
+from harness.paths import REPO
+from harness.processes import free_port, track
+
+SHARED = Path(os.environ.get("ZENITH_HORIZON_DIR", str(REPO.parent / "shared" / "horizon")))
+HOME = Path(os.environ.get("ZENITH_HORIZON_HOME", "/var/tmp/zenith-horizon27"))
+WEBROOT = "/dashboard"
+SERVERS_API = WEBROOT + "/api/nova/servers/"
+USER_SESSION_API = WEBROOT + "/api/keystone/user-session/"
+INSTANCES_PAGE = WEBROOT + "/project/instances/"
+# The stub's seeded servers (stub_openstack.py: reset())
+DEMO_VM_1 = "11111111-1111-4111-8111-111111111111"  # demo, ACTIVE
+DEMO_VM_2 = "22222222-2222-4222-8222-222222222222"  # demo, BUILD/spawning
+ALT_VM_1 = "33333333-3333-4333-8333-333333333333"   # alt, ACTIVE
+PASSWORD = "secret"
+
+
+def available() -> str | None:
+    """Why real Horizon cannot run here, or None."""
+    if not (SHARED / "start.sh").exists():
+        return f"no {SHARED}/start.sh (../shared/horizon beside the repository)"
+    for path in ("/usr/sbin/apache2", "/usr/lib/apache2/modules/mod_wsgi.so"):
+        if not os.path.exists(path):
+            return f"no {path} (apt-get install apache2 libapache2-mod-wsgi-py3)"
+    return None
+
+
+class RealHorizon:
+    def __init__(self, transport_url: str | None = None, home: Path = HOME) -> None:
+        self.home = home
+        self.port = free_port()
+        self.stub_port = free_port()
+        self.transport_url = transport_url
+        self.started_in: float | None = None  # seconds start.sh took
+        self._lock = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def stub_url(self) -> str:
+        return f"http://127.0.0.1:{self.stub_port}"
+
+    @property
+    def access_log(self) -> Path:
+        return self.home / "log" / "apache-access.log"
+
+    def _env(self) -> dict:
+        env = {**os.environ, "HZ_HOME": str(self.home), "HZ_PORT": str(self.port), "STUB_PORT": str(self.stub_port),
+               "HZ_WEBROOT": WEBROOT, "HZ_SERVER": "apache", "HZ_SESSION": "file"}
+        env.pop("STUB_TRANSPORT_URL", None)
+        if self.transport_url:
+            env["STUB_TRANSPORT_URL"] = self.transport_url
+        return env
+
+    def start(self, timeout: float = 600) -> "RealHorizon":
+        self.home.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = open(f"{self.home}.lock", "w")
+        fcntl.flock(self._lock, fcntl.LOCK_EX)
+        track(self)
+        began = time.monotonic()
+        done = subprocess.run([str(SHARED / "start.sh")], env=self._env(), capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
+        self.started_in = time.monotonic() - began
+        if done.returncode != 0:
+            self.stop()
+            raise RuntimeError(f"start.sh: {done.returncode}\n{done.stdout}{done.stderr}")
+        return self
+
+    def stop(self) -> None:
+        if self._lock is None:
+            return
+        with contextlib.suppress(Exception):
+            subprocess.run([str(SHARED / "stop.sh")], env=self._env(), capture_output=True, timeout=60,
+                           stdin=subprocess.DEVNULL)
+        fcntl.flock(self._lock, fcntl.LOCK_UN)
+        self._lock.close()
+        self._lock = None
+
+    # ---- the stub's control API
+
+    def stub(self, method: str, path: str, body: dict | None = None):
+        r = requests.request(method, self.stub_url + path, json=body, timeout=10)
+        assert r.status_code < 300, (method, path, r.status_code, r.text)
+        return r.json() if r.content else None
+
+    def change_server(self, server_id: str, **fields) -> dict:
+        """POST /_stub/servers/<id>: e.g. status="ACTIVE", task_state=None (Nova's notification follows)."""
+        return self.stub("POST", f"/_stub/servers/{server_id}", fields)["server"]
+
+    def reset(self) -> None:
+        self.stub("POST", "/_stub/reset")
+
+    def state(self) -> dict:
+        return self.stub("GET", "/_stub/state")
+
+    # ---- Apache's access log: `%h %l %u %t "%r" %>s %b %Dus`
+
+    def log_lines(self) -> list[str]:
+        try:
+            return self.access_log.read_text(errors="replace").splitlines()
+        except FileNotFoundError:
+            return []
+
+    def log_mark(self) -> int:
+        return len(self.log_lines())
+
+    def log_since(self, mark: int) -> list[str]:
+        return self.log_lines()[mark:]
+
+
+def request_path(line: str) -> str:
+    """The path of an access log line's request ("GET /path HTTP/1.1")."""
+    try:
+        return line.split('"', 2)[1].split(" ")[1]
+    except IndexError:
+        return ""
+
+
+def servers_polls(lines: list[str]) -> list[str]:
+    return [line for line in lines if request_path(line) == SERVERS_API]
+
+
+def row_updates(lines: list[str]) -> list[str]:
+    return [line for line in lines if "action=row_update" in request_path(line)]
+
+
+def session_checks(lines: list[str]) -> list[str]:
+    return [line for line in lines if request_path(line) == USER_SESSION_API]
