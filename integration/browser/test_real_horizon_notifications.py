@@ -21,24 +21,16 @@ import tempfile
 import time
 
 import pytest
-from selenium.webdriver.common.by import By
 
 from horizon_env import console, glue_stats, wait_live, wait_until
+from real_horizon_env import log_in, row_classes
 from harness.processes import free_port
 from harness.rabbitmq import RabbitMQ
-from harness.real_horizon import (DEMO_VM_1, DEMO_VM_2, INSTANCES_PAGE, PASSWORD, SERVERS_API, USER_SESSION_API,
-                                  RealHorizon, available, row_updates, servers_polls)
+from harness.real_horizon import (ALT_VM_1, DEMO_VM_1, DEMO_VM_2, INSTANCES_PAGE, ROUTES, RealHorizon, available,
+                                  row_updates, servers_polls, zenith_config)
 from harness.zenith import start_zenith
 
 pytestmark = pytest.mark.skipif(available() is not None, reason=str(available()))
-
-GLUE = "/socket.io/zenith-horizon.js"
-ROUTES = f"""\
-# host  path-prefix    action    target    options
-*       /socket.io/    realtime
-*       /dashboard/    proxy     horizon   timeout=120s inject={GLUE}
-*       /              proxy     horizon
-"""
 
 
 @pytest.fixture(scope="module")
@@ -57,41 +49,10 @@ def horizon(broker):
         hz.reset()
         # The stub's notifier connects on first use, and Nova's exchange must exist before zenith
         # declares it passively: one change of another project's server, which no one watches.
-        hz.change_server("33333333-3333-4333-8333-333333333333", name="alt-vm-1")
+        hz.change_server(ALT_VM_1, name="alt-vm-1")
         yield hz
     finally:
         hz.stop()
-
-
-def zenith_config(hz: RealHorizon, port: int, url_file: str) -> dict:
-    return {
-        "routes": "routes",
-        "listen": {"http": [f"127.0.0.1:{port}"]},
-        "limits": {"header_bytes": 65536},
-        "upstream": {"horizon": {"servers": [f"127.0.0.1:{hz.port}"], "connect_timeout": "2s",
-                                 "response_timeout": "120s"}},
-        "realtime": {
-            "allowed_origins": [f"http://127.0.0.1:{port}"],
-            "auth": {"upstream": "horizon", "endpoint": USER_SESSION_API, "cookies": ["sessionid"],
-                     "headers": {"X-Requested-With": "XMLHttpRequest"}, "timeout": "10s",
-                     "rooms": ["user:{id}", "project:{project_id}"]},
-        },
-        "watch": [{
-            "name": "servers", "upstream": "horizon", "path": SERVERS_API,
-            "headers": {"X-Requested-With": "XMLHttpRequest"}, "items": "items", "key": "id",
-            "fields": ["status", "OS-EXT-STS:task_state", "OS-EXT-STS:power_state"],
-            "interval": "30s", "idle_interval": "5m", "room": "project:{project_id}",
-        }],
-        "notifications": {"transport_url_file": url_file},
-        "notify": [{
-            "name": "instances", "exchange": "nova", "topic": "versioned_notifications", "events": ["instance.*"],
-            "room": "project:{nova_object.data.tenant_id}",
-            "fields": {"id": "nova_object.data.uuid", "state": "nova_object.data.state",
-                       "task_state": "nova_object.data.task_state"},
-            "watch": "servers",
-        }],
-        "log": {"level": "info", "access": True},
-    }
 
 
 @pytest.fixture(scope="module")
@@ -107,24 +68,6 @@ def zenith(horizon, broker):
     finally:
         z.stop()
         os.unlink(url_file)
-
-
-def log_in(driver, base: str, user: str) -> None:
-    """Horizon's own login form (username, password; one region, no domain field)."""
-    driver.get(base + "/dashboard/auth/login/")
-    wait_until(driver, lambda: driver.find_elements(By.ID, "id_username"), 20, "Horizon's login form")
-    driver.find_element(By.ID, "id_username").send_keys(user)
-    driver.find_element(By.ID, "id_password").send_keys(PASSWORD)
-    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    wait_until(driver, lambda: "/auth/login/" not in driver.current_url, 30, f"login of {user}")
-
-
-def row_classes(driver) -> dict[str, str]:
-    return driver.execute_script("""
-        const out = {};
-        for (const tr of document.querySelectorAll('table#instances tbody tr[data-object-id]'))
-          out[tr.getAttribute('data-object-id')] = tr.className;
-        return out;""")
 
 
 def test_real_horizon_row_changes_within_a_second_on_novas_notification_and_is_polled_only_then(

@@ -38,6 +38,49 @@ ALT_VM_1 = "33333333-3333-4333-8333-333333333333"   # alt, ACTIVE
 PASSWORD = "secret"
 
 
+GLUE = "/socket.io/zenith-horizon.js"
+ROUTES = f"""\
+# host  path-prefix    action    target    options
+*       /socket.io/    realtime
+*       /dashboard/    proxy     horizon   timeout=120s inject={GLUE}
+*       /              proxy     horizon
+"""
+
+
+def zenith_config(hz: "RealHorizon", port: int, url_file: str) -> dict:
+    """Zenith in front of this Horizon: the glue injected on /dashboard/, `[realtime.auth]` with
+    Horizon's user-session call, the servers watcher at 30 s (idle 5 m) on Horizon's own REST call,
+    and `[[notify]]` on Nova's instance.* (transport URL in `url_file`) making it poll at once."""
+    return {
+        "routes": "routes",
+        "listen": {"http": [f"127.0.0.1:{port}"]},
+        "limits": {"header_bytes": 65536},
+        "upstream": {"horizon": {"servers": [f"127.0.0.1:{hz.port}"], "connect_timeout": "2s",
+                                 "response_timeout": "120s"}},
+        "realtime": {
+            "allowed_origins": [f"http://127.0.0.1:{port}"],
+            "auth": {"upstream": "horizon", "endpoint": USER_SESSION_API, "cookies": ["sessionid"],
+                     "headers": {"X-Requested-With": "XMLHttpRequest"}, "timeout": "10s",
+                     "rooms": ["user:{id}", "project:{project_id}"]},
+        },
+        "watch": [{
+            "name": "servers", "upstream": "horizon", "path": SERVERS_API,
+            "headers": {"X-Requested-With": "XMLHttpRequest"}, "items": "items", "key": "id",
+            "fields": ["status", "OS-EXT-STS:task_state", "OS-EXT-STS:power_state"],
+            "interval": "30s", "idle_interval": "5m", "room": "project:{project_id}",
+        }],
+        "notifications": {"transport_url_file": url_file},
+        "notify": [{
+            "name": "instances", "exchange": "nova", "topic": "versioned_notifications", "events": ["instance.*"],
+            "room": "project:{nova_object.data.tenant_id}",
+            "fields": {"id": "nova_object.data.uuid", "state": "nova_object.data.state",
+                       "task_state": "nova_object.data.task_state"},
+            "watch": "servers",
+        }],
+        "log": {"level": "info", "access": True},
+    }
+
+
 def available() -> str | None:
     """Why real Horizon cannot run here, or None."""
     if not (SHARED / "start.sh").exists():
