@@ -1,7 +1,9 @@
 """Running as a system service: sd_notify messages, reload without dropping anything, drain on
 stop, and a unit file that systemd accepts."""
+import contextlib
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -15,6 +17,7 @@ import requests
 import websocket
 
 from harness.paths import ZENITH_BIN
+from harness.processes import free_port, wait_for_port
 from harness.zenith import base_config
 
 ROUTES = "*  /ws/  proxy  wsecho\n*  /  proxy  dashboard\n"
@@ -175,3 +178,35 @@ def test_unit_files_pass_systemd_analyze_verify(tmp_path):
     problems = [line for line in (result.stdout + result.stderr).splitlines()
                 if "zenith." in line and not re.search(r"Failed to resolve|ConditionPath", line)]
     assert result.returncode == 0 and not problems, result.stdout + result.stderr
+
+
+def test_zenith_serves_as_an_unprivileged_user(apache):
+    """The unit runs Zenith as user `zenith` with no capability but CAP_NET_BIND_SERVICE. Socket
+    options that need more (a level mix-up once set SO_DEBUG instead of TCP_NODELAY, which only
+    root may) must not cost the connections: as `nobody`, a proxied request and a realtime
+    handshake are answered."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to start zenith as another user")
+    tmp_path = Path(tempfile.mkdtemp(prefix="zenith-nobody-"))  # under /tmp, reachable by `nobody`
+    port = free_port()
+    (tmp_path / "zenith.toml").write_text(
+        f'routes = "routes"\n[listen]\nhttp = ["127.0.0.1:{port}"]\n'
+        f'[upstream.dashboard]\nservers = ["127.0.0.1:{apache.port}"]\n'
+    )
+    (tmp_path / "routes").write_text("*  /socket.io/  realtime\n*  /  proxy  dashboard\n")
+    os.chmod(tmp_path, 0o755)
+    binary = tmp_path / "zenith"
+    shutil.copy(ZENITH_BIN, binary)  # a path `nobody` can reach whatever the checkout's modes
+    proc = subprocess.Popen(["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "--inh-caps=-all",
+                             str(binary), "run", "--config", str(tmp_path / "zenith.toml")],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        wait_for_port(port, 15, proc, "zenith as nobody")
+        assert requests.get(f"http://127.0.0.1:{port}/dashboard/", timeout=5, allow_redirects=False).status_code < 500
+        handshake = requests.get(f"http://127.0.0.1:{port}/socket.io/?EIO=4&transport=polling", timeout=5)
+        assert handshake.status_code == 200 and handshake.text.startswith("0{"), handshake.text
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(10)
+        shutil.rmtree(tmp_path, ignore_errors=True)

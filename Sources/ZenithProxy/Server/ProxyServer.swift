@@ -111,7 +111,7 @@ public final class ProxyServer: Sendable {
                         try channel.pipeline.syncOperations.addHandler(helper.makeServerChannelHandler(channel: channel))
                     }
                 }
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
                 .childChannelOption(.writeBufferWaterMark, value: StreamingBuffers.writeWaterMark)
                 .childChannelOption(.maxMessagesPerRead, value: StreamingBuffers.maxMessagesPerRead)
                 .childChannelOption(.recvAllocator, value: StreamingBuffers.receiveAllocator)

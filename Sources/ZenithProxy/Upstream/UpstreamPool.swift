@@ -225,7 +225,7 @@ final class UpstreamPool {
         let server = self.configuration.servers[index]
         let maxHeadBytes = self.maxResponseHeadBytes
         ClientBootstrap(group: self.eventLoop)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelOption(.writeBufferWaterMark, value: StreamingBuffers.writeWaterMark)
             .channelOption(.maxMessagesPerRead, value: StreamingBuffers.maxMessagesPerRead)
             .channelOption(.recvAllocator, value: StreamingBuffers.receiveAllocator)
