@@ -168,7 +168,12 @@ public final class AMQPConsumer: Sendable {
         guard !stopped else { return finishStopping() }
         let error = error ?? .transport("connection closed")
         let delay = configuration.reconnectBackoff.delay(afterFailures: failures, random: Double.random(in: 0..<1))
-        logger.warning("AMQP connection down", metadata: ["error": "\(error)", "retry_ms": "\(delay.nanoseconds / 1_000_000)"])
+        // The first failure of a run is a warning, the retries that follow are debug lines: an
+        // outage of the broker must not flood the log.
+        logger.log(
+            level: failures == 1 ? .warning : .debug, "AMQP connection down",
+            metadata: ["error": "\(error)", "retry_ms": "\(delay.nanoseconds / 1_000_000)"]
+        )
         setState(.down(error, retryIn: delay))
         let retry = eventLoop.scheduleTask(in: delay) { [self] in connect() }
         inner.withLockedValue { $0.retry = retry }

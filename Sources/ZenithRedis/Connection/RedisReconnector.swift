@@ -117,8 +117,10 @@ final class RedisReconnector: @unchecked Sendable {
         guard !isShutDown else { return }
         let delay = configuration.backoff.delay(attempt: attempt)
         attempt += 1
-        logger.warning(
-            "Redis is down, retrying",
+        // The first failure of a run is a warning; the retries that follow (every few seconds
+        // for as long as Redis stays away) are debug lines, so an outage does not flood the log.
+        logger.log(
+            level: attempt == 1 ? .warning : .debug, "Redis is down, retrying",
             metadata: ["redis": "\(configuration.redactedURL)", "error": "\(error)", "retry_in_ms": "\(delay.nanoseconds / 1_000_000)"]
         )
         setState(.down(reason: "\(error)"), error: error)
