@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
-from selenium.webdriver.support.ui import WebDriverWait
 
-from harness.cluster import forwards, start_cluster_node, wait_for_peers
+from harness.cluster import start_cluster_node, wait_for_peers
 from harness.haproxy import HAProxy
 from harness.redis import RedisServer
 from harness.zenith import start_zenith
+from page_checks import check_events_from_every_node, wait
 
 PAGE = """<!DOCTYPE html><html><head><title>cluster</title><script src="/socket.io/zenith.js"></script></head>
 <body><script>
@@ -66,17 +65,6 @@ def balanced():
 def test_the_page_gets_every_nodes_events_through_round_robin(page, balanced, transports):
     balancer, nodes = balanced
     page.get(f"{balancer.url}/index.html?transports={transports}")
-    WebDriverWait(page, 10, poll_frequency=0.05).until(
-        lambda d: d.execute_script("return window.__subscribed && window.__subscribed.ok === true;"))
     if "websocket" in transports:
-        WebDriverWait(page, 10, poll_frequency=0.05).until(
-            lambda d: d.execute_script("return window.pageSocket.transport;") == "websocket")
-    for i in range(12):
-        nodes[i % 3].publish_ok({"rooms": ["lobby"], "event": "news", "data": i})
-        time.sleep(0.05)
-    WebDriverWait(page, 10, poll_frequency=0.05).until(
-        lambda d: len(d.execute_script("return window.__news;")) >= 12)
-    time.sleep(0.3)
-    assert sorted(page.execute_script("return window.__news;")) == list(range(12))
-    assert page.execute_script("return window.pageSocket.connected;")
-    assert forwards(nodes) > 0, "the balancer never sent the session's requests to another node"
+        wait(page, "window.pageSocket.transport === 'websocket'")
+    check_events_from_every_node(page, nodes)

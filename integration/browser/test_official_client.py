@@ -11,18 +11,17 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
-from selenium.webdriver.support.ui import WebDriverWait
 
-from harness.cluster import forwards, start_cluster_node, wait_for_peers
+from harness.cluster import start_cluster_node, wait_for_peers
 from harness.haproxy import HAProxy
 from harness.realtime import start_realtime
 from harness.redis import RedisServer
 from harness.tcp_relay import TCPRelay
 from harness.zenith import start_zenith
+from page_checks import check_events_from_every_node, check_recovery_after_a_cut, wait
 
 BUNDLE = Path(os.environ.get("SOCKET_IO_CLIENT")
               or Path(__file__).resolve().parents[3] / "shared" / "conformance" / "vendor" / "socket.io.min.js")
@@ -59,10 +58,6 @@ def site_with(page: str) -> Path:
     return site
 
 
-def wait(page, script: str, timeout: float = 10) -> None:
-    WebDriverWait(page, timeout, poll_frequency=0.05).until(lambda d: d.execute_script("return " + script))
-
-
 @pytest.mark.parametrize("transports", ["polling", "polling,websocket"])
 def test_official_client_through_round_robin_haproxy_over_three_nodes(page, transports):
     site = site_with(BALANCED_PAGE)
@@ -79,17 +74,9 @@ def test_official_client_through_round_robin_haproxy_over_three_nodes(page, tran
         wait_for_peers(nodes)
         balancer = HAProxy([node.port for node in nodes]).start()
         page.get(f"{balancer.url}/index.html?transports={transports}")
-        wait(page, "window.__subscribed && window.__subscribed.ok === true")
         if "websocket" in transports:
             wait(page, "window.pageSocket.io.engine.transport.name === 'websocket'")
-        for i in range(12):
-            nodes[i % 3].publish_ok({"rooms": ["lobby"], "event": "news", "data": i})
-            time.sleep(0.05)
-        wait(page, "window.__news.length >= 12")
-        time.sleep(0.3)
-        assert sorted(page.execute_script("return window.__news;")) == list(range(12))
-        assert page.execute_script("return window.pageSocket.connected;")
-        assert forwards(nodes) > 0, "the balancer never sent the session's requests to another node"
+        check_events_from_every_node(page, nodes)
     finally:
         if balancer is not None:
             balancer.stop()
@@ -111,20 +98,7 @@ def test_official_client_recovers_its_socket_after_the_connection_is_cut(page):
     relay = TCPRelay(rt.port)
     try:
         page.get(f"http://127.0.0.1:{relay.port}/index.html")
-        wait(page, "window.__subscribed && window.__subscribed.ok === true")
-        rt.publish_ok({"rooms": ["r"], "event": "news", "data": 1})
-        wait(page, "window.__news.length === 1")
-        relay.cut()
-        time.sleep(0.1)
-        rt.publish_ok({"rooms": ["r"], "event": "news", "data": 2})
-        rt.publish_ok({"rooms": ["r"], "event": "news", "data": 3})
-        wait(page, "window.__connects.length === 2")
-        rt.publish_ok({"rooms": ["r"], "event": "news", "data": 4})
-        wait(page, "window.__news.length >= 4")
-        time.sleep(0.3)
-        connects = page.execute_script("return window.__connects;")
-        assert connects[1] == {"id": connects[0]["id"], "recovered": True}, connects
-        assert page.execute_script("return window.__news;") == [1, 2, 3, 4]
+        check_recovery_after_a_cut(page, rt, relay)
     finally:
         relay.stop()
         for z in started:

@@ -7,15 +7,14 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
-from selenium.webdriver.support.ui import WebDriverWait
 
 from harness.realtime import start_realtime
 from harness.tcp_relay import TCPRelay
 from harness.zenith import start_zenith
+from page_checks import check_recovery_after_a_cut
 
 PAGE = """<!DOCTYPE html><html><head><title>recovery</title><script src="/socket.io/zenith.js"></script></head>
 <body><script>
@@ -51,24 +50,7 @@ def served():
         shutil.rmtree(site, ignore_errors=True)
 
 
-def wait(page, script: str, timeout: float = 10) -> None:
-    WebDriverWait(page, timeout, poll_frequency=0.05).until(lambda d: d.execute_script("return " + script))
-
-
 def test_a_cut_connection_comes_back_as_the_same_socket_with_what_it_missed(page, served):
     rt, relay = served
     page.get(f"http://127.0.0.1:{relay.port}/index.html")
-    wait(page, "window.__subscribed && window.__subscribed.ok === true")
-    rt.publish_ok({"rooms": ["r"], "event": "news", "data": 1})
-    wait(page, "window.__news.length === 1")
-    relay.cut()
-    time.sleep(0.1)
-    rt.publish_ok({"rooms": ["r"], "event": "news", "data": 2})
-    rt.publish_ok({"rooms": ["r"], "event": "news", "data": 3})
-    wait(page, "window.__connects.length === 2")
-    rt.publish_ok({"rooms": ["r"], "event": "news", "data": 4})
-    wait(page, "window.__news.length >= 4")
-    time.sleep(0.3)
-    connects = page.execute_script("return window.__connects;")
-    assert connects[1] == {"id": connects[0]["id"], "recovered": True}, connects
-    assert page.execute_script("return window.__news;") == [1, 2, 3, 4]
+    check_recovery_after_a_cut(page, rt, relay)
