@@ -34,10 +34,15 @@ struct RunCommand: AsyncParsableCommand {
         let loaded = try CommandConfigurationLoader.load(self.config, preflight: true)
         let logLevel = Logger.Level(rawValue: loaded.configuration.log.level) ?? .info
         let logQueue = LogLineQueue()
+        let format = LogLineFormat(rawValue: loaded.configuration.log.format) ?? .text
         LoggingSystem.bootstrap { label in
-            QueuedLogHandler(label: label, queue: logQueue, logLevel: logLevel)
+            QueuedLogHandler(label: label, queue: logQueue, logLevel: logLevel, format: format)
         }
         let logger = Logger(label: "zenith")
+        logger.info("starting", metadata: ["version": "\(BuildInfo.versionLine)", "config": "\(self.config)"])
+        for (name, upstream) in loaded.configuration.upstreams.sorted(by: { $0.key < $1.key }) {
+            logger.info("upstream", metadata: ["name": "\(name)", "servers": "\(upstream.servers.map(\.description).joined(separator: ","))"])
+        }
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         try await withEventLoopGroup { group in

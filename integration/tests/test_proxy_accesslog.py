@@ -87,3 +87,38 @@ def test_engineio_session_id_is_masked(apache, zenith_factory):
     text = rt.z.wait_stderr("sid=***")
     assert "sid=***" in text
     assert sid not in text, "the Engine.IO sid was written to the log"
+
+
+def test_json_format_is_one_object_per_line_with_the_access_fields(apache, zenith_factory):
+    import json
+
+    from harness.zenith import base_config
+
+    config = base_config(apache)
+    config["log"] = {"format": "json"}
+    z = zenith_factory(config, "*  /  proxy  dashboard\n")
+    marker = uuid.uuid4().hex
+    assert http_request(z.port, "GET", f"/dashboard/echo/{marker}?token={SECRETS['token']}").status == 200
+    text = z.wait_stderr(marker)
+    entries = [json.loads(line) for line in text.splitlines() if line.strip()]
+    assert entries[0]["message"] == "starting" and "version" in entries[0] and "config" in entries[0]
+    assert any(e["message"] == "upstream" and e["name"] == "dashboard" for e in entries)
+    (access,) = [e for e in entries if e["label"] == "zenith.access" and marker in e["target"]]
+    assert set(access) == {"time", "level", "label", "message", "client", "method", "target", "protocol", "status",
+                           "bytes", "rt", "urt", "route", "aborted"}, access
+    assert (access["method"], access["protocol"], access["status"], access["aborted"]) == ("GET", "HTTP/1.1", 200, False)
+    assert isinstance(access["bytes"], int) and isinstance(access["rt"], float) and isinstance(access["urt"], float)
+    assert SECRETS["token"] not in text and "token=***" in access["target"]
+
+
+def test_journal_format_carries_the_priority_journald_reads(apache, zenith_factory):
+    from harness.zenith import base_config
+
+    config = base_config(apache)
+    config["log"] = {"format": "journal"}
+    z = zenith_factory(config, "*  /  proxy  dashboard\n")
+    http_request(z.port, "GET", "/nowhere/at/all")
+    text = z.wait_stderr("/nowhere/at/all")
+    lines = [line for line in text.splitlines() if line]
+    assert lines[0].startswith("<6>zenith: starting"), lines[:3]
+    assert all(line[0] == "<" and line[2] == ">" for line in lines), lines

@@ -157,8 +157,13 @@ public struct LogSettings: Sendable, Hashable {
     public var level: String
     /// Write one access-log line per request. Default true.
     public var access: Bool
-    public init(level: String, access: Bool) {
+    /// How lines are written to stderr: "text" (the default), "json" (one object per line, the
+    /// access log's fields named), or "journal" (text with the `<N>` priority prefix journald
+    /// reads, and no time stamp: the journal keeps its own).
+    public var format: String
+    public init(level: String, access: Bool, format: String = "text") {
         self.level = level
         self.access = access
+        self.format = format
     }
 }

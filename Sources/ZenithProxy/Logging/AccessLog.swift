@@ -5,11 +5,32 @@ import NIOHTTP1
 /// Writes one line per answered request: client, method, path with secret-looking query values
 /// masked, status, body bytes, total and upstream time, and the route's file:line.
 /// Cookies and Authorization are never part of the line because headers never are.
+///
+/// `structured` (`[log] format = "json"`) writes the same as named fields instead of one line:
+/// `client`, `method`, `target`, `protocol`, `status` (0: none sent), `bytes`, `rt` and `urt`
+/// (seconds, urt absent without an upstream), `route` (`file:line` or `-`), `aborted`.
 struct AccessLog {
     let logger: Logger
+    var structured = false
 
     func record(_ summary: RequestSummary, client: SocketAddress?, aborted: Bool) {
         let elapsed = NIODeadline.now() - summary.startedAt
+        guard !self.structured else {
+            var fields: Logger.Metadata = [
+                "client": "\(client?.ipAddress ?? "-")", "method": "\(summary.method.rawValue)",
+                "target": "\(Self.maskingSecrets(in: summary.uri))",
+                "protocol": "HTTP/\(summary.version.major).\(summary.version.minor)",
+                "status": .stringConvertible(Int(summary.status)), "bytes": .stringConvertible(summary.responseBodyBytes),
+                "rt": .stringConvertible(Double(elapsed.nanoseconds) / 1e9),
+                "route": "\(summary.route.map { "\($0.rule.file):\($0.rule.line)" } ?? "-")",
+                "aborted": .stringConvertible(aborted),
+            ]
+            if let upstream = summary.upstreamTime {
+                fields["urt"] = .stringConvertible(Double(upstream.nanoseconds) / 1e9)
+            }
+            self.logger.info("request", metadata: fields)
+            return
+        }
         var line = client?.ipAddress ?? "-"
         line += " \""
         line += summary.method.rawValue

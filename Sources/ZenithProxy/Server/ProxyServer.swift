@@ -66,7 +66,7 @@ public final class ProxyServer: Sendable {
     ) async throws -> ProxyServer {
         let loops = Array(group.makeIterator())
         let fileIO = NonBlockingFileIO(threadPool: .singleton)
-        let accessLog = AccessLog(logger: Logger(label: "zenith.access"))
+        let accessLog = AccessLog(logger: Logger(label: "zenith.access"), structured: configuration.log.format == "json")
         var contexts: [ObjectIdentifier: NIOLoopBound<LoopContext>] = [:]
         for loop in loops {
             contexts[ObjectIdentifier(loop)] = try await loop.submit {

@@ -8,7 +8,8 @@ extension LogSettings {
     init(reading section: inout ConfigSectionReader) {
         self.init(
             level: section.read("level", as: .oneOf(Self.levels)) ?? Self.defaults.level,
-            access: section.read("access", as: .bool) ?? Self.defaults.access
+            access: section.read("access", as: .bool) ?? Self.defaults.access,
+            format: section.read("format", as: .oneOf(["text", "json", "journal"])) ?? Self.defaults.format
         )
     }
 }
