@@ -40,7 +40,8 @@ BALANCED_PAGE = """<!DOCTYPE html><html><head><script src="/socket.io.min.js"></
 
 RECOVERY_PAGE = """<!DOCTYPE html><html><head><script src="/socket.io.min.js"></script></head><body><script>
   window.__news = []; window.__connects = [];
-  const socket = io({ transports: ["websocket"], reconnectionDelay: 200, reconnectionDelayMax: 500 });
+  const transports = new URLSearchParams(location.search).get("transports").split(",");
+  const socket = io({ transports, reconnectionDelay: 200, reconnectionDelayMax: 500 });
   socket.on("news", data => window.__news.push(data));
   socket.on("connect", () => {
     window.__connects.push({ id: socket.id, recovered: socket.recovered });
@@ -86,7 +87,8 @@ def test_official_client_through_round_robin_haproxy_over_three_nodes(page, tran
         shutil.rmtree(site, ignore_errors=True)
 
 
-def test_official_client_recovers_its_socket_after_the_connection_is_cut(page):
+@pytest.mark.parametrize("transports", ["websocket", "polling"])
+def test_official_client_recovers_its_socket_after_the_connection_is_cut(page, transports):
     site = site_with(RECOVERY_PAGE)
     started = []
 
@@ -97,7 +99,7 @@ def test_official_client_recovers_its_socket_after_the_connection_is_cut(page):
     rt = start_realtime(factory, realtime={"recovery": "2m"})
     relay = TCPRelay(rt.port)
     try:
-        page.get(f"http://127.0.0.1:{relay.port}/index.html")
+        page.get(f"http://127.0.0.1:{relay.port}/index.html?transports={transports}")
         check_recovery_after_a_cut(page, rt, relay)
     finally:
         relay.stop()

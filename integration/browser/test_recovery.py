@@ -19,7 +19,8 @@ from page_checks import check_recovery_after_a_cut
 PAGE = """<!DOCTYPE html><html><head><title>recovery</title><script src="/socket.io/zenith.js"></script></head>
 <body><script>
   window.__news = []; window.__connects = [];
-  const socket = zenith.connect({ transports: ["websocket"], reconnectionDelay: 200, reconnectionDelayMax: 500 });
+  const transports = new URLSearchParams(location.search).get("transports").split(",");
+  const socket = zenith.connect({ transports, reconnectionDelay: 200, reconnectionDelayMax: 500 });
   socket.on("news", data => window.__news.push(data));
   socket.on("connect", () => window.__connects.push({ id: socket.id, recovered: socket.recovered }));
   socket.subscribe("r").then(ack => { window.__subscribed = ack; });
@@ -50,7 +51,8 @@ def served():
         shutil.rmtree(site, ignore_errors=True)
 
 
-def test_a_cut_connection_comes_back_as_the_same_socket_with_what_it_missed(page, served):
+@pytest.mark.parametrize("transports", ["websocket", "polling"])
+def test_a_cut_connection_comes_back_as_the_same_socket_with_what_it_missed(page, served, transports):
     rt, relay = served
-    page.get(f"http://127.0.0.1:{relay.port}/index.html")
+    page.get(f"http://127.0.0.1:{relay.port}/index.html?transports={transports}")
     check_recovery_after_a_cut(page, rt, relay)

@@ -8,7 +8,11 @@ import json
 
 import pytest
 
-from harness.realtime import raw_ws, start_realtime, ws_recv_text
+from harness.realtime import RawPolling, connected, raw_ws, start_realtime, ws_recv_text
+
+# Offsets go to browsers only (other clients would hand them to their handlers): these raw
+# clients say they are one, as the official client and zenith.js in a browser do.
+BROWSER = "User-Agent: Mozilla/5.0 (X11; Linux x86_64) zenith-tests"
 
 
 @pytest.fixture
@@ -18,7 +22,7 @@ def rt(zenith_factory):
 
 def open_socket(rt, auth: dict | None = None):
     """A WebSocket-only session with a Socket.IO CONNECT (with `auth`); (ws, CONNECT answer)."""
-    ws = raw_ws(rt)
+    ws = raw_ws(rt, header=[BROWSER])
     assert ws_recv_text(ws).startswith("0{")
     ws.send("40" + (json.dumps(auth) if auth else ""))
     answer = ws_recv_text(ws)
@@ -109,7 +113,7 @@ def test_with_auth_only_the_same_identity_recovers_and_rooms_pass_the_policy_aga
     alice, bob = login(rt.url, "alice"), login(rt.url, "bob")
 
     def open_as(who, auth=None):
-        ws = raw_ws(rt, header=[f"Cookie: {who.cookie}"], origin=ALLOWED_ORIGIN)
+        ws = raw_ws(rt, header=[f"Cookie: {who.cookie}", BROWSER], origin=ALLOWED_ORIGIN)
         assert ws_recv_text(ws).startswith("0{")
         ws.send("40" + (json.dumps(auth) if auth else ""))
         answer = ws_recv_text(ws)
@@ -143,7 +147,7 @@ def test_with_auth_the_same_user_recovers_with_its_project_rooms(zenith_factory,
     alice = login(rt.url, "alice")
 
     def open_as(auth=None):
-        ws = raw_ws(rt, header=[f"Cookie: {alice.cookie}"], origin=ALLOWED_ORIGIN)
+        ws = raw_ws(rt, header=[f"Cookie: {alice.cookie}", BROWSER], origin=ALLOWED_ORIGIN)
         assert ws_recv_text(ws).startswith("0{")
         ws.send("40" + (json.dumps(auth) if auth else ""))
         return ws, json.loads(ws_recv_text(ws)[2:])
@@ -208,3 +212,65 @@ def test_sockets_dropped_by_a_drain_recover_in_the_next_process(zenith_factory, 
 def event_offset_after(rt, ws) -> str:
     rt.publish_ok({"rooms": ["r"], "event": "e", "data": 4})
     return event(ws)[2]
+
+
+def test_python_socketio_keeps_working_with_recovery_on(rt):
+    """python-socketio does not ask for recovery and would hand an offset to its handlers as an
+    extra argument: its sessions get the broadcasts without one."""
+    with connected(rt, transports=["websocket"]) as (sio, log):
+        assert sio.call("subscribe", "r", timeout=5) == {"ok": True}
+        rt.publish_ok({"rooms": ["r"], "event": "e", "data": {"n": 1}})
+        assert log.wait_event("e", 1)
+        assert log.of("e") == [{"n": 1}]
+
+
+def test_past_the_recovery_time_a_socket_starts_afresh(zenith_factory):
+    import time
+
+    short = start_realtime(zenith_factory, realtime={"recovery": "1s"})
+    ws, answer = open_socket(short)
+    subscribe(ws, "r")
+    short.publish_ok({"rooms": ["r"], "event": "e", "data": 1})
+    offset = event(ws)[2]
+    ws.sock.close()
+    time.sleep(1.5)
+    again, fresh = open_socket(short, {"pid": answer["pid"], "offset": offset})
+    assert fresh["sid"] != answer["sid"] and fresh["pid"] != answer["pid"]
+    again.close()
+
+
+def test_a_polling_session_that_loses_its_connection_recovers(rt):
+    session = RawPolling(rt, headers={"User-Agent": BROWSER.split(": ", 1)[1]}).handshake()
+    answer = session.connect_namespace("/")
+    r = session.post('421["subscribe","r"]')
+    assert r.text == "ok" and session.get_packets() == ['431[{"ok":true}]']
+    rt.publish_ok({"rooms": ["r"], "event": "e", "data": 1})
+    (packet,) = session.get_packets()
+    offset = json.loads(packet[2:])[2]
+    # The transport ends (an Engine.IO close without a Socket.IO disconnect counts as a lost
+    # connection, as a ping timeout would, only sooner).
+    assert session.post("1").text == "ok"
+    rt.publish_ok({"rooms": ["r"], "event": "e", "data": 2})
+    back = RawPolling(rt, headers={"User-Agent": BROWSER.split(": ", 1)[1]}).handshake()
+    r = back.post("40" + json.dumps({"pid": answer["pid"], "offset": offset}))
+    assert r.text == "ok"
+    packets = back.get_packets()
+    if len(packets) == 1:  # the replay may come in the next poll
+        packets += back.get_packets()
+    assert json.loads(packets[0][2:]) == {"sid": answer["sid"], "pid": answer["pid"]}
+    assert json.loads(packets[1][2:])[:2] == ["e", 2]
+
+
+def test_what_recovery_keeps_stays_within_its_bound(rt):
+    """Broadcasts are kept for replay up to 16 MiB in all: 200 MB of them leave the process's
+    memory about where 16 MiB and the allocator's slack put it."""
+    from harness.memory import status_kib
+
+    data = "x" * 200_000
+    for _ in range(20):  # warm-up: the allocator's own caches
+        rt.publish_ok({"broadcast": True, "event": "big", "data": data})
+    before = status_kib(rt.z.pid, "VmRSS")
+    for _ in range(1000):
+        rt.publish_ok({"broadcast": True, "event": "big", "data": data})
+    grown_mib = (status_kib(rt.z.pid, "VmRSS") - before) / 1024
+    assert grown_mib < 64, f"RSS grew {grown_mib:.0f} MiB for 200 MB of broadcasts kept within 16 MiB"

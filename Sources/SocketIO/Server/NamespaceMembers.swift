@@ -33,16 +33,13 @@ final class NamespaceMembers {
         }
     }
 
-    /// Sends `frames` to the sockets of `audience` that are in none of `except`; returns how many
-    /// sockets got them. A broadcast with an `offset` skips the sockets whose recovery replay
-    /// already covered it.
-    func deliver(
-        _ frames: EngineIOBroadcastFrames, offset: UInt64?, to audience: SocketIOBroadcast.Audience, except: [String]
-    ) -> Int {
+    /// Sends a broadcast to the sockets of `audience` that are in none of `except`, each the frames
+    /// it takes (`BroadcastDelivery`); returns how many sockets got them.
+    func deliver(_ delivery: BroadcastDelivery, to audience: SocketIOBroadcast.Audience, except: [String]) -> Int {
         let excluded = Set(except.flatMap { self.rooms[$0].map { Array($0.keys) } ?? [] })
         var delivered = 0
         func send(to socket: SocketIOSocket) {
-            if let offset, offset <= socket.replayedThrough { return }
+            guard let frames = delivery.frames(for: socket) else { return }
             socket.connection.session.send(frames)
             delivered += 1
         }

@@ -132,6 +132,7 @@ public final class SocketIOConnection: EngineIOSessionDelegate {
                     return
                 }
                 socket.pid = self.recovery.map { _ in EngineIOSessionID.make(loopIndex: 0) }
+                socket.receivesOffsets = self.recovery != nil && self.keepsOffsets
                 socket.join(socket.id)
                 socket.send(.connect(namespace: namespace, data: Self.connectAnswer(socket)))
                 handler.connected(socket)
@@ -156,6 +157,7 @@ public final class SocketIOConnection: EngineIOSessionDelegate {
         else { return nil }
         socket.id = found.saved.socketID
         socket.pid = pid
+        socket.receivesOffsets = true
         socket.replayedThrough = found.through
         self.loopState.countRecovery()
         socket.send(.connect(namespace: socket.namespace, data: Self.connectAnswer(socket)))
@@ -163,6 +165,13 @@ public final class SocketIOConnection: EngineIOSessionDelegate {
             self.session.send(frames)
         }
         return found.saved.rooms
+    }
+
+    /// Whether the session's client keeps broadcasts' offsets: a browser's (the official client
+    /// and zenith.js do; their User-Agent is of the Mozilla/5.0 family). Other Socket.IO clients,
+    /// python-socketio among them, would hand the offset to their handlers as an extra argument.
+    private var keepsOffsets: Bool {
+        self.session.handshake.head.headers["user-agent"].contains { $0.hasPrefix("Mozilla/") }
     }
 
     /// `{"sid": id}`, and `"pid"` with recovery on.

@@ -54,20 +54,23 @@ public final class SocketIOServer: Sendable {
     /// Sends an event to the matching sockets on every event loop; the future carries how many
     /// sockets it was handed to.
     ///
-    /// With recovery on, the event carries its offset as its last argument (as Socket.IO's own
-    /// server does), and is kept for the sockets that will come back.
+    /// With recovery on, the event carries its offset as its last argument for the sockets that
+    /// keep offsets (as Socket.IO's own server does), and is kept for the sockets that will come back.
     public func broadcast(_ broadcast: SocketIOBroadcast) -> EventLoopFuture<Int> {
         self.broadcasts.increment()
         var counts: [EventLoopFuture<Int>] = []
         counts.reserveCapacity(self.loopStates.count)
-        let submit = { (frames: EngineIOBroadcastFrames, offset: UInt64?) in
+        let submit = { (delivery: BroadcastDelivery) in
             for state in self.loopStates {
                 counts.append(state.eventLoop.submit {
                     state.value.existingMembers(of: broadcast.namespace)?
-                        .deliver(frames, offset: offset, to: broadcast.audience, except: broadcast.except) ?? 0
+                        .deliver(delivery, to: broadcast.audience, except: broadcast.except) ?? 0
                 })
             }
         }
+        let plain = EngineIOBroadcastFrames(
+            SocketIOPacket.event(broadcast.event, broadcast.arguments, namespace: broadcast.namespace).engineIOFrames()
+        )
         if let recovery = self.recovery {
             recovery.record(broadcast) { offset in
                 EngineIOBroadcastFrames(
@@ -75,15 +78,11 @@ public final class SocketIOServer: Sendable {
                         broadcast.event, broadcast.arguments + [.string(String(offset))], namespace: broadcast.namespace
                     ).engineIOFrames()
                 )
-            } deliver: { frames, offset in
-                submit(frames, offset)
+            } deliver: { withOffset, offset in
+                submit(BroadcastDelivery(plain: plain, withOffset: withOffset, offset: offset))
             }
         } else {
-            submit(
-                EngineIOBroadcastFrames(
-                    SocketIOPacket.event(broadcast.event, broadcast.arguments, namespace: broadcast.namespace).engineIOFrames()
-                ), nil
-            )
+            submit(BroadcastDelivery(plain: plain))
         }
         let first = self.loopStates[0].eventLoop
         let deliveries = self.deliveries

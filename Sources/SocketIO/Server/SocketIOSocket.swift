@@ -12,6 +12,9 @@ public final class SocketIOSocket {
     var pid: String?
     /// Broadcasts up to this offset reached the socket in its recovery replay (or were not for it).
     var replayedThrough: UInt64 = 0
+    /// Whether broadcasts reach this socket with their offsets (recovery on, and a browser's
+    /// session: `BroadcastDelivery`).
+    var receivesOffsets = false
     public let namespace: String
     /// The auth object of the client's CONNECT (`{}` when it sent none).
     public let auth: JSONObject
