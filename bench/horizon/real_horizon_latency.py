@@ -76,6 +76,7 @@ def main() -> int:
                            os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
         page.set_page_load_timeout(60)
         log_in(page, zenith.url, "demo")
+        hz.warm(page.get_cookie("sessionid")["value"])  # both mod_wsgi daemon processes past their first request
         page.get(zenith.url + INSTANCES_PAGE)
         wait_live(page, timeout=30)
         time.sleep(5.0)  # the glue's first row fetch and the watcher's first poll

@@ -7,8 +7,9 @@ watcher on Horizon's `api/nova/servers/` at a slow pace of its own (30 s, idle 5
 `[[notify]]` on Nova's `instance.*` with `watch = "servers"`.
 
 Chromium logs in as `demo` through zenith and opens the instances page; a server's state changed
-through the stub's control API reaches the row within 1 s, and Horizon's Apache access log shows no
-periodic polling, only the polls the notification made.
+through the stub's control API reaches the row within 1 s (the median of three changes: BUILD to
+ACTIVE, then another server shut off and started), and Horizon's Apache access log shows no
+periodic polling, only the polls the notifications made.
 
 Skipped, saying so, where ../shared/horizon is missing. The first run installs Horizon into
 ZENITH_HORIZON_HOME (default /var/tmp/zenith-horizon27; pip from PyPI: about 90 s), later runs
@@ -70,11 +71,23 @@ def zenith(horizon, broker):
         os.unlink(url_file)
 
 
+OBSERVE_SWAPS = """
+const id = arguments[0], table = document.querySelector('table#instances');
+window.__swaps = [];
+let last = table.querySelector('tr[data-object-id="' + id + '"]');
+new MutationObserver(() => {
+  const row = table.querySelector('tr[data-object-id="' + id + '"]');
+  if (row && row !== last) { last = row; window.__swaps.push(Date.now()); }
+}).observe(table, {subtree: true, childList: true});
+"""
+
+
 def test_real_horizon_row_changes_within_a_second_on_novas_notification_and_is_polled_only_then(
         browsers, horizon, zenith):
     page = browsers()
     page.set_page_load_timeout(60)
     log_in(page, zenith.url, "demo")
+    horizon.warm(page.get_cookie("sessionid")["value"])  # both of Horizon's daemon processes, as in production
     opened = horizon.log_mark()
     page.get(zenith.url + INSTANCES_PAGE)
     wait_until(page, lambda: page.execute_script("return !!document.querySelector('table#instances')"), 30,
@@ -101,17 +114,33 @@ def test_real_horizon_row_changes_within_a_second_on_novas_notification_and_is_p
     assert row_updates(settled) == [] and servers_polls(settled) == [], settled
 
     mark = horizon.log_mark()
+    took = []
     changed = time.monotonic()
     horizon.change_server(DEMO_VM_2, status="ACTIVE", task_state=None)  # the stub Nova notifies
+    answered = [time.monotonic() - changed]
     wait_until(page, lambda: "status_up" in row_classes(page).get(DEMO_VM_2, "").split(), 3.0,
                "the row's new class", poll=0.02)
-    took = time.monotonic() - changed
-    print(f"row changed {took * 1000:.0f} ms after the change")
-    assert took < 1.0, f"{took:.3f} s"
+    took.append(time.monotonic() - changed)
     assert "warning" not in row_classes(page)[DEMO_VM_2].split()
+    # Two more: demo-vm-1 shut off and started (both `status_up` rows for Horizon: the swap is the sign)
+    page.execute_script(OBSERVE_SWAPS, DEMO_VM_1)
+    for status in ("SHUTOFF", "ACTIVE"):
+        time.sleep(0.5)
+        before = page.execute_script("return window.__swaps.length")
+        changed = time.monotonic()
+        horizon.change_server(DEMO_VM_1, status=status, task_state=None)
+        answered.append(time.monotonic() - changed)
+        wait_until(page, lambda: page.execute_script("return window.__swaps.length") > before, 3.0,
+                   f"demo-vm-1's row swapped ({status})", poll=0.02)
+        took.append(time.monotonic() - changed)
+    print("rows changed " + ", ".join(f"{t * 1000:.0f}" for t in took) + " ms after the changes (the stub answered in "
+          + ", ".join(f"{t * 1000:.0f}" for t in answered) + " ms, its notification sent)")
+    # Under a second; the median of three, as one sample on a loaded 2-core CI machine may not be
+    assert sorted(took)[1] < 1.0, (took, horizon.log_since(mark))  # Apache's lines end with their durations
 
     time.sleep(3.0)  # anything periodic would show now
     after = horizon.log_since(mark)
-    assert len(servers_polls(after)) == 1, ("one servers poll, made by the notification", after)
-    assert len(row_updates(after)) == 1 and DEMO_VM_2 in row_updates(after)[0], after
+    assert len(servers_polls(after)) == 3, ("one servers poll per notification", after)
+    updates = row_updates(after)
+    assert len(updates) == 3 and DEMO_VM_2 in updates[0] and all(DEMO_VM_1 in u for u in updates[1:]), after
     assert not [e for e in console(page) if "SEVERE" in e and "zenith" in e.lower()], console(page)
