@@ -33,6 +33,22 @@ struct ScriptInjectionDecisionTests {
         #expect(ScriptInjectionDecision(method: .GET, response: head, tagLength: Self.tagLength) == .inject(head))
     }
 
+    @Test("a page fetched by a script (X-Requested-With: XMLHttpRequest) is a fragment: left as it is")
+    func fragmentsFetchedByScripts() {
+        let head = HTTPResponseHead(version: .http1_1, status: .ok, headers: HTTPHeaders([("content-type", "text/html")]))
+        #expect(ScriptInjectionDecision(method: .GET, fetchedByScript: true, response: head, tagLength: Self.tagLength) == .leave)
+        func request(_ value: String?) -> HTTPRequestHead {
+            HTTPRequestHead(
+                version: .http1_1, method: .GET, uri: "/dashboard/header/",
+                headers: HTTPHeaders(value.map { [("X-Requested-With", $0)] } ?? [])
+            )
+        }
+        #expect(ScriptInjectionDecision.isFetchedByScript(request("XMLHttpRequest")))
+        #expect(ScriptInjectionDecision.isFetchedByScript(request(" xmlhttprequest ")))
+        #expect(!ScriptInjectionDecision.isFetchedByScript(request(nil)))
+        #expect(!ScriptInjectionDecision.isFetchedByScript(request("com.example.app")))
+    }
+
     @Test("identity is no compression")
     func identityEncoding() {
         guard case .inject = decide([("Content-Type", "text/html"), ("Content-Encoding", "identity")]) else {

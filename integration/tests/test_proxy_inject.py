@@ -109,6 +109,14 @@ def test_answers_that_are_not_pages_pass_unchanged(apache, inject_zenith, kind):
     assert page_headers(via) == page_headers(direct)
 
 
+def test_a_fragment_fetched_by_a_script_gets_no_tag(apache, inject_zenith):
+    """Horizon loads its header and modal forms with jQuery (`X-Requested-With: XMLHttpRequest`)
+    into a page that has the tag already; a second tag there would run the glue's script again."""
+    direct = get(apache.port, "/dashboard/html/sized")
+    via = get(inject_zenith.port, "/dashboard/html/sized", headers={**NAVIGATION, "X-Requested-With": "XMLHttpRequest"})
+    assert via.status == 200 and via.body == direct.body and TAG not in via.body
+
+
 def test_head_of_a_page_is_unchanged(apache, inject_zenith):
     direct = get(apache.port, "/dashboard/html/sized", method="HEAD")
     via = get(inject_zenith.port, "/dashboard/html/sized", method="HEAD")

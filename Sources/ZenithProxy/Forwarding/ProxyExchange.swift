@@ -205,7 +205,8 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
     /// `injection` if so, and returns the head to send.
     private func prepareInjection(of source: String, into head: HTTPResponseHead) -> HTTPResponseHead {
         let decision = ScriptInjectionDecision(
-            method: self.requestHead.method, response: head, tagLength: ScriptInjection.tagLength(source: source)
+            method: self.requestHead.method, fetchedByScript: ScriptInjectionDecision.isFetchedByScript(self.requestHead),
+            response: head, tagLength: ScriptInjection.tagLength(source: source)
         )
         switch decision {
         case .inject(let adjusted):

@@ -6,7 +6,9 @@ import ZenithText
 ///
 /// Only a whole HTML page can take the tag: the answer to a GET (a HEAD answer has no body, and is
 /// left as the backend sent it), status 200, `Content-Type: text/html`, no Content-Range, and not
-/// compressed (Zenith does not decompress pages; compressed ones are left alone and counted).
+/// compressed (Zenith does not decompress pages; compressed ones are left alone and counted), and
+/// not fetched by a script (`X-Requested-With: XMLHttpRequest`: a fragment such as Horizon's
+/// header or a modal form, loaded into a page that has the tag already).
 /// The tag is always inserted once a page qualifies, so a Content-Length grows by its length.
 enum ScriptInjectionDecision: Equatable {
     /// Insert the tag and send this head.
@@ -16,9 +18,9 @@ enum ScriptInjectionDecision: Equatable {
     /// Not a page: sent unchanged.
     case leave
 
-    init(method: HTTPMethod, response head: HTTPResponseHead, tagLength: Int) {
+    init(method: HTTPMethod, fetchedByScript: Bool = false, response head: HTTPResponseHead, tagLength: Int) {
         let headers = head.headers
-        guard method == .GET, head.status == .ok, !headers.contains(name: "content-range"),
+        guard method == .GET, !fetchedByScript, head.status == .ok, !headers.contains(name: "content-range"),
             let contentType = headers.first(name: "content-type"),
             Self.mediaType(of: contentType[...]).equalsIgnoringASCIICase("text/html")
         else {
@@ -55,6 +57,11 @@ enum ScriptInjectionDecision: Equatable {
     /// with `Accept-Encoding: identity` instead of the client's: a backend that compresses its pages
     /// (Apache with mod_deflate) then answers one that the tag can go into. Other requests (scripts,
     /// JSON calls, `Accept: */*`) keep their encodings.
+    /// Whether a request was made by a page's script rather than by the browser's navigation.
+    static func isFetchedByScript(_ head: HTTPRequestHead) -> Bool {
+        head.headers["x-requested-with"].contains { $0.trimmingHTTPWhitespace().equalsIgnoringASCIICase("xmlhttprequest") }
+    }
+
     static func asksForPage(_ head: HTTPRequestHead) -> Bool {
         guard head.method == .GET else { return false }
         for (name, value) in head.headers where name.equalsIgnoringASCIICase("accept") {
