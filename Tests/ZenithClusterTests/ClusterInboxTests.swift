@@ -45,6 +45,7 @@ struct ClusterInboxTests {
             #"{"node":"n2","nsp":"/","rooms":null,"event":"e","args":[]}"#,
             #"{"node":"n2","nsp":"/","rooms":["r"],"event":"connect","args":[]}"#,
             #"{"node":"n2","nsp":"/","rooms":[""],"event":"e","args":[]}"#,
+            "{\"node\":\"n2\",\"nsp\":\"/\",\"rooms\":[\"" + String(repeating: "r", count: 257) + "\"],\"event\":\"e\",\"args\":[]}",
             #"not json"#,
         ] {
             #expect(throws: ClusterMessageError.self) { try ClusterBroadcast(decoding: ByteBuffer(string: text)) }
@@ -115,5 +116,17 @@ struct ClusterPeersTests {
         #expect(peers.address(of: "n2") == nil)
         #expect(peers.hear(ClusterAnnouncement(node: "n3", advertise: a, word: .down), at: start + .seconds(9)) == .left("n3"))
         #expect(peers.names.isEmpty)
+    }
+
+    @Test("beyond maxPeers, new nodes are ignored; known ones are still heard")
+    func bounded() {
+        var peers = ClusterPeers(ownNode: "n0", expiry: .seconds(7))
+        let now = NIODeadline.now()
+        for index in 0..<ClusterPeers.maxPeers {
+            _ = peers.hear(ClusterAnnouncement(node: "p\(index)", advertise: a, word: .up), at: now)
+        }
+        #expect(peers.hear(ClusterAnnouncement(node: "extra", advertise: a, word: .up), at: now) == .ignored("extra"))
+        #expect(peers.address(of: "extra") == nil)
+        #expect(peers.hear(ClusterAnnouncement(node: "p0", advertise: b, word: .up), at: now) == .moved("p0", b))
     }
 }

@@ -50,14 +50,14 @@ public struct ClusterBroadcast: Sendable {
         case .string("*")?:
             audience = .namespace
         case .array(let names)? where !names.isEmpty:
-            audience = .rooms(try Self.strings(names))
+            audience = .rooms(try Self.rooms(names, field: "rooms"))
         default:
             throw ClusterMessageError("broadcast names no room")
         }
         let except: [String]
         switch object["except"] {
         case nil: except = []
-        case .array(let names)?: except = try Self.strings(names)
+        case .array(let names)?: except = try Self.rooms(names, field: "except")
         default: throw ClusterMessageError("broadcast's except is not a list")
         }
         self.init(
@@ -66,13 +66,12 @@ public struct ClusterBroadcast: Sendable {
         )
     }
 
-    private static func strings(_ values: [JSONValue]) throws(ClusterMessageError) -> [String] {
-        var strings: [String] = []
-        strings.reserveCapacity(values.count)
-        for value in values {
-            guard case .string(let text) = value, !text.isEmpty else { throw ClusterMessageError("a room is not a name") }
-            strings.append(text)
+    /// Room names within the bounds every other way in has (`EmitterRooms`): anyone who can
+    /// write to Redis can publish here.
+    private static func rooms(_ values: [JSONValue], field: String) throws(ClusterMessageError) -> [String] {
+        switch EmitterRooms.names(values, field: field) {
+        case .success(let rooms): return rooms
+        case .failure(let reason): throw ClusterMessageError("broadcast: \(reason)")
         }
-        return strings
     }
 }

@@ -10,7 +10,13 @@ public struct ClusterPeers: Sendable {
         case joined(String, HostAndPort)
         case moved(String, HostAndPort)
         case left(String)
+        /// A node beyond `maxPeers`: not taken in (its sessions are answered "unknown" here).
+        case ignored(String)
     }
+
+    /// Nodes known at most: anyone who can write to Redis can announce nodes, and each known
+    /// node is an address this node may open connections to.
+    public static let maxPeers = 64
 
     private struct Peer: Sendable {
         var advertise: HostAndPort
@@ -42,6 +48,9 @@ public struct ClusterPeers: Sendable {
         case .down:
             return self.peers.removeValue(forKey: announcement.node).map { _ in .left(announcement.node) }
         case .hello, .up:
+            if self.peers[announcement.node] == nil && self.peers.count >= Self.maxPeers {
+                return .ignored(announcement.node)
+            }
             let previous = self.peers.updateValue(
                 Peer(advertise: announcement.advertise, lastHeard: now), forKey: announcement.node
             )
