@@ -2,14 +2,22 @@
 """Helpers for bench/proxy/run.sh (standard library only).
 
   bench.py freeport                      print a free 127.0.0.1 TCP port
-  bench.py mem PID                       print "VmRSS_kB VmHWM_kB" summed over PID and its children
-  bench.py cpu PID                       print "user_ticks system_ticks" summed over PID and its children
+  bench.py mem PID                       print "VmRSS_kB VmHWM_kB threads processes" summed over PID and its children
+  bench.py cpu PID                       print "user_us system_us" summed over PID and its children
+  bench.py cores CPU...                  print "busy total" jiffies of each CPU (all processes, /proc/stat)
+  bench.py minus "A1 B1 .." "A0 B0 .."   print "A1-A0,B1-B0,.." (a JSON array's inside)
+  bench.py measured OUT CMD...           run CMD, write its (and its children's) "user_us system_us" to OUT,
+                                         exit with its status
+  bench.py summary wrk|h2load RAW        print a load run's figures from its output, as JSON fields
   bench.py report RESULTS.jsonl MEM.tsv  print the markdown report
 """
 import json
 import os
+import re
+import resource
 import socket
 import statistics
+import subprocess
 import sys
 from collections import defaultdict
 
@@ -21,11 +29,21 @@ TARGET_LABEL = {
     "zenith-baseline": "Zenith baseline",
     "zenith": "Zenith",
 }
-CASE_ORDER = ["small", "16k", "post64k"]
-CASE_LABEL = {"small": "GET 100 B", "16k": "GET 16 KiB", "post64k": "POST 64 KiB"}
-# Smallest plausible response size (body only) per case, to catch truncated answers.
-CASE_MIN_BODY = {"small": 100, "16k": 16384, "post64k": 2}
-
+CASE_ORDER = ["small", "16k", "post64k", "tls-small", "h2-small", "h2-16k"]
+CASE_LABEL = {
+    "small": "GET 100 B",
+    "16k": "GET 16 KiB",
+    "post64k": "POST 64 KiB",
+    "tls-small": "TLS HTTP/1.1 GET 100 B",
+    "h2-small": "HTTP/2 GET 100 B",
+    "h2-16k": "HTTP/2 GET 16 KiB",
+}
+# Smallest plausible response size per case (wrk counts heads too, h2load bodies only), to catch
+# truncated answers.
+CASE_MIN_BODY = {"small": 100, "16k": 16384, "post64k": 2, "tls-small": 100, "h2-small": 100, "h2-16k": 16384}
+# A front below this share of its core at its highest rate was not what limited the rate.
+SATURATED = 0.95
+LOAD_TOOL = {"h2-small": "h2load", "h2-16k": "h2load"}  # the others: wrk
 
 def freeport():
     s = socket.socket()
@@ -73,7 +91,8 @@ def mem(pid):
 
 
 def cpu(pid):
-    """CPU time so far (all threads) of PID and its children, in clock ticks, from /proc/PID/stat."""
+    """CPU time so far (all threads) of PID and its children, in µs, from /proc/PID/stat."""
+    tick_us = 1e6 / os.sysconf("SC_CLK_TCK")
     todo, user, system = [int(pid)], 0, 0
     while todo:
         p = todo.pop()
@@ -85,11 +104,86 @@ def cpu(pid):
         except (OSError, IndexError, ValueError):
             pass
         todo += _children(p)
-    print(user, system)
+    print(round(user * tick_us), round(system * tick_us))
+
+
+def cores(cpus):
+    """Busy and total jiffies of each CPU, whoever ran there: steal counts as busy (the core was
+    not ours), idle and iowait as free."""
+    stat = {}
+    with open("/proc/stat") as f:
+        for line in f:
+            name, *values = line.split()
+            if name.startswith("cpu") and name != "cpu":
+                user, nice, system, idle, iowait, irq, softirq, steal = (int(v) for v in values[:8])
+                busy = user + nice + system + irq + softirq + steal
+                stat[name[3:]] = (busy, busy + idle + iowait)
+    print(" ".join(f"{stat[c][0]} {stat[c][1]}" for c in cpus))
+
+
+def minus(after, before):
+    a, b = [int(x) for x in after.split()], [int(x) for x in before.split()]
+    print(",".join(str(x - y) for x, y in zip(a, b)))
+
+
+def measured(out, cmd):
+    """Runs cmd; its CPU time and that of every process it waited for (wrk under timeout and
+    taskset) is what this process's children used."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    rc = subprocess.call(cmd)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(out, "w") as f:
+        f.write(f"{round((after.ru_utime - before.ru_utime) * 1e6)} {round((after.ru_stime - before.ru_stime) * 1e6)}\n")
+    sys.exit(rc)
+
+
+def _duration_us(text):
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 1, "ms": 1e3, "s": 1e6}[unit]
+
+
+def summary(tool, raw_path):
+    """The figures of one load run as JSON fields: requests, duration_us, bytes, err_*, latency."""
+    with open(raw_path, errors="replace") as f:
+        text = f.read()
+    if tool == "wrk":  # wrk.lua's done() prints them
+        found = re.findall(r"^BENCH_JSON \{(.*)\}$", text, re.M)
+        print(found[-1] if found else '"requests":0')
+        return
+    # h2load: "finished in 6.00s, ...", "requests: N total, N started, N done, N succeeded, N failed,
+    # N errored, N timeout", "status codes: N 2xx, ...", "traffic: ... (N) data",
+    # "time for request: min max mean sd +/- sd"
+    finished = re.search(r"^finished in ([\d.]+(?:us|ms|s)),", text, re.M)
+    requests = re.search(r"^requests: (\d+) total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, "
+                         r"(\d+) errored, (\d+) timeout", text, re.M)
+    status = re.search(r"^status codes: \d+ 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx", text, re.M)
+    data = re.search(r"^traffic: .*\((\d+)\) data", text, re.M)
+    latency = re.search(r"^time for request:\s+(\S+)\s+(\S+)\s+(\S+)", text, re.M)
+    tls = [m for m in re.findall(r"^(?:TLS Protocol|Cipher|Server Temp Key|Application protocol): (.*)$", text, re.M)]
+    if not (finished and requests and status and data and latency):
+        print('"requests":0')
+        return
+    done, succeeded, failed, errored, timeout = (int(x) for x in requests.groups()[1:])
+    fields = {
+        "requests": succeeded,
+        "duration_us": round(_duration_us(finished.group(1))),
+        "bytes": int(data.group(1)),
+        "err_failed": failed, "err_errored": errored, "err_timeout": timeout,
+        "err_status": sum(int(x) for x in status.groups()),
+        "mean_us": _duration_us(latency.group(3)), "max_us": _duration_us(latency.group(2)),
+        "tls": ", ".join(tls),
+    }
+    print(json.dumps(fields)[1:-1])
 
 
 def fmt_us(us):
+    if us is None:
+        return "–"
     return f"{us / 1000:.2f} ms" if us < 100_000 else f"{us / 1000:.0f} ms"
+
+
+def fmt_pct(x):
+    return f"{x * 100:.0f}%"
 
 
 def report(results_path, mem_path):
@@ -110,58 +204,162 @@ def report(results_path, mem_path):
                 threads[target] = (int(thr), int(procs))
 
     targets = [t for t in TARGET_ORDER if any(k[0] == t for k in runs)]
+    fronts = [t for t in targets if t != "backend"]
     cases = [c for c in CASE_ORDER if any(k[1] == c for k in runs)]
 
+    def ok(r):
+        return r.get("requests", 0) > 0
+
     def med(target, case, key):
-        rs = runs.get((target, case), [])
-        vals = [key(r) for r in rs if r.get("requests", 0) > 0]
+        vals = [key(r) for r in runs.get((target, case), []) if ok(r) and key(r) is not None]
         return statistics.median(vals) if vals else None
 
     def rps(r):
         return r["requests"] / (r["duration_us"] / 1e6)
 
+    def per_request(process):  # CPU µs per request of one process: user + system
+        return lambda r: sum(r["cpu_us"][process]) / r["requests"]
+
+    def share(process):  # share of one core over the run's wall time
+        return lambda r: sum(r["cpu_us"][process]) / r["wall_us"]
+
+    def cpu1(r):  # what of ours ran on the backend's and load generator's core
+        return share("load")(r) + share("front" if r["target"] == "backend" else "backend")(r)
+
+    def core_busy(index):  # share of CPU 0 (index 0) or CPU 1 (index 1) busy, whoever ran there
+        return lambda r: r["cores"][2 * index] / r["cores"][2 * index + 1] if r["cores"][2 * index + 1] else 0
+
+    def limit(r, target):
+        """What capped this run's rate: the core that was full, and whether it was the front's."""
+        if target != "backend" and share("front")(r) >= SATURATED:
+            return "front (CPU 0)"
+        if target != "backend" and core_busy(0)(r) >= SATURATED:
+            return f"**CPU 0 shared**: other processes took {fmt_pct(core_busy(0)(r) - share('front')(r))}"
+        if cpu1(r) >= SATURATED:
+            return "CPU 1 (backend + load generator)" + (", not the front" if target != "backend" else "")
+        if core_busy(1)(r) >= SATURATED:
+            return f"**CPU 1 shared**: other processes took {fmt_pct(core_busy(1)(r) - cpu1(r))}"
+        return "**neither core full**"
+
     lines = []
-    lines.append("| case | target | req/s | spread | p50 | p99 | req/s vs nginx | p99 vs nginx | errors |")
-    lines.append("|---|---|---:|---:|---:|---:|---:|---:|---|")
+    # 1. CPU time per request of the front: what each proxy costs, whatever limits the rate.
+    reference = "zenith-baseline" if "zenith-baseline" in targets else "nginx"
+    compare = [reference] + (["haproxy"] if "haproxy" in fronts and reference != "haproxy" else [])
+    lines.append("CPU time per request of the front's processes (user + system, median over the rounds):")
+    lines.append("")
+    lines.append("| case | " + " | ".join(TARGET_LABEL[t] for t in fronts) + " | "
+                 + " | ".join(f"Zenith / {TARGET_LABEL[t]}" for t in compare) + " |")
+    lines.append("|---|" + "---:|" * (len(fronts) + len(compare)))
+    for case in cases:
+        cells, totals = [], {}
+        for target in fronts:
+            user = med(target, case, lambda r: r["cpu_us"]["front"][0] / r["requests"])
+            system = med(target, case, lambda r: r["cpu_us"]["front"][1] / r["requests"])
+            totals[target] = med(target, case, per_request("front"))
+            cells.append(f"{user + system:.1f} µs ({user:.1f} + {system:.1f})" if user is not None else "–")
+        ratios = [f"{totals['zenith'] / totals[t]:.2f}" if totals.get("zenith") and totals.get(t) else "–"
+                  for t in compare]
+        lines.append(f"| {CASE_LABEL[case]} | " + " | ".join(cells + ratios) + " |")
+
+    # 2. Throughput and latency.
+    lines.append("")
+    lines.append("| case | target | req/s | spread | p50 | p99 | mean | req/s vs nginx | p99 vs nginx | front CPU | errors |")
+    lines.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for case in cases:
         ref_rps = med("nginx", case, rps)
-        ref_p99 = med("nginx", case, lambda r: r["p99_us"])
+        ref_p99 = med("nginx", case, lambda r: r.get("p99_us"))
         for target in targets:
             rs = runs.get((target, case), [])
             if not rs:
                 continue
-            v_rps = med(target, case, rps)
-            all_rps = [rps(r) for r in rs if r.get("requests", 0) > 0]
-            spread = f"±{(max(all_rps) - min(all_rps)) / 2 / v_rps * 100:.0f}%" if len(all_rps) > 1 else "–"
-            v_p50 = med(target, case, lambda r: r["p50_us"])
-            v_p99 = med(target, case, lambda r: r["p99_us"])
             errs = []
             for r in rs:
                 e = {k[4:]: r[k] for k in r if k.startswith("err_") and r[k]}
-                if r.get("wrk_rc", 0) != 0:
-                    e["wrk_rc"] = r["wrk_rc"]
+                if r.get("load_rc", 0) != 0:
+                    e["exit_status"] = r["load_rc"]
                 if r.get("front_alive", 1) == 0:
                     e["process_exited"] = 1
-                if r.get("requests", 0) == 0:
+                if not ok(r):
                     e["no_requests"] = 1
                 elif r["bytes"] / r["requests"] < CASE_MIN_BODY[case]:
                     e["short_responses"] = round(r["bytes"] / r["requests"])
                 if e:
                     errs.append(f"r{r['round']}: " + ", ".join(f"{k}={v}" for k, v in e.items()))
             err_cell = "⚠ " + "; ".join(errs) if errs else "0"
-            ratio_rps = f"{v_rps / ref_rps:.2f}" if v_rps and ref_rps else "–"
+            v_rps = med(target, case, rps)
+            if not v_rps:
+                lines.append(f"| {CASE_LABEL[case]} | {TARGET_LABEL[target]} |" + " – |" * 8 + f" {err_cell} |")
+                continue
+            all_rps = [rps(r) for r in rs if ok(r)]
+            spread = f"±{(max(all_rps) - min(all_rps)) / 2 / v_rps * 100:.0f}%" if len(all_rps) > 1 else "–"
+            v_p99 = med(target, case, lambda r: r.get("p99_us"))
+            ratio_rps = f"{v_rps / ref_rps:.2f}" if ref_rps else "–"
             ratio_p99 = f"{v_p99 / ref_p99:.2f}" if v_p99 and ref_p99 else "–"
             if target == "backend":
                 ratio_rps = ratio_p99 = "(baseline)"
             lines.append(
-                f"| {CASE_LABEL[case]} | {TARGET_LABEL[target]} | "
-                f"{v_rps:,.0f} | {spread} | {fmt_us(v_p50)} | {fmt_us(v_p99)} | {ratio_rps} | {ratio_p99} | {err_cell} |"
-                if v_rps
-                else f"| {CASE_LABEL[case]} | {TARGET_LABEL[target]} | – | – | – | – | – | – | {err_cell} |"
+                f"| {CASE_LABEL[case]} | {TARGET_LABEL[target]} | {v_rps:,.0f} | {spread} | "
+                f"{fmt_us(med(target, case, lambda r: r.get('p50_us')))} | {fmt_us(v_p99)} | "
+                f"{fmt_us(med(target, case, lambda r: r.get('mean_us')))} | {ratio_rps} | {ratio_p99} | "
+                f"{fmt_pct(med(target, case, share('front')))} | {err_cell} |"
             )
-        lines.append("| | | | | | | | | |")
+        lines.append("|" + " |" * 11)
     lines.pop()
+    lines.append("")
+    lines.append("(h2load gives no percentiles: its cases show the mean time per request only.)")
+    negotiated = sorted({(r["target"], r["tls"]) for rs in runs.values() for r in rs if r.get("tls")})
+    if negotiated:
+        lines.append("")
+        lines.append("What h2load negotiated: " + "; ".join(f"{TARGET_LABEL[t]}: {tls}" for t, tls in negotiated) + ".")
 
+    # 3. Every process's CPU, and what saturated.
+    lines.append("")
+    lines.append("CPU of every process (share of one core over the run, and µs per request; medians over the rounds). "
+                 "CPU 0 holds the front, CPU 1 the backend and the load generator:")
+    lines.append("")
+    lines.append("| case | target | front | backend | load generator | CPU 0 busy | CPU 1: ours / busy | "
+                 "limit (median round) |")
+    lines.append("|---|---|---:|---:|---:|---:|---:|---|")
+    remarks = []
+    for case in cases:
+        tool = LOAD_TOOL.get(case, "wrk")
+        for target in targets:
+            good = [r for r in runs.get((target, case), []) if ok(r)]
+            if not good:
+                continue
+
+            def cell(process):
+                return (f"{fmt_pct(med(target, case, share(process)))}, "
+                        f"{med(target, case, per_request(process)):.1f} µs")
+
+            median_round = sorted(good, key=rps)[(len(good) - 1) // 2]
+            lines.append(
+                f"| {CASE_LABEL[case]} | {TARGET_LABEL[target]} | {cell('front')} | "
+                f"{'(is the front)' if target == 'backend' else cell('backend')} | {tool} {cell('load')} | "
+                f"{fmt_pct(med(target, case, core_busy(0)))} | "
+                f"{fmt_pct(med(target, case, cpu1))} / {fmt_pct(med(target, case, core_busy(1)))} | "
+                f"{limit(median_round, target)} |")
+            # The round with the highest rate: was the front using its whole core there?
+            best = max(good, key=rps)
+            if target != "backend" and share("front")(best) < SATURATED:
+                remarks.append(
+                    f"- {TARGET_LABEL[target]}, {CASE_LABEL[case]}: at its highest rate ({rps(best):,.0f} req/s, "
+                    f"round {best['round']}) the front used {fmt_pct(share('front')(best))} of CPU 0 "
+                    f"(CPU 0 busy {fmt_pct(core_busy(0)(best))}); CPU 1: backend {fmt_pct(share('backend')(best))}, "
+                    f"{tool} {fmt_pct(share('load')(best))}, busy {fmt_pct(core_busy(1)(best))}. "
+                    f"Limit: {limit(best, target)}.")
+        lines.append("|" + " |" * 8)
+    lines.pop()
+    lines.append("")
+    if remarks:
+        lines.append(f"Fronts below {fmt_pct(SATURATED)} of their core at their highest rate (that rate "
+                     "understates what the front can do):")
+        lines.append("")
+        lines += remarks
+    else:
+        lines.append(f"Every front used at least {fmt_pct(SATURATED)} of its core at its highest rate.")
+
+    # 4. Memory.
     lines.append("")
     nrounds = max((len(v) for v in mem_rows.values()), default=0)
     head = "| process | threads / processes | peak RSS (VmHWM) | " + " | ".join(
@@ -177,32 +375,6 @@ def report(results_path, mem_path):
         cells = [f"{rss / 1024:.1f} MiB" for _, rss, _ in rows]
         cells = " | ".join(cells + ["(exited)"] * (nrounds - len(cells)))
         lines.append(f"| {label} | {thr} / {procs} | {rows[-1][2] / 1024:.1f} MiB | {cells} |")
-
-    # CPU time per request: what each target costs, whatever limits the throughput above.
-    tick_us = 1e6 / os.sysconf("SC_CLK_TCK")
-
-    def cpu_us(r, key):
-        return r[key] * tick_us / r["requests"] if key in r else None
-
-    lines.append("")
-    lines.append("CPU time per request of each target's processes (user + system, median over the rounds):")
-    lines.append("")
-    # Against the baseline build (ZENITH_BASELINE_BIN) when it ran: the change's cost per request.
-    reference = "zenith-baseline" if "zenith-baseline" in targets else "nginx"
-    lines.append("| case | " + " | ".join(TARGET_LABEL[t] for t in targets) + f" | Zenith / {TARGET_LABEL[reference]} |")
-    lines.append("|---|" + "---:|" * (len(targets) + 1))
-    for case in cases:
-        cells, totals = [], {}
-        for target in targets:
-            user = med(target, case, lambda r: cpu_us(r, "cpu_user_ticks"))
-            system = med(target, case, lambda r: cpu_us(r, "cpu_system_ticks"))
-            if user is None or system is None:
-                cells.append("–")
-                continue
-            totals[target] = med(target, case, lambda r: cpu_us(r, "cpu_user_ticks") + cpu_us(r, "cpu_system_ticks"))
-            cells.append(f"{user:.1f} + {system:.1f} µs")
-        ratio = f"{totals['zenith'] / totals[reference]:.2f}" if "zenith" in totals and reference in totals else "–"
-        lines.append(f"| {CASE_LABEL[case]} | " + " | ".join(cells) + f" | {ratio} |")
     print("\n".join(lines))
 
 
@@ -214,6 +386,14 @@ def main():
         mem(sys.argv[2])
     elif cmd == "cpu":
         cpu(sys.argv[2])
+    elif cmd == "cores":
+        cores(sys.argv[2:])
+    elif cmd == "minus":
+        minus(sys.argv[2], sys.argv[3])
+    elif cmd == "measured":
+        measured(sys.argv[2], sys.argv[3:])
+    elif cmd == "summary":
+        summary(sys.argv[2], sys.argv[3])
     elif cmd == "report":
         report(sys.argv[2], sys.argv[3])
     else:
