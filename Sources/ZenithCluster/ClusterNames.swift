@@ -15,4 +15,12 @@ public struct ClusterNames: Sendable, Hashable {
     public func leaseKey(scope: String) -> String { self.prefix + ":lease:" + scope }
     /// The last snapshot of one watcher scope, from which a new lease holder goes on.
     public func snapshotKey(scope: String) -> String { self.prefix + ":snapshot:" + scope }
+    /// The stream of broadcasts, in one order for every node, with connection state recovery on.
+    public var broadcastStream: String { self.prefix + ":stream" }
+    /// The sockets of one node that may come back (connected ones, and lost ones until they expire).
+    public func socketsKey(node: String) -> String { self.prefix + ":sockets:" + node }
+    /// When each of one node's lost sockets was lost (a sorted set, scored in milliseconds).
+    public func lostSocketsKey(node: String) -> String { self.prefix + ":lost:" + node }
+    /// Marks that one node appended its copy of an event every node learns by itself (`id`).
+    public func appendedCopyKey(id: String) -> String { self.prefix + ":copy:" + id }
 }

@@ -26,14 +26,18 @@ public final class ClusterNode: Sendable {
     /// Whether the last broadcast could not be sent, so that an outage is logged once, not per broadcast.
     private let publishing = NIOLockedValueBox(PublishHealth.ok)
     private let metrics = ClusterMetrics()
+    /// With connection state recovery on: the broadcast stream and the sockets kept in Redis.
+    public let recovery: ClusterRecovery?
 
     /// How often this node says `up`; a node silent for `3 × heartbeatInterval + 1 s` is forgotten.
     public static let heartbeatInterval = TimeAmount.seconds(2)
 
     /// Connects to Redis at once (without waiting: see `waitUntilUp()`); nothing is delivered
-    /// until `start(deliveringTo:)`. Emitters' broadcasts are taken for `namespaces` only.
+    /// until `start(deliveringTo:)`. Emitters' broadcasts are taken for `namespaces` only. With
+    /// `recovery` above zero, the node's broadcasts go through the cluster's stream (`recovery`)
+    /// instead of pub/sub.
     public init(
-        settings: ClusterSettings, namespaces: Set<String>, eventLoop: any EventLoop, logger: Logger
+        settings: ClusterSettings, namespaces: Set<String>, eventLoop: any EventLoop, logger: Logger, recovery: Duration = .zero
     ) throws(RedisConfigurationError) {
         var redis = try RedisConfiguration(url: settings.redis, passwordFile: settings.passwordFile)
         if redis.tls != nil, let caFile = settings.caFile {
@@ -58,6 +62,11 @@ public final class ClusterNode: Sendable {
         self.commands = RedisClient(configuration: redis, eventLoop: eventLoop, logger: logger) { state in
             metrics.redisStateChanged(state, connection: .commands, logger: logger)
         }
+        self.recovery = recovery > .zero
+            ? ClusterRecovery(
+                redis: redis, commands: self.commands, names: names, node: settings.node, recovery: recovery, logger: logger,
+                metrics: metrics
+            ) : nil
         let deliver = self.deliver
         let announceSelf = ClusterAnnouncement(node: settings.node, advertise: settings.advertise, word: .hello)
         let commands = self.commands
@@ -88,9 +97,11 @@ public final class ClusterNode: Sendable {
         _ = self.subscriber.subscribe(patterns: self.inbox.patterns)
         let up = ClusterAnnouncement(node: self.settings.node, advertise: self.settings.advertise, word: .up)
         let (commands, names, peers, metrics, logger) = (self.commands, self.names, self.peers, self.metrics, self.logger)
+        let recovery = self.recovery
         let task = self.commands.eventLoop.scheduleRepeatedTask(initialDelay: Self.heartbeatInterval, delay: Self.heartbeatInterval) {
             _ in
             Self.announce(up, on: commands, names: names)
+            recovery?.upkeep(margin: Self.heartbeatInterval * 3)
             let changes = peers.withLockedValue { $0.expire(at: .now()) }
             for change in changes {
                 logger.notice("cluster node not heard from: forgotten", metadata: ["node": "\(change)"])
@@ -99,6 +110,9 @@ public final class ClusterNode: Sendable {
         }
         self.heartbeat.withLockedValue { $0 = task }
     }
+
+    /// The event loop of the node's connections to Redis.
+    public var eventLoop: any EventLoop { self.commands.eventLoop }
 
     /// Succeeds once both connections to Redis are up (tests and start-up logs).
     public func waitUntilUp() -> EventLoopFuture<Void> {
@@ -111,22 +125,61 @@ public final class ClusterNode: Sendable {
     public func publish(_ broadcast: SocketIOBroadcast) {
         let payload = ClusterBroadcast(origin: self.settings.node, broadcast: broadcast).encoded()
         let command = RESPCommand(arguments: [.text("PUBLISH"), .text(self.names.broadcastChannel), .bytes(payload)])
-        let (metrics, logger, publishing) = (self.metrics, self.logger, self.publishing)
-        self.commands.send(command).whenComplete { result in
-            switch result {
-            case .success:
-                metrics.published(ok: true)
-                if publishing.withLockedValue({ $0.exchange(.ok) }) == .failing {
-                    logger.notice("broadcasts reach the other nodes again")
-                }
-            case .failure(let error):
-                metrics.published(ok: false)
-                if publishing.withLockedValue({ $0.exchange(.failing) }) == .ok {
-                    logger.warning(
-                        "broadcasts do not reach the other nodes until Redis is back (counted in zenith_cluster_broadcasts_total)",
-                        metadata: ["error": "\(error)"]
-                    )
-                }
+        self.commands.send(command).whenComplete { self.published($0.map { _ in }) }
+    }
+
+    /// With recovery on: appends a broadcast produced on this node to the cluster's stream, from
+    /// which every node, this one included, delivers it; the future carries its offset, or nil
+    /// when Redis is down (counted and logged; the caller serves this node's sockets itself).
+    public func append(_ broadcast: SocketIOBroadcast) -> EventLoopFuture<BroadcastOffset?> {
+        guard let recovery = self.recovery else { return self.commands.eventLoop.makeSucceededFuture(nil) }
+        return recovery.append(broadcast).map { offset -> BroadcastOffset? in
+            self.published(.success(()))
+            return offset
+        }.recover { error in
+            self.published(.failure(error))
+            return nil
+        }
+    }
+
+    /// With recovery on: `ClusterRecovery.appendOnce`, counted and logged as `append`; the
+    /// future carries `.unreachable` when Redis is down.
+    public func appendOnce(_ broadcast: SocketIOBroadcast, id: String) -> EventLoopFuture<CopyAppend> {
+        guard let recovery = self.recovery else { return self.commands.eventLoop.makeSucceededFuture(.unreachable) }
+        return recovery.appendOnce(broadcast, id: id).map { offset -> CopyAppend in
+            self.published(.success(()))
+            return offset.map(CopyAppend.appended) ?? .anotherNodes
+        }.recover { error in
+            self.published(.failure(error))
+            return .unreachable
+        }
+    }
+
+    /// What became of a node's copy of an event every node learns by itself.
+    public enum CopyAppend: Sendable, Equatable {
+        /// This node's copy is in the cluster's stream, under this offset.
+        case appended(BroadcastOffset)
+        /// Another node's copy is: this node's sockets get that one.
+        case anotherNodes
+        /// Redis cannot be asked.
+        case unreachable
+    }
+
+    /// Counts a broadcast sent to Redis (or not) and logs an outage's start and end once.
+    private func published(_ result: Result<Void, any Error>) {
+        switch result {
+        case .success:
+            self.metrics.published(ok: true)
+            if self.publishing.withLockedValue({ $0.exchange(.ok) }) == .failing {
+                self.logger.notice("broadcasts reach the other nodes again")
+            }
+        case .failure(let error):
+            self.metrics.published(ok: false)
+            if self.publishing.withLockedValue({ $0.exchange(.failing) }) == .ok {
+                self.logger.warning(
+                    "broadcasts do not reach the other nodes until Redis is back (counted in zenith_cluster_broadcasts_total)",
+                    metadata: ["error": "\(error)"]
+                )
             }
         }
     }
@@ -160,6 +213,7 @@ public final class ClusterNode: Sendable {
         let down = ClusterAnnouncement(node: self.settings.node, advertise: self.settings.advertise, word: .down)
         let command = RESPCommand(arguments: [.text("PUBLISH"), .text(self.names.membershipChannel), .bytes(down.encoded())])
         _ = try? await self.commands.send(command).get()
+        await self.recovery?.shutdown()
         try? await self.subscriber.shutdown().get()
         try? await self.commands.shutdown().get()
     }

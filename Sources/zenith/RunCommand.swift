@@ -71,7 +71,8 @@ struct RunCommand: AsyncParsableCommand {
         do {
             cluster = try configuration.cluster.map {
                 try ClusterNode(
-                    settings: $0, namespaces: Set(configuration.realtime.namespaces), eventLoop: group.next(), logger: logger
+                    settings: $0, namespaces: Set(configuration.realtime.namespaces), eventLoop: group.next(), logger: logger,
+                    recovery: configuration.realtime.recovery
                 )
             }
             server = try await ProxyServer.make(configuration: configuration, group: group, logger: logger)
@@ -79,8 +80,11 @@ struct RunCommand: AsyncParsableCommand {
                 settings: configuration.realtime, eventLoops: Array(group.makeIterator()), logger: logger,
                 upstreamClient: server.upstreamClient, watches: configuration.watches, cluster: cluster
             )
-            if let recoveryFile = configuration.realtime.recoveryFile {
+            if let recoveryFile = configuration.realtime.recoveryFile, cluster == nil {
                 RecoveryFile.read(into: engine, from: recoveryFile, logger: logger)
+            }
+            if let recovery = cluster?.recovery {
+                await ClusterStreamCatchUp.wait(for: recovery, logger: logger)
             }
             try await server.start(
                 realtimeEndpoint: engine, inherited: InheritedListeners(environment: SystemdNotifier.processEnvironment())
@@ -96,8 +100,8 @@ struct RunCommand: AsyncParsableCommand {
             }
             if let metrics = configuration.metrics {
                 metricsServer = try await MetricsServer.start(
-                    settings: metrics, limits: configuration.limits, registry: registry, readiness: readiness,
-                    group: group, logger: logger
+                    settings: metrics, limits: configuration.limits, registry: registry, proxyMetrics: server.metrics,
+                    readiness: readiness, group: group, logger: logger
                 )
             } else {
                 metricsServer = nil
@@ -147,7 +151,7 @@ struct RunCommand: AsyncParsableCommand {
         await metricsServer?.close()
         await notifications?.stop()
         await engine.dropAllSessions()
-        if let recoveryFile = configuration.realtime.recoveryFile {
+        if let recoveryFile = configuration.realtime.recoveryFile, cluster == nil {
             RecoveryFile.write(engine, to: recoveryFile, logger: logger)
         }
         await cluster?.shutdown()

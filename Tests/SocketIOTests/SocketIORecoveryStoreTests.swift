@@ -7,83 +7,106 @@ import ZenithJSON
 
 @Suite("connection state recovery's store")
 struct SocketIORecoveryStoreTests {
-    private func record(_ store: SocketIORecoveryStore, to audience: SocketIOBroadcast.Audience, except: [String] = [], _ text: String) -> UInt64 {
-        var given: UInt64 = 0
-        store.record(SocketIOBroadcast(to: audience, except: except, event: "e", arguments: [])) { offset in
+    @discardableResult
+    private func record(
+        _ store: SocketIORecoveryStore, to audience: SocketIOBroadcast.Audience, except: [String] = [], at given: BroadcastOffset? = nil,
+        _ text: String
+    ) -> BroadcastOffset? {
+        var delivered: BroadcastOffset?
+        store.record(SocketIOBroadcast(to: audience, except: except, event: "e", arguments: []), at: given) { offset in
             EngineIOBroadcastFrames([.text(ByteBuffer(string: text))])
         } deliver: { _, offset in
-            given = offset
+            delivered = offset
         }
-        return given
+        return delivered
     }
 
-    private func texts(_ recovered: SocketIORecoveryStore.Recovered?) -> [String] {
-        recovered?.missed.flatMap { $0.frames.map { frame -> String in
+    private func texts(_ replay: SocketIORecoveryStore.Replay?) -> [String] {
+        replay?.missed.flatMap { $0.frames.map { frame -> String in
             guard case .text(let bytes) = frame else { return "binary" }
             return String(buffer: bytes)
         } } ?? []
     }
 
-    private func saved(rooms: Set<String>, identity: String? = nil) -> SocketIORecoveryStore.SavedSocket {
-        .init(socketID: "s1", namespace: "/", rooms: rooms, identity: identity, at: .now())
+    private func saved(rooms: Set<String>, identity: String? = nil, at: NIODeadline = .now()) -> SocketIOSavedSocket {
+        .init(socketID: "s1", namespace: "/", rooms: rooms, identity: identity, at: at)
     }
 
-    @Test("offsets grow; a recovery replays what the rooms would have got after the offset, once")
-    func replay() {
+    @Test("offsets grow; a replay has what the rooms would have got after the offset; a socket is taken once")
+    func replay() throws {
         let store = SocketIORecoveryStore(settings: .init(maxDisconnectionDuration: .seconds(60)))
-        let first = self.record(store, to: .rooms(["r"]), "1")
-        store.save(pid: "p", self.saved(rooms: ["s1", "r"]))
-        _ = self.record(store, to: .rooms(["r"]), "2")
-        _ = self.record(store, to: .rooms(["other"]), "3")
-        _ = self.record(store, to: .namespace, "4")
-        _ = self.record(store, to: .rooms(["r"]), except: ["s1"], "5")
+        let first = try #require(self.record(store, to: .rooms(["r"]), "1"))
+        store.lost(pid: "p", self.saved(rooms: ["s1", "r"]))
+        self.record(store, to: .rooms(["r"]), "2")
+        self.record(store, to: .rooms(["other"]), "3")
+        self.record(store, to: .namespace, "4")
+        self.record(store, to: .rooms(["r"]), except: ["s1"], "5")
         let last = self.record(store, to: .rooms(["other", "s1"]), "6")
-        #expect(first == 1 && last == 6)
-        let recovered = store.recover(pid: "p", namespace: "/", offset: first, identity: nil)
-        #expect(self.texts(recovered) == ["2", "4", "6"])
-        #expect(recovered?.through == 6)
-        #expect(recovered?.saved.socketID == "s1")
-        #expect(store.recover(pid: "p", namespace: "/", offset: first, identity: nil) == nil, "a pid recovers once")
+        #expect(first.description == "1" && last?.description == "6")
+        let saved = try #require(store.take(pid: "p", namespace: "/"))
+        #expect(saved.socketID == "s1")
+        let replay = store.missed(after: first, by: saved)
+        #expect(self.texts(replay) == ["2", "4", "6"])
+        #expect(replay?.through == last)
+        #expect(store.take(pid: "p", namespace: "/") == nil, "a pid is taken once")
     }
 
-    @Test("another identity, namespace or an offset never given out is not recovered")
-    func refusals() {
+    @Test("another namespace, an unknown pid or an offset never given out is not recovered")
+    func refusals() throws {
         let store = SocketIORecoveryStore(settings: .init(maxDisconnectionDuration: .seconds(60)))
-        let offset = self.record(store, to: .rooms(["r"]), "1")
-        for (pid, namespace, at, identity) in [("a", "/", offset, "bob"), ("b", "/x", offset, "alice"), ("c", "/", offset + 5, "alice")] {
-            store.save(pid: pid, self.saved(rooms: ["r"], identity: "alice"))
-            #expect(store.recover(pid: pid, namespace: namespace, offset: at, identity: identity) == nil)
-        }
-        #expect(store.recover(pid: "unknown", namespace: "/", offset: offset, identity: nil) == nil)
+        let offset = try #require(self.record(store, to: .rooms(["r"]), "1"))
+        store.lost(pid: "a", self.saved(rooms: ["r"]))
+        #expect(store.take(pid: "a", namespace: "/x") == nil)
+        #expect(store.take(pid: "unknown", namespace: "/") == nil)
+        #expect(store.missed(after: BroadcastOffset(sequence: offset.sequence + 5), by: self.saved(rooms: ["r"])) == nil)
+    }
+
+    @Test("given offsets (a cluster's stream ids): kept in order, one not after the last is not delivered twice")
+    func givenOffsets() throws {
+        let store = SocketIORecoveryStore(settings: .init(maxDisconnectionDuration: .seconds(60)))
+        let start = try #require(BroadcastOffset("1733550000000-0"))
+        store.forget(through: start)
+        let first = try #require(BroadcastOffset("1733550000001-0"))
+        #expect(self.record(store, to: .namespace, at: first, "1") == first)
+        #expect(self.record(store, to: .namespace, at: BroadcastOffset("1733550000001-1"), "2")?.description == "1733550000001-1")
+        #expect(self.record(store, to: .namespace, at: first, "again") == nil, "read again after a reconnection")
+        #expect(self.texts(store.missed(after: first, by: self.saved(rooms: []))) == ["2"])
+        #expect(store.missed(after: BroadcastOffset("1733549999999-9")!, by: self.saved(rooms: [])) == nil, "before the store knew the stream")
+        #expect(self.texts(store.missed(after: start, by: self.saved(rooms: []))) == ["1", "2"])
     }
 
     @Test("beyond the bytes kept, a socket that missed dropped broadcasts is not recoverable")
-    func boundedBytes() {
+    func boundedBytes() throws {
         let store = SocketIORecoveryStore(settings: .init(maxDisconnectionDuration: .seconds(60), maxBytes: 10))
-        let first = self.record(store, to: .rooms(["r"]), "aaaa")
-        store.save(pid: "late", self.saved(rooms: ["r"]))
-        store.save(pid: "recent", self.saved(rooms: ["r"]))
-        _ = self.record(store, to: .rooms(["r"]), "bbbb")
+        let first = try #require(self.record(store, to: .rooms(["r"]), "aaaa"))
+        self.record(store, to: .rooms(["r"]), "bbbb")
         let third = self.record(store, to: .rooms(["r"]), "cccc")  // 12 bytes: "aaaa" is dropped
-        #expect(store.recover(pid: "late", namespace: "/", offset: first - 1, identity: nil) == nil)
-        #expect(self.texts(store.recover(pid: "recent", namespace: "/", offset: first, identity: nil)) == ["bbbb", "cccc"])
-        #expect(third == 3)
+        #expect(store.missed(after: .zero, by: self.saved(rooms: ["r"])) == nil)
+        #expect(self.texts(store.missed(after: first, by: self.saved(rooms: ["r"]))) == ["bbbb", "cccc"])
+        #expect(third?.description == "3")
     }
 
     @Test("beyond the sessions kept, the oldest is not recoverable; expired ones neither")
     func boundedSessions() {
         let store = SocketIORecoveryStore(settings: .init(maxDisconnectionDuration: .seconds(60), maxSessions: 2))
-        let offset = self.record(store, to: .rooms(["r"]), "1")
         for pid in ["p1", "p2", "p3"] {
-            store.save(pid: pid, self.saved(rooms: ["r"]))
+            store.lost(pid: pid, self.saved(rooms: ["r"]))
         }
-        #expect(store.recover(pid: "p1", namespace: "/", offset: offset, identity: nil) == nil)
-        #expect(store.recover(pid: "p3", namespace: "/", offset: offset, identity: nil) != nil)
-        let expired = SocketIORecoveryStore.SavedSocket(
-            socketID: "s", namespace: "/", rooms: [], identity: nil, at: .now() - .seconds(61)
-        )
-        store.save(pid: "old", expired)
-        #expect(store.recover(pid: "old", namespace: "/", offset: offset, identity: nil) == nil)
+        #expect(store.take(pid: "p1", namespace: "/") == nil)
+        #expect(store.take(pid: "p3", namespace: "/") != nil)
+        store.lost(pid: "old", self.saved(rooms: ["r"], at: .now() - .seconds(61)))
+        #expect(store.take(pid: "old", namespace: "/") == nil)
+    }
+
+    @Test("offsets read back as written: a sequence, a stream id; anything else is refused")
+    func offsetText() {
+        #expect(BroadcastOffset("42") == BroadcastOffset(sequence: 42))
+        #expect(BroadcastOffset("1733550000000-3") == BroadcastOffset(milliseconds: 1_733_550_000_000, sequence: 3))
+        #expect(BroadcastOffset("1733550000000-3")?.description == "1733550000000-3")
+        for bad in ["", "-1", "1-", "0-5", "1-2-3", "+1", "1e3", "18446744073709551616", " 1"] {
+            #expect(BroadcastOffset(bad) == nil, "\(bad)")
+        }
+        #expect(BroadcastOffset("9-0")! > BroadcastOffset("8-99")!)
     }
 }
 
@@ -93,38 +116,36 @@ struct SocketIORecoveryPersistenceTests {
     func roundTrip() throws {
         let settings = SocketIORecoverySettings(maxDisconnectionDuration: .seconds(60))
         let before = SocketIORecoveryStore(settings: settings)
-        func record(_ store: SocketIORecoveryStore, _ text: String, to audience: SocketIOBroadcast.Audience) {
+        func record(_ store: SocketIORecoveryStore, _ text: String, to audience: SocketIOBroadcast.Audience) -> BroadcastOffset? {
+            var given: BroadcastOffset?
             store.record(SocketIOBroadcast(to: audience, event: "e", arguments: [])) { _ in
                 EngineIOBroadcastFrames([.text(ByteBuffer(string: text))])
-            } deliver: { _, _ in }
+            } deliver: { _, offset in given = offset }
+            return given
         }
-        record(before, "1", to: .rooms(["r"]))
-        before.save(pid: "p", .init(socketID: "s1", namespace: "/", rooms: ["r", "s1"], identity: "alice", at: .now()))
-        before.save(pid: "q", .init(socketID: "s2", namespace: "/", rooms: ["r"], identity: nil, at: .now() - .seconds(50)))
-        record(before, "2", to: .namespace)
+        let first = try #require(record(before, "1", to: .rooms(["r"])))
+        before.lost(pid: "p", .init(socketID: "s1", namespace: "/", rooms: ["r", "s1"], identity: "alice", at: .now()))
+        before.lost(pid: "q", .init(socketID: "s2", namespace: "/", rooms: ["r"], identity: nil, at: .now() - .seconds(50)))
+        _ = record(before, "2", to: .namespace)
         let written = before.exported(wallMilliseconds: 1_000_000)
 
         let after = SocketIORecoveryStore(settings: settings)
         #expect(try after.importState(written, wallMilliseconds: 1_000_000 + 20_000) == 2)
-        #expect(after.recover(pid: "q", namespace: "/", offset: 1, identity: nil) == nil, "50 s + 20 s down: expired")
-        let recovered = try #require(after.recover(pid: "p", namespace: "/", offset: 1, identity: "alice"))
-        #expect(recovered.saved.rooms == ["r", "s1"])
-        let missed = recovered.missed.flatMap(\.frames).map { frame -> String in
+        #expect(after.take(pid: "q", namespace: "/") == nil, "50 s + 20 s down: expired")
+        let saved = try #require(after.take(pid: "p", namespace: "/"))
+        #expect(saved.rooms == ["r", "s1"] && saved.identity == "alice")
+        let missed = after.missed(after: first, by: saved)?.missed.flatMap(\.frames).map { frame -> String in
             guard case .text(let text) = frame else { return "binary" }
             return String(buffer: text)
         }
         #expect(missed == ["2"])
-        var next: UInt64 = 0
-        after.record(SocketIOBroadcast(to: .namespace, event: "e", arguments: [])) { _ in
-            EngineIOBroadcastFrames([])
-        } deliver: { _, offset in next = offset }
-        #expect(next == 3)
+        #expect(record(after, "3", to: .namespace)?.description == "3")
         #expect(throws: SocketIORecoveryStore.PersistenceError.self) {
             try after.importState(ByteBuffer(string: #"{"v":2}"#), wallMilliseconds: 0)
         }
     }
 }
 
-extension SocketIORecoveryStore.Recovered: Equatable {
-    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.saved.socketID == rhs.saved.socketID && lhs.through == rhs.through }
+extension SocketIORecoveryStore.Replay: Equatable {
+    public static func == (lhs: Self, rhs: Self) -> Bool { lhs.through == rhs.through && lhs.missed.count == rhs.missed.count }
 }

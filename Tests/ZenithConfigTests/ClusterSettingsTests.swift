@@ -79,4 +79,24 @@ struct ClusterSettingsTests {
         #expect(warned.warnings.contains { $0.description.contains("list their addresses in [proxy] trusted_proxies") })
         #expect(try ConfigFixture(config: minimalConfig + "[cluster]\nnode = \"a\"\n").diagnostics().map(\.description).count == 2)
     }
+
+    @Test("recovery_file is not used in a cluster: a warning says so")
+    func recoveryFileInACluster() throws {
+        let loaded = try ConfigFixture(config: minimalConfig + """
+            [realtime]
+            recovery = "2m"
+            recovery_file = "recovery.json"
+
+            [proxy]
+            trusted_proxies = ["10.0.0.0/24"]
+
+            [cluster]
+            redis = "redis://r:6379"
+            node = "a"
+            advertise = "10.0.0.1:80"
+
+            """).load()
+        #expect(loaded.warnings.map(\.description).count == 1)
+        #expect(loaded.warnings.contains { $0.description.contains("recovery_file is not used in a cluster") })
+    }
 }

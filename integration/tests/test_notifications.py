@@ -14,8 +14,9 @@ import pika
 import pytest
 import requests
 
-from harness.auth import login, project_of, sio_connect, start_auth
+from harness.auth import ALLOWED_ORIGIN, login, project_of, sio_connect, start_auth
 from harness.certificates import make_certificate
+from harness.cluster import start_cluster_node, wait_for_peers
 from harness.horizon import make_server, servers_watch, set_server, set_servers
 from harness.metrics import metric, scrape
 from harness.oslo_notifier import OsloNotifiers, nova_instance_payload
@@ -23,6 +24,7 @@ from harness.paths import ZENITH_BIN
 from harness.processes import free_port
 from harness.rabbitmq import RabbitMQ
 from harness.realtime import REALTIME_ROUTES, TOKEN, close, make_client, realtime_config, realtime_started
+from harness.recovery import event, no_more_events, open_socket
 from harness.stub_nova import STUB, StubNova
 
 pytestmark = pytest.mark.usefixtures("zenith_survives")
@@ -103,16 +105,20 @@ class Bus:
         return requests.get(f"http://127.0.0.1:{self.metrics_port}/readyz", timeout=5)
 
 
-def start_bus(zenith_factory, apache, broker, notifications: dict | None = None, consuming: bool = True) -> Bus:
-    """zenith consuming the broker with RULES (and `notifications` over the defaults), once it
-    consumes every exchange (unless not `consuming`)."""
-    metrics_port = free_port()
-    extra = {
-        "metrics": {"listen": f"127.0.0.1:{metrics_port}"},
+def bus_sections(broker, notifications: dict | None = None) -> dict:
+    """`[notifications]` for `broker` (with `notifications` over the defaults) and RULES."""
+    return {
         "notifications": {"transport_url_file": transport_url_file(broker.url), "prefetch": 10, "heartbeat": "5s",
                           **(notifications or {})},
         "notify": RULES,
     }
+
+
+def start_bus(zenith_factory, apache, broker, notifications: dict | None = None, consuming: bool = True) -> Bus:
+    """zenith consuming the broker with RULES (and `notifications` over the defaults), once it
+    consumes every exchange (unless not `consuming`)."""
+    metrics_port = free_port()
+    extra = {"metrics": {"listen": f"127.0.0.1:{metrics_port}"}, **bus_sections(broker, notifications)}
     # The watcher's own pace is slow: in these tests only notifications make it poll.
     rt = start_auth(zenith_factory, apache, watches=[servers_watch(interval="30s")], extra=extra)
     started = Bus(rt, metrics_port, broker)
@@ -322,3 +328,37 @@ def test_zenith_check_reports_a_bad_transport_url_on_its_line_without_the_passwo
     assert "the port is not a number" in done.stderr
     assert f"{tmp_path}/zenith.toml:9: error: room 'project:{{tenant_id' has a '{{' without '}}'" in done.stderr
     assert "hunter2" not in done.stderr + done.stdout
+
+
+def test_in_a_cluster_with_recovery_a_notification_reaches_a_socket_once_and_is_replayed_on_another_node(
+        zenith_factory, apache, broker, oslo, redis):
+    # Every node consumes its own copy of each notification; with recovery the first copy offered
+    # goes into the cluster's stream (so it has an offset) and the others are dropped.
+    nodes = [start_cluster_node(zenith_factory, redis, f"n{i}", realtime={"recovery": "2m"}, apache=apache,
+                                watches=[servers_watch(interval="30s")], extra=bus_sections(broker))
+             for i in range(2)]
+    wait_for_peers(nodes)
+    buses = [Bus(node, int(node.config["metrics"]["listen"].rsplit(":", 1)[1]), broker) for node in nodes]
+    assert all(wait_until(b.consuming, 20) for b in buses)
+    alice = login(nodes[0].url, "alice")
+    ws, answer = open_socket(nodes[0], cookie=alice.cookie, origin=ALLOWED_ORIGIN)
+
+    def send(state: str) -> None:
+        oslo.send("nova", "versioned_notifications", "instance.update",
+                  nova_instance_payload(project_of("alice"), state=state), project_of("alice"))
+
+    send("building")
+    name, data, offset = event(ws)
+    assert (name, data["state"]) == ("notify:instances", "building") and "-" in offset, "a stream id"
+    no_more_events(ws)  # once, though both nodes consumed it
+    assert wait_until(lambda: sum(b.count("instances", result="pushed") for b in buses) == 2, 5)
+    ws.sock.close()
+    send("active")
+    time.sleep(0.5)
+    again, recovered = open_socket(nodes[1], {"pid": answer["pid"], "offset": offset}, cookie=alice.cookie,
+                                   origin=ALLOWED_ORIGIN)
+    assert recovered == {"sid": answer["sid"], "pid": answer["pid"]}
+    name, data, _ = event(again)
+    assert (name, data["state"]) == ("notify:instances", "active"), "missed while away: replayed on the other node"
+    no_more_events(again)
+    again.close()

@@ -9,39 +9,12 @@ import json
 import pytest
 
 from harness.realtime import RawPolling, connected, raw_ws, start_realtime, ws_recv_text
-
-# Offsets go to browsers only (other clients would hand them to their handlers): these raw
-# clients say they are one, as the official client and zenith.js in a browser do.
-BROWSER = "User-Agent: Mozilla/5.0 (X11; Linux x86_64) zenith-tests"
+from harness.recovery import BROWSER, event, open_socket, subscribe
 
 
 @pytest.fixture
 def rt(zenith_factory):
     return start_realtime(zenith_factory, realtime={"recovery": "2m"})
-
-
-def open_socket(rt, auth: dict | None = None):
-    """A WebSocket-only session with a Socket.IO CONNECT (with `auth`); (ws, CONNECT answer)."""
-    ws = raw_ws(rt, header=[BROWSER])
-    assert ws_recv_text(ws).startswith("0{")
-    ws.send("40" + (json.dumps(auth) if auth else ""))
-    answer = ws_recv_text(ws)
-    assert answer.startswith("40{"), answer
-    return ws, json.loads(answer[2:])
-
-
-def subscribe(ws, room: str) -> None:
-    ws.send(f'421["subscribe","{room}"]')
-    assert ws_recv_text(ws) == '431[{"ok":true}]'
-
-
-def event(ws) -> list:
-    text = ws_recv_text(ws)
-    while text == "2":  # a ping
-        ws.send("3")
-        text = ws_recv_text(ws)
-    assert text.startswith("42["), text
-    return json.loads(text[2:])
 
 
 def test_a_socket_that_lost_its_connection_gets_its_id_rooms_and_missed_broadcasts_back(rt):
@@ -113,12 +86,7 @@ def test_with_auth_only_the_same_identity_recovers_and_rooms_pass_the_policy_aga
     alice, bob = login(rt.url, "alice"), login(rt.url, "bob")
 
     def open_as(who, auth=None):
-        ws = raw_ws(rt, header=[f"Cookie: {who.cookie}", BROWSER], origin=ALLOWED_ORIGIN)
-        assert ws_recv_text(ws).startswith("0{")
-        ws.send("40" + (json.dumps(auth) if auth else ""))
-        answer = ws_recv_text(ws)
-        assert answer.startswith("40{"), answer
-        return ws, json.loads(answer[2:])
+        return open_socket(rt, auth, cookie=who.cookie, origin=ALLOWED_ORIGIN)
 
     ws, answer = open_as(alice)
     project_room = "project:" + project_of("alice")
@@ -147,10 +115,7 @@ def test_with_auth_the_same_user_recovers_with_its_project_rooms(zenith_factory,
     alice = login(rt.url, "alice")
 
     def open_as(auth=None):
-        ws = raw_ws(rt, header=[f"Cookie: {alice.cookie}", BROWSER], origin=ALLOWED_ORIGIN)
-        assert ws_recv_text(ws).startswith("0{")
-        ws.send("40" + (json.dumps(auth) if auth else ""))
-        return ws, json.loads(ws_recv_text(ws)[2:])
+        return open_socket(rt, auth, cookie=alice.cookie, origin=ALLOWED_ORIGIN)
 
     ws, answer = open_as()
     project_room = "project:" + project_of("alice")

@@ -14,7 +14,8 @@ public final class SocketIOConnection: EngineIOSessionDelegate {
     private var connecting: Set<String> = []
     private var assembler: SocketIOBinaryAssembler
     private var connectTimer: Scheduled<Void>?
-    private let recovery: SocketIORecoveryStore?
+    /// With recovery on: the broadcasts kept, and where sockets are kept to come back.
+    private let recovery: (store: SocketIORecoveryStore, directory: SocketIORecoveryDirectory)?
 
     /// Why a session may end for which its sockets are kept for recovery: the connection was
     /// lost, or the server is restarting; not a client's own disconnect nor a server's decision.
@@ -24,7 +25,7 @@ public final class SocketIOConnection: EngineIOSessionDelegate {
 
     init(
         session: EngineIOSession, loopState: SocketIOLoopState, namespaces: [String: SocketIONamespaceHandler],
-        configuration: SocketIOConfiguration, recovery: SocketIORecoveryStore?
+        configuration: SocketIOConfiguration, recovery: (store: SocketIORecoveryStore, directory: SocketIORecoveryDirectory)?
     ) {
         self.recovery = recovery
         self.session = session
@@ -67,15 +68,6 @@ public final class SocketIOConnection: EngineIOSessionDelegate {
     public func engineIOSessionDidClose(_ session: EngineIOSession, reason: String) {
         self.connectTimer?.cancel()
         for (_, namespaceSocket) in self.sockets {
-            if let recovery = self.recovery, let pid = namespaceSocket.pid, Self.recoverableReasons.contains(reason) {
-                recovery.save(
-                    pid: pid,
-                    SocketIORecoveryStore.SavedSocket(
-                        socketID: namespaceSocket.id, namespace: namespaceSocket.namespace, rooms: namespaceSocket.rooms,
-                        identity: self.namespaces[namespaceSocket.namespace]?.recoveryIdentity(of: namespaceSocket), at: .now()
-                    )
-                )
-            }
             self.socketLeft(namespaceSocket, reason: reason)
         }
     }
@@ -126,16 +118,20 @@ public final class SocketIOConnection: EngineIOSessionDelegate {
                 self.connectTimer?.cancel()
                 self.sockets[namespace] = socket
                 members.addSocket(socket)
-                if let recovered = self.recover(socket, handler: handler, auth: auth) {
-                    socket.join(socket.id)
-                    handler.recovered(socket, rooms: recovered)
-                    return
+                self.recover(socket, handler: handler, auth: auth).whenSuccess { rooms in
+                    guard self.sockets[namespace] === socket else { return }
+                    if let rooms {
+                        socket.join(socket.id)
+                        handler.recovered(socket, rooms: rooms)
+                    } else {
+                        socket.pid = self.recovery?.directory.makePrivateID()
+                        socket.receivesOffsets = self.recovery != nil && self.keepsOffsets
+                        socket.join(socket.id)
+                        socket.send(.connect(namespace: namespace, data: Self.connectAnswer(socket)))
+                        handler.connected(socket)
+                    }
+                    self.writeRecord(of: socket)
                 }
-                socket.pid = self.recovery.map { _ in EngineIOSessionID.make(loopIndex: 0) }
-                socket.receivesOffsets = self.recovery != nil && self.keepsOffsets
-                socket.join(socket.id)
-                socket.send(.connect(namespace: namespace, data: Self.connectAnswer(socket)))
-                handler.connected(socket)
             case .success(let refusal?):
                 self.loopState.countConnect(accepted: false)
                 socket.send(SocketIOPacket(type: .connectError, namespace: namespace, data: .object(refusal)))
@@ -145,26 +141,62 @@ public final class SocketIOConnection: EngineIOSessionDelegate {
         }
     }
 
-    /// With recovery on and `auth` naming a saved socket of the same identity (`pid` and
-    /// `offset`, as the official client sends them), gives `socket` its old id and pid, answers
-    /// its CONNECT, sends it the broadcasts it missed, and returns the rooms it had.
-    private func recover(_ socket: SocketIOSocket, handler: SocketIONamespaceHandler, auth: JSONValue?) -> Set<String>? {
+    /// With recovery on and `auth` naming a kept socket of the same identity (`pid` and
+    /// `offset`, as the official client sends them) whose missed broadcasts are all kept, gives
+    /// `socket` its old id and pid, answers its CONNECT, sends it the broadcasts it missed, and
+    /// carries the rooms it had; nil (a new socket) otherwise. Completes on the session's loop.
+    private func recover(
+        _ socket: SocketIOSocket, handler: SocketIONamespaceHandler, auth: JSONValue?
+    ) -> EventLoopFuture<Set<String>?>.Isolated {
+        let loop = self.session.eventLoop
         guard let recovery = self.recovery, case .string(let pid)? = auth?["pid"], case .string(let offsetText)? = auth?["offset"],
-            let offset = UInt64(offsetText),
-            let found = recovery.recover(
-                pid: pid, namespace: socket.namespace, offset: offset, identity: handler.recoveryIdentity(of: socket)
-            )
-        else { return nil }
-        socket.id = found.saved.socketID
-        socket.pid = pid
-        socket.receivesOffsets = true
-        socket.replayedThrough = found.through
-        self.loopState.countRecovery()
-        socket.send(.connect(namespace: socket.namespace, data: Self.connectAnswer(socket)))
-        for frames in found.missed {
-            self.session.send(frames)
+            let offset = BroadcastOffset(offsetText)
+        else { return loop.makeSucceededFuture(nil).assumeIsolated() }
+        let identity = handler.recoveryIdentity(of: socket)
+        return recovery.directory.take(pid: pid, namespace: socket.namespace, on: loop).assumeIsolated().map { saved in
+            guard let saved, saved.identity == identity, !self.session.isClosed,
+                let replay = recovery.store.missed(after: offset, by: saved)
+            else { return nil }
+            socket.id = saved.socketID
+            socket.pid = pid
+            socket.receivesOffsets = true
+            socket.replayedThrough = replay.through
+            self.loopState.countRecovery()
+            socket.send(.connect(namespace: socket.namespace, data: Self.connectAnswer(socket)))
+            for frames in replay.missed {
+                self.session.send(frames)
+            }
+            return saved.rooms
         }
-        return found.saved.rooms
+    }
+
+    /// The socket as recovery keeps it, now.
+    private func record(of socket: SocketIOSocket) -> SocketIOSavedSocket {
+        SocketIOSavedSocket(
+            socketID: socket.id, namespace: socket.namespace, rooms: socket.rooms,
+            identity: self.namespaces[socket.namespace]?.recoveryIdentity(of: socket), at: .now()
+        )
+    }
+
+    /// Tells the recovery directory the socket's rooms (in a cluster, written to Redis, so that a
+    /// node that dies loses no socket).
+    private func writeRecord(of socket: SocketIOSocket) {
+        guard let recovery = self.recovery, let pid = socket.pid, socket.isConnected else { return }
+        recovery.directory.connected(pid: pid, self.record(of: socket))
+    }
+
+    /// A socket's rooms changed: its record is written once this loop turn is over (a handler
+    /// joins several rooms at once).
+    func roomsChanged(_ socket: SocketIOSocket) {
+        guard let recovery = self.recovery, recovery.directory.keepsConnectedSockets, socket.pid != nil,
+            !socket.recordWritePending
+        else { return }
+        socket.recordWritePending = true
+        self.session.eventLoop.assumeIsolated().execute {
+            socket.recordWritePending = false
+            guard let pid = socket.pid, socket.isConnected else { return }
+            recovery.directory.changed(pid: pid, self.record(of: socket))
+        }
     }
 
     /// Whether the session's client keeps broadcasts' offsets: a browser's (the official client
@@ -180,9 +212,17 @@ public final class SocketIOConnection: EngineIOSessionDelegate {
         return ["sid": .string(socket.id), "pid": .string(pid)]
     }
 
-    /// Takes a socket out of its namespace and tells the namespace handler why.
+    /// Takes a socket out of its namespace and tells the namespace handler why; with recovery
+    /// on, the socket is kept to come back when its connection was lost, forgotten otherwise.
     func socketLeft(_ socket: SocketIOSocket, reason: String) {
         guard self.sockets[socket.namespace] === socket else { return }
+        if let recovery = self.recovery, let pid = socket.pid {
+            if Self.recoverableReasons.contains(reason) {
+                recovery.directory.lost(pid: pid, self.record(of: socket))
+            } else {
+                recovery.directory.left(pid: pid)
+            }
+        }
         self.sockets.removeValue(forKey: socket.namespace)
         socket.tearDown()
         self.namespaces[socket.namespace]?.disconnected(socket, reason: reason)

@@ -28,7 +28,8 @@ public final class SocketIOServer: Sendable {
 
     public static func make(
         configuration: SocketIOConfiguration, engineConfiguration: EngineIOConfiguration,
-        namespaces: [String: SocketIONamespaceHandler], eventLoops: [EventLoop], logger: Logger
+        namespaces: [String: SocketIONamespaceHandler], eventLoops: [EventLoop], logger: Logger,
+        recoveryDirectory: SocketIORecoveryDirectory? = nil
     ) async throws -> SocketIOServer {
         var loopStates: [NIOLoopBound<SocketIOLoopState>] = []
         for loop in eventLoops {
@@ -36,6 +37,7 @@ public final class SocketIOServer: Sendable {
         }
         let states = loopStates
         let recovery = configuration.recovery.map(SocketIORecoveryStore.init)
+        let connectionRecovery = recovery.map { store in (store: store, directory: recoveryDirectory ?? store) }
         let engineIO = try await EngineIOServer.make(
             configuration: engineConfiguration, eventLoops: eventLoops, logger: logger
         ) { session in
@@ -45,7 +47,7 @@ public final class SocketIOServer: Sendable {
             }
             session.delegate = SocketIOConnection(
                 session: session, loopState: state.value, namespaces: namespaces, configuration: configuration,
-                recovery: recovery
+                recovery: connectionRecovery
             )
         }
         return SocketIOServer(engineIO: engineIO, configuration: configuration, loopStates: loopStates, recovery: recovery)
@@ -55,34 +57,58 @@ public final class SocketIOServer: Sendable {
     /// sockets it was handed to.
     ///
     /// With recovery on, the event carries its offset as its last argument for the sockets that
-    /// keep offsets (as Socket.IO's own server does), and is kept for the sockets that will come back.
-    public func broadcast(_ broadcast: SocketIOBroadcast) -> EventLoopFuture<Int> {
+    /// keep offsets (as Socket.IO's own server does), and is kept for the sockets that will come
+    /// back. The offset is the next of this server's sequence, or `offset` (a cluster's stream
+    /// id); a broadcast whose given offset is not after the last one was sent already and is
+    /// not sent again (0 recipients).
+    public func broadcast(_ broadcast: SocketIOBroadcast, at offset: BroadcastOffset? = nil) -> EventLoopFuture<Int> {
+        guard let recovery = self.recovery else {
+            return self.deliver(broadcast, BroadcastDelivery(plain: self.plainFrames(broadcast)))
+        }
+        var recipients: EventLoopFuture<Int>?
+        let plain = self.plainFrames(broadcast)
+        recovery.record(broadcast, at: offset) { offset in
+            EngineIOBroadcastFrames(
+                SocketIOPacket.event(
+                    broadcast.event, broadcast.arguments + [.string(offset.description)], namespace: broadcast.namespace
+                ).engineIOFrames()
+            )
+        } deliver: { withOffset, offset in
+            recipients = self.deliver(broadcast, BroadcastDelivery(plain: plain, withOffset: withOffset, offset: offset))
+        }
+        return recipients ?? self.loopStates[0].eventLoop.makeSucceededFuture(0)
+    }
+
+    /// Sends an event without an offset and without keeping it for recovery: a cluster's node
+    /// serving its own sockets while Redis, which orders the cluster's broadcasts, is away, and
+    /// what each node learns by itself in a cluster (a recovering socket does not get it again).
+    public func broadcastUnrecorded(_ broadcast: SocketIOBroadcast) -> EventLoopFuture<Int> {
+        self.deliver(broadcast, BroadcastDelivery(plain: self.plainFrames(broadcast)))
+    }
+
+    /// Says that broadcasts up to `offset` are not known to this server (a cluster's stream
+    /// before it was read, or entries dropped while it could not be read): sockets whose offset
+    /// is older are not recovered.
+    public func forgetBroadcasts(through offset: BroadcastOffset) {
+        self.recovery?.forget(through: offset)
+    }
+
+    private func plainFrames(_ broadcast: SocketIOBroadcast) -> EngineIOBroadcastFrames {
+        EngineIOBroadcastFrames(
+            SocketIOPacket.event(broadcast.event, broadcast.arguments, namespace: broadcast.namespace).engineIOFrames()
+        )
+    }
+
+    /// Hands `delivery` to the matching sockets of every event loop.
+    private func deliver(_ broadcast: SocketIOBroadcast, _ delivery: BroadcastDelivery) -> EventLoopFuture<Int> {
         self.broadcasts.increment()
         var counts: [EventLoopFuture<Int>] = []
         counts.reserveCapacity(self.loopStates.count)
-        let submit = { (delivery: BroadcastDelivery) in
-            for state in self.loopStates {
-                counts.append(state.eventLoop.submit {
-                    state.value.existingMembers(of: broadcast.namespace)?
-                        .deliver(delivery, to: broadcast.audience, except: broadcast.except) ?? 0
-                })
-            }
-        }
-        let plain = EngineIOBroadcastFrames(
-            SocketIOPacket.event(broadcast.event, broadcast.arguments, namespace: broadcast.namespace).engineIOFrames()
-        )
-        if let recovery = self.recovery {
-            recovery.record(broadcast) { offset in
-                EngineIOBroadcastFrames(
-                    SocketIOPacket.event(
-                        broadcast.event, broadcast.arguments + [.string(String(offset))], namespace: broadcast.namespace
-                    ).engineIOFrames()
-                )
-            } deliver: { withOffset, offset in
-                submit(BroadcastDelivery(plain: plain, withOffset: withOffset, offset: offset))
-            }
-        } else {
-            submit(BroadcastDelivery(plain: plain))
+        for state in self.loopStates {
+            counts.append(state.eventLoop.submit {
+                state.value.existingMembers(of: broadcast.namespace)?
+                    .deliver(delivery, to: broadcast.audience, except: broadcast.except) ?? 0
+            })
         }
         let first = self.loopStates[0].eventLoop
         let deliveries = self.deliveries

@@ -11,10 +11,12 @@ public final class SocketIOSocket {
     /// The private id a client sends back to recover this socket (connection state recovery).
     var pid: String?
     /// Broadcasts up to this offset reached the socket in its recovery replay (or were not for it).
-    var replayedThrough: UInt64 = 0
+    var replayedThrough = BroadcastOffset.zero
     /// Whether broadcasts reach this socket with their offsets (recovery on, and a browser's
     /// session: `BroadcastDelivery`).
     var receivesOffsets = false
+    /// Whether a write of its record to the recovery directory is scheduled (`roomsChanged`).
+    var recordWritePending = false
     public let namespace: String
     /// The auth object of the client's CONNECT (`{}` when it sent none).
     public let auth: JSONObject
@@ -74,12 +76,14 @@ public final class SocketIOSocket {
         guard self.rooms.count < self.configuration.maxRoomsPerSocket else { return false }
         self.rooms.insert(room)
         self.members.add(self, to: room)
+        self.connection.roomsChanged(self)
         return true
     }
 
     public func leave(_ room: String) {
         guard self.rooms.remove(room) != nil else { return }
         self.members.remove(self, from: room)
+        self.connection.roomsChanged(self)
     }
 
     /// Disconnects the socket from its namespace (the client is told).

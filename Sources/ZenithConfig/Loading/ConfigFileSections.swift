@@ -77,6 +77,12 @@ struct ConfigFileSections {
                 severity: .warning
             )
         }
+        if cluster != nil && realtime.recoveryFile != nil {
+            clusterSection.report(
+                "[realtime] recovery_file is not used in a cluster: recoverable sockets and the broadcasts they missed are kept in Redis",
+                severity: .warning
+            )
+        }
         clusterSection.finish()
 
         var metricsSection = topLevel.section("metrics")

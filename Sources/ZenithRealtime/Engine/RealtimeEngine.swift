@@ -17,16 +17,32 @@ public final class RealtimeEngine: RealtimeEndpoint {
     /// The watchers, with `[realtime.auth]`; notifications make them poll a scope at once.
     public let watchRegistry: WatchRegistry?
     public let cluster: ClusterNode?
+    /// In a cluster with recovery: the counts of this node's broadcasts, known once the stream
+    /// is read back.
+    private let streamedRecipients: StreamedRecipients?
 
     /// An engine around a Socket.IO server made elsewhere (conformance mode's own namespaces);
-    /// with `cluster`, delivers the other nodes' broadcasts from now on.
+    /// with `cluster`, delivers the other nodes' broadcasts from now on (with recovery, those of
+    /// the cluster's stream, this node's included, in the stream's order).
     public init(socketIO: SocketIOServer, watchRegistry: WatchRegistry? = nil, cluster: ClusterNode? = nil) {
         self.socketIO = socketIO
         self.watchRegistry = watchRegistry
         self.cluster = cluster
+        let recipients = cluster?.recovery.map { _ in StreamedRecipients() }
+        self.streamedRecipients = recipients
         cluster?.start { broadcast in
-            _ = socketIO.broadcast(broadcast)
+            _ = recipients == nil ? socketIO.broadcast(broadcast) : socketIO.broadcastUnrecorded(broadcast)
         }
+        cluster?.recovery?.start(
+            deliver: { broadcast, offset, ownNode in
+                let count = socketIO.broadcast(broadcast, at: offset)
+                if ownNode, let recipients {
+                    count.whenSuccess { recipients.delivered(offset, count: $0) }
+                }
+            },
+            forget: { offset in socketIO.forgetBroadcasts(through: offset) }
+        )
+        watchRegistry?.attach { [weak self] broadcast in _ = self?.publish(broadcast) }
     }
 
     /// Builds the engine on `eventLoops` (the proxy's). Every configured namespace is served by
@@ -72,9 +88,8 @@ public final class RealtimeEngine: RealtimeEndpoint {
         }
         let server = try await SocketIOServer.make(
             configuration: socketConfiguration, engineConfiguration: engineConfiguration, namespaces: namespaces,
-            eventLoops: eventLoops, logger: logger
+            eventLoops: eventLoops, logger: logger, recoveryDirectory: cluster?.recovery?.directory
         )
-        watchRegistry?.attach(server)
         return RealtimeEngine(socketIO: server, watchRegistry: watchRegistry, cluster: cluster)
     }
 
@@ -94,10 +109,38 @@ public final class RealtimeEngine: RealtimeEndpoint {
     }
 
     /// Sends one event to the matching sockets of every event loop, and in a cluster to the other
-    /// nodes; the count carried is of this node's recipients only.
+    /// nodes; the count carried is of this node's recipients only. In a cluster with recovery the
+    /// event goes through the cluster's stream (while Redis is away: to this node's sockets only,
+    /// without an offset).
     public func publish(_ broadcast: SocketIOBroadcast) -> EventLoopFuture<Int> {
-        self.cluster?.publish(broadcast)
-        return self.socketIO.broadcast(broadcast)
+        guard let cluster, let recipients = self.streamedRecipients else {
+            self.cluster?.publish(broadcast)
+            return self.socketIO.broadcast(broadcast)
+        }
+        let socketIO = self.socketIO
+        return cluster.append(broadcast).flatMap { offset in
+            guard let offset else { return socketIO.broadcastUnrecorded(broadcast) }
+            return recipients.recipients(of: offset, on: cluster.eventLoop)
+        }
+    }
+
+    /// Sends one event every node learns by itself (each node consumes its own copy of a
+    /// notification), `id` naming it alike on every node. Without a cluster, or without
+    /// recovery, to this node's sockets only (the other nodes have their copies). In a cluster
+    /// with recovery, the first node to offer its copy puts it in the cluster's stream, which every
+    /// node delivers (so it has an offset and is replayed, once) and the others drop theirs;
+    /// with no `id`, or while Redis is away, it goes to this node's sockets without an offset.
+    public func publishCopy(_ broadcast: SocketIOBroadcast, id: String?) -> EventLoopFuture<Int> {
+        guard let cluster, let recipients = self.streamedRecipients else { return self.socketIO.broadcast(broadcast) }
+        let socketIO = self.socketIO
+        guard let id else { return socketIO.broadcastUnrecorded(broadcast) }
+        return cluster.appendOnce(broadcast, id: id).flatMap { outcome in
+            switch outcome {
+            case .appended(let offset): recipients.recipients(of: offset, on: cluster.eventLoop)
+            case .anotherNodes: cluster.eventLoop.makeSucceededFuture(0)
+            case .unreachable: socketIO.broadcastUnrecorded(broadcast)
+            }
+        }
     }
 
     // MARK: RealtimeEndpoint

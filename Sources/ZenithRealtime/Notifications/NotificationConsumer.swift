@@ -187,13 +187,15 @@ public final class NotificationConsumer: Sendable {
             self.logger.debug("notification matches no rule", metadata: ["event_type": "\(notification.eventType)"])
         }
         var handed: [EventLoopFuture<Int>] = []
-        for push in routing.pushes {
+        for (index, push) in routing.pushes.enumerated() {
             self.metrics.count(.pushed, rule: push.rule)
             for namespace in self.namespaces {
-                // This node's sockets only: every node consumes every notification from its own
-                // queue, so a cluster-wide publish would deliver it once per node.
-                handed.append(self.engine.socketIO.broadcast(
-                    SocketIOBroadcast(namespace: namespace, to: .rooms([push.room]), event: push.event, arguments: [push.data])))
+                // Every node consumes every notification from its own queue: a copy, delivered
+                // once in the cluster (`publishCopy`), named by the message id and the push.
+                handed.append(self.engine.publishCopy(
+                    SocketIOBroadcast(namespace: namespace, to: .rooms([push.room]), event: push.event, arguments: [push.data]),
+                    id: notification.messageID.flatMap { $0.utf8.count <= 128 ? "\($0):\(index):\(namespace)" : nil }
+                ))
             }
             if let watch = self.watchOfRule[push.rule] {
                 self.engine.watchRegistry?.pollSoon(watch: watch, scope: push.room)

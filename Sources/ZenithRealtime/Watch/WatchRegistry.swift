@@ -10,25 +10,24 @@ import ZenithProxy
 /// scope asks for a watch, dropped when the last one leaves.
 ///
 /// Watchers are spread over the event loops by key; each loop's share is touched only on that
-/// loop, so no lock is taken for membership changes. Events leave through the Socket.IO server,
-/// which is attached once it exists (the server needs the namespace handler, which needs this),
-/// and in a cluster also go to the other nodes, whose watchers of the same scope do not poll
+/// loop, so no lock is taken for membership changes. Events leave through the realtime engine's
+/// publish, attached once it exists (its server needs the namespace handler, which needs this),
+/// so in a cluster they also go to the other nodes, whose watchers of the same scope do not poll
 /// while this one holds the scope's lease.
 public final class WatchRegistry: Sendable {
     let watches: [String: (settings: WatchSettings, services: WatchServices)]
     /// The watchers that live on each event loop.
     private let shards: [NIOLoopBoundBox<[WatchScopeKey: ScopeWatcher]>]
-    private let server = NIOLockedValueBox<SocketIOServer?>(nil)
+    private let publish = NIOLockedValueBox<(@Sendable (SocketIOBroadcast) -> Void)?>(nil)
 
     public init(
         watches: [WatchSettings], eventLoops: [EventLoop], client: UpstreamClient,
         authenticator: SessionCookieAuthenticator, maxConcurrentPolls: Int, logger: Logger, cluster: ClusterNode? = nil
     ) {
         let permits = PollPermits(count: maxConcurrentPolls)
-        let server = self.server
+        let publish = self.publish
         let emit: @Sendable (SocketIOBroadcast) -> Void = { broadcast in
-            cluster?.publish(broadcast)
-            _ = server.withLockedValue { $0 }?.broadcast(broadcast)
+            publish.withLockedValue { $0 }?(broadcast)
         }
         self.watches = Dictionary(uniqueKeysWithValues: watches.map { settings in
             let services = WatchServices(
@@ -42,9 +41,9 @@ public final class WatchRegistry: Sendable {
         }
     }
 
-    /// Gives the watchers their way out to the sockets.
-    public func attach(_ server: SocketIOServer) {
-        self.server.withLockedValue { $0 = server }
+    /// Gives the watchers their way out to the sockets (and the other nodes).
+    public func attach(publish: @escaping @Sendable (SocketIOBroadcast) -> Void) {
+        self.publish.withLockedValue { $0 = publish }
     }
 
     /// Adds `member` to the watcher of `key`, making it if needed.

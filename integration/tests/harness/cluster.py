@@ -17,10 +17,11 @@ from harness.redis import RedisServer
 
 def start_cluster_node(factory, redis: RedisServer, name: str, *, realtime: dict | None = None,
                        cluster: dict | None = None, port: int | None = None, apache=None,
-                       watches: list[dict] | None = None, routes: str | None = None) -> Realtime:
+                       watches: list[dict] | None = None, routes: str | None = None,
+                       extra: dict | None = None) -> Realtime:
     """A node serving anonymous realtime, or, with `apache`, realtime with `[realtime.auth]`
     against the fixture dashboard and the given `[[watch]]` entries; `routes` replaces the
-    routes file."""
+    routes file; `extra` adds top-level sections (such as `[notifications]`)."""
     port = port or free_port()
     publish_port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix=f"zenith-{name}-"))
@@ -32,6 +33,7 @@ def start_cluster_node(factory, redis: RedisServer, name: str, *, realtime: dict
     cfg["cluster"] = {"redis": redis.url, "node": name, "advertise": f"127.0.0.1:{port}", **(cluster or {})}
     cfg["proxy"] = {"trusted_proxies": ["127.0.0.1"]}
     cfg["metrics"] = {"listen": f"127.0.0.1:{free_port()}"}
+    cfg.update(extra or {})
     z = factory(cfg, routes or routes_text, port=port, workdir=workdir)
     return realtime_started(z, publish_port, TOKEN, cfg)
 

@@ -1,5 +1,6 @@
 """Debian's HAProxy as the load balancer in front of several zenith nodes: plain round-robin,
-no stickiness of any kind, on a free loopback port; stopped by `stop()`."""
+no stickiness of any kind, a refused connection redispatched to the next node, on a free
+loopback port; stopped by `stop()`."""
 from __future__ import annotations
 
 import shutil
@@ -25,6 +26,10 @@ defaults
     timeout server 60s
     timeout tunnel 120s
     option http-server-close
+    # As an operator sets it: a node that refuses connections (stopped, killed) gets no request
+    # of a new session; the request goes to the next node at once.
+    retries 2
+    option redispatch 1
 frontend front
     bind 127.0.0.1:{self.port}
     default_backend nodes

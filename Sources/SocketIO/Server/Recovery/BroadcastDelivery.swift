@@ -8,7 +8,7 @@ struct BroadcastDelivery: Sendable {
     var plain: EngineIOBroadcastFrames
     /// Nil without recovery.
     var withOffset: EngineIOBroadcastFrames?
-    var offset: UInt64?
+    var offset: BroadcastOffset?
 
     /// The frames for `socket`, or nil when its recovery replay already carried this broadcast.
     func frames(for socket: SocketIOSocket) -> EngineIOBroadcastFrames? {

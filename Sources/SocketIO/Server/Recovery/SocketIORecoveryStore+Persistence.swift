@@ -5,7 +5,7 @@ import ZenithJSON
 /// What recovery keeps, written out when the process stops and read back by the next one on the
 /// same node, so that the sockets a drain dropped come back as themselves after a restart:
 ///
-/// `{"v":1,"wall":<ms>,"next":N,"dropped":D,"broadcasts":[{"offset","nsp","rooms","except","frames","age"}],"sockets":[{"pid","id","nsp","rooms","identity","age"}]}`
+/// `{"v":1,"wall":<ms>,"next":"N","dropped":"D","broadcasts":[{"offset","nsp","rooms","except","frames","age"}],"sockets":[{"pid","id","nsp","rooms","identity","age"}]}`
 ///
 /// Ages are in milliseconds at `wall` (the wall clock when written), since the monotonic clock
 /// does not survive the process. Broadcasts with binary frames are not written (the publish API
@@ -18,7 +18,7 @@ extension SocketIORecoveryStore {
 
     /// The state as bytes, `wallMilliseconds` being the wall clock now.
     func exported(wallMilliseconds: Int64) -> ByteBuffer {
-        let (broadcasts, sockets, next, dropped) = self.contents()
+        let (broadcasts, sockets, last, dropped) = self.contents()
         let now = NIODeadline.now()
         var droppedThrough = dropped
         var written: [JSONValue] = []
@@ -34,7 +34,7 @@ extension SocketIORecoveryStore {
                 continue
             }
             written.append(.object([
-                "offset": .string(String(kept.offset)), "nsp": .string(kept.namespace), "rooms": Self.audience(kept.audience),
+                "offset": .string(kept.offset.description), "nsp": .string(kept.namespace), "rooms": Self.audience(kept.audience),
                 "except": .array(kept.except.map(JSONValue.string)), "frames": .array(frames),
                 "age": .int((now - kept.at).nanoseconds / 1_000_000),
             ]))
@@ -48,7 +48,8 @@ extension SocketIORecoveryStore {
         }
         var buffer = ByteBuffer()
         JSONValue.object([
-            "v": .int(1), "wall": .int(wallMilliseconds), "next": .string(String(next)), "dropped": .string(String(droppedThrough)),
+            "v": .int(1), "wall": .int(wallMilliseconds), "next": .string(last.successor.description),
+            "dropped": .string(droppedThrough.description),
             "broadcasts": .array(written), "sockets": .array(savedSockets),
         ]).write(into: &buffer)
         return buffer
@@ -59,8 +60,8 @@ extension SocketIORecoveryStore {
     @discardableResult
     func importState(_ buffer: ByteBuffer, wallMilliseconds: Int64) throws(PersistenceError) -> Int {
         guard case .object(let root)? = try? JSONValue(parsing: buffer), root["v"] == .int(1),
-            case .int(let wall)? = root["wall"], case .string(let nextText)? = root["next"], let next = UInt64(nextText),
-            case .string(let droppedText)? = root["dropped"], let dropped = UInt64(droppedText),
+            case .int(let wall)? = root["wall"], case .string(let nextText)? = root["next"], let next = BroadcastOffset(nextText),
+            next.sequence > 0, case .string(let droppedText)? = root["dropped"], let dropped = BroadcastOffset(droppedText),
             case .array(let broadcastValues)? = root["broadcasts"], case .array(let socketValues)? = root["sockets"]
         else { throw PersistenceError(description: "not a recovery state written by Zenith") }
         let now = NIODeadline.now()
@@ -71,7 +72,7 @@ extension SocketIORecoveryStore {
         }
         var broadcasts: [KeptBroadcast] = []
         for case .object(let value) in broadcastValues {
-            guard case .string(let offsetText)? = value["offset"], let offset = UInt64(offsetText),
+            guard case .string(let offsetText)? = value["offset"], let offset = BroadcastOffset(offsetText),
                 case .string(let namespace)? = value["nsp"], case .array(let frameValues)? = value["frames"],
                 let audience = Self.audience(value["rooms"]), let except = Self.strings(value["except"])
             else { throw PersistenceError(description: "bad broadcast") }
@@ -81,16 +82,17 @@ extension SocketIORecoveryStore {
                 bytes: frames.frames.reduce(0) { $0 + $1.byteCount }, at: try at(value["age"])
             ))
         }
-        var sockets: [(String, SavedSocket)] = []
+        var sockets: [(String, SocketIOSavedSocket)] = []
         for case .object(let value) in socketValues {
             guard case .string(let pid)? = value["pid"], case .string(let id)? = value["id"],
                 case .string(let namespace)? = value["nsp"], let rooms = Self.strings(value["rooms"])
             else { throw PersistenceError(description: "bad socket") }
-            sockets.append((pid, SavedSocket(
+            sockets.append((pid, SocketIOSavedSocket(
                 socketID: id, namespace: namespace, rooms: Set(rooms), identity: value["identity"]?.stringValue, at: try at(value["age"])
             )))
         }
-        self.replaceContents(broadcasts: broadcasts, sockets: sockets, next: next, droppedThrough: dropped)
+        let last = BroadcastOffset(milliseconds: next.milliseconds, sequence: next.sequence - 1)
+        self.replaceContents(broadcasts: broadcasts, sockets: sockets, last: last, droppedThrough: dropped)
         return sockets.count
     }
 

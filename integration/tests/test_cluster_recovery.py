@@ -1,0 +1,170 @@
+"""Connection state recovery in a cluster (`[realtime] recovery` with `[cluster]`, issue 16): a
+socket that lost its connection comes back as itself on whichever node the client reaches, with
+its rooms and every broadcast it missed, in the cluster's one order, once; also when the node
+that held it was stopped or killed (sockets are written to Redis when they connect and when their
+rooms change, not only when they are lost)."""
+from __future__ import annotations
+
+import re
+import signal
+import time
+
+import pytest
+
+from harness.cluster import start_cluster_node, wait_for_peers
+from harness.realtime import Realtime
+from harness.recovery import event, no_more_events, open_socket, subscribe
+
+STREAM_ID = re.compile(r"^\d{13}-\d+$")
+
+
+@pytest.fixture
+def two(zenith_factory, redis) -> list[Realtime]:
+    nodes = [start_cluster_node(zenith_factory, redis, f"n{i}", realtime={"recovery": "2m"}) for i in range(2)]
+    wait_for_peers(nodes)
+    return nodes
+
+
+def test_a_socket_lost_on_one_node_comes_back_on_another_with_what_it_missed(two):
+    first, second = two
+    ws, answer = open_socket(first)
+    sid, pid = answer["sid"], answer["pid"]
+    assert pid.startswith("n0."), pid
+    subscribe(ws, "r")
+    time.sleep(0.1)  # the record's write after the join
+    assert second.publish_ok({"rooms": ["r"], "event": "e", "data": 1}) == 0, "none of the second node's sockets"
+    name, data, offset = event(ws)
+    assert (name, data) == ("e", 1) and STREAM_ID.match(offset), offset
+    ws.sock.close()  # the connection is lost: no close packet
+
+    assert first.publish_ok({"rooms": ["r"], "event": "e", "data": 2}) == 0, "its socket is gone"
+    second.publish_ok({"rooms": ["elsewhere"], "event": "e", "data": "not for it"})
+    second.publish_ok({"rooms": ["r"], "event": "e", "data": 3})
+    first.publish_ok({"broadcast": True, "event": "all", "data": 4})
+    time.sleep(0.3)
+    again, answer = open_socket(second, {"pid": pid, "offset": offset})
+    assert answer == {"sid": sid, "pid": pid}, "the same socket, on the other node"
+    missed = [event(again) for _ in range(3)]
+    assert [m[:2] for m in missed] == [["e", 2], ["e", 3], ["all", 4]]
+    offsets = [offset] + [m[2] for m in missed]
+    assert offsets == sorted(offsets, key=lambda o: tuple(map(int, o.split("-")))), "the cluster's one order"
+    time.sleep(0.1)
+    assert first.publish_ok({"rooms": ["r"], "event": "e", "data": 5}) == 0
+    assert event(again)[:2] == ["e", 5], "its room is back"
+    assert second.publish_ok({"rooms": [sid], "event": "own", "data": 6}) == 1, "the count is the publishing node's"
+    assert event(again)[:2] == ["own", 6]
+    no_more_events(again)
+    again.close()
+
+    # Taken once: the same pid again is a new socket.
+    third, fresh = open_socket(first, {"pid": pid, "offset": offset})
+    assert fresh["sid"] != sid and fresh["pid"] != pid
+    third.close()
+
+
+def test_a_client_disconnect_is_not_recoverable_anywhere(two):
+    first, second = two
+    ws, answer = open_socket(first)
+    subscribe(ws, "r")
+    first.publish_ok({"rooms": ["r"], "event": "e", "data": 1})
+    offset = event(ws)[2]
+    ws.send("41")
+    ws.close()
+    time.sleep(0.2)
+    again, fresh = open_socket(second, {"pid": answer["pid"], "offset": offset})
+    assert fresh["sid"] != answer["sid"]
+    again.close()
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "SIGTERM"])
+def test_sockets_of_a_node_that_died_or_stopped_come_back_on_another(two, how):
+    first, second = two
+    ws, answer = open_socket(first)
+    subscribe(ws, "r")
+    subscribe(ws, "s")
+    time.sleep(0.1)
+    second.publish_ok({"rooms": ["r"], "event": "e", "data": 1})
+    offset = event(ws)[2]
+    first.stopped_on_purpose = True
+    if how == "SIGKILL":
+        first.z.proc.send_signal(signal.SIGKILL)  # says nothing to Redis: only what it wrote on connect and join
+        first.z.proc.wait(timeout=10)
+    else:
+        first.z.stop()  # the drain marks its sockets lost
+    second.publish_ok({"rooms": ["s"], "event": "e", "data": 2})
+    second.publish_ok({"rooms": ["r"], "event": "e", "data": 3})
+    again, recovered = open_socket(second, {"pid": answer["pid"], "offset": offset})
+    assert recovered == {"sid": answer["sid"], "pid": answer["pid"]}
+    assert [event(again)[:2] for _ in range(2)] == [["e", 2], ["e", 3]]
+    second.publish_ok({"rooms": ["s"], "event": "e", "data": 4})
+    assert event(again)[:2] == ["e", 4], "both rooms are back"
+    no_more_events(again)
+    again.close()
+
+
+def test_a_node_started_after_the_disconnection_replays_from_the_stream(zenith_factory, redis):
+    first = start_cluster_node(zenith_factory, redis, "n0", realtime={"recovery": "2m"})
+    ws, answer = open_socket(first)
+    subscribe(ws, "r")
+    time.sleep(0.1)
+    first.publish_ok({"rooms": ["r"], "event": "e", "data": 1})
+    offset = event(ws)[2]
+    ws.sock.close()
+    first.publish_ok({"rooms": ["r"], "event": "e", "data": 2})
+    late = start_cluster_node(zenith_factory, redis, "n1", realtime={"recovery": "2m"})
+    wait_for_peers([first, late])
+    time.sleep(0.3)  # the new node reads the stream from `recovery` back
+    again, recovered = open_socket(late, {"pid": answer["pid"], "offset": offset})
+    assert recovered["sid"] == answer["sid"]
+    assert event(again)[:2] == ["e", 2]
+    no_more_events(again)
+    again.close()
+
+
+def test_without_redis_a_node_still_serves_its_own_sockets(two, redis):
+    first, _ = two
+    ws, _ = open_socket(first)
+    subscribe(ws, "r")
+    redis.stop()
+    try:
+        assert first.publish_ok({"rooms": ["r"], "event": "e", "data": 1}) == 1
+        name, data, *rest = event(ws)
+        assert (name, data, rest) == ("e", 1, []), "no offset: the cluster's order is away with Redis"
+    finally:
+        redis.start()
+    ws.close()
+
+
+def test_with_auth_only_the_same_identity_recovers_on_another_node(zenith_factory, redis, apache):
+    from harness.auth import ALLOWED_ORIGIN, login, project_of
+
+    first, second = [
+        start_cluster_node(zenith_factory, redis, f"n{i}", realtime={"recovery": "2m"}, apache=apache) for i in range(2)
+    ]
+    wait_for_peers([first, second])
+    alice, bob = login(first.url, "alice"), login(first.url, "bob")
+    project_room = "project:" + project_of("alice")
+
+    def lose_a_socket():
+        ws, answer = open_socket(first, cookie=alice.cookie, origin=ALLOWED_ORIGIN)
+        time.sleep(0.1)
+        first.publish_ok({"rooms": [project_room], "event": "e", "data": 1})
+        offset = event(ws)[2]
+        ws.sock.close()
+        second.publish_ok({"rooms": [project_room], "event": "e", "data": 2})
+        return answer, offset
+
+    answer, offset = lose_a_socket()
+    stolen, other = open_socket(second, {"pid": answer["pid"], "offset": offset}, cookie=bob.cookie, origin=ALLOWED_ORIGIN)
+    assert other["sid"] != answer["sid"], "another user's cookie never recovers alice's socket"
+    second.publish_ok({"rooms": ["project:" + project_of("bob")], "event": "mine", "data": 3})
+    assert event(stolen)[:2] == ["mine", 3], "bob got nothing of alice's project"
+    stolen.close()
+
+    answer, offset = lose_a_socket()
+    again, recovered = open_socket(second, {"pid": answer["pid"], "offset": offset}, cookie=alice.cookie, origin=ALLOWED_ORIGIN)
+    assert recovered == {"sid": answer["sid"], "pid": answer["pid"]}
+    assert event(again)[:2] == ["e", 2]
+    first.publish_ok({"rooms": [project_room], "event": "e", "data": 4})
+    assert event(again)[:2] == ["e", 4], "the project room passed the policy again"
+    again.close()
