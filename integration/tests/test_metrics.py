@@ -1,5 +1,6 @@
 """The metrics listener: Prometheus text whose counters move with traffic, /healthz and /readyz."""
 import os
+import re
 import signal
 
 import requests
@@ -49,6 +50,42 @@ def test_counters_move_with_traffic(apache, zenith_factory):
     os.kill(z.pid, signal.SIGHUP)
     z.wait_stderr("reloaded")
     assert metric(scrape(port), "zenith_reloads_total", result="applied") == 1
+
+
+def test_exposition_is_well_formed_and_sums_every_loop(apache, zenith_factory):
+    """Each family has one TYPE line and its samples follow it; the upstream histogram's buckets
+    are cumulative and end at its count. Each request has a connection of its own, so the
+    requests land on every event loop, whose own counts the scrape adds up."""
+    z, port = start(apache, zenith_factory)
+    before = scrape(port)
+    for _ in range(20):
+        assert requests.get(z.url + "/dashboard/echo", timeout=5).status_code == 200
+    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    types = {}
+    family = None
+    for line in text.splitlines():
+        if line.startswith("# TYPE "):
+            family, kind = line.split()[2:4]
+            assert family not in types, f"second TYPE line for {family}"
+            types[family] = kind
+        elif line and not line.startswith("#"):
+            name = line.split("{")[0].split(" ")[0]
+            suffixes = ("_bucket", "_sum", "_count") if types[family] == "histogram" else ()
+            assert name == family or name in (family + s for s in suffixes), line
+    assert types["zenith_requests_total"] == "counter"
+    assert types["zenith_upstream_connections"] == "gauge"
+    assert types["zenith_client_connections"] == "gauge"
+    assert types["zenith_upstream_response_seconds"] == "histogram"
+    after = scrape(port)
+    assert metric(after, "zenith_requests_total", status="2xx") - metric(before, "zenith_requests_total", status="2xx") == 20
+    buckets = [
+        (float(re.search(r'le="([^"]+)"', key).group(1)), value)
+        for key, value in after.items()
+        if key.startswith("zenith_upstream_response_seconds_bucket{") and 'upstream="dashboard"' in key
+    ]
+    counts = [value for _, value in sorted(buckets)]
+    assert len(counts) == 12 and counts == sorted(counts)
+    assert counts[-1] == metric(after, "zenith_upstream_response_seconds_count", upstream="dashboard") >= 20
 
 
 def test_health_and_readiness(apache, zenith_factory):

@@ -160,7 +160,7 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
             if let sentAt = self.requestSentAt {
                 let elapsed = NIODeadline.now() - sentAt
                 self.client.recordUpstreamTime(elapsed)
-                self.pool.responseTimer.recordNanoseconds(elapsed.nanoseconds)
+                self.pool.metrics.recordResponseTime(elapsed)
             }
             switch self.machine.responseHead(status: head.status, keepAlive: connection.responseKeepsAlive) {
             case .forward:

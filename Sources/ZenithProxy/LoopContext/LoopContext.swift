@@ -48,13 +48,14 @@ final class LoopContext {
     /// skipped for a second only, since its clients are told to start over at once anyway.
     func peerPool(for address: HostAndPort) -> UpstreamPool {
         if let pool = self.peerPools[address] { return pool }
+        let configuration = UpstreamConfiguration(
+            name: "cluster node \(address)", servers: [address], maxConnections: 4096, connectTimeout: .seconds(1),
+            responseTimeout: .seconds(120), idleTimeout: .seconds(60), failTimeout: .seconds(1)
+        )
         let pool = UpstreamPool(
-            configuration: UpstreamConfiguration(
-                name: "cluster node \(address)", servers: [address], maxConnections: 4096, connectTimeout: .seconds(1),
-                responseTimeout: .seconds(120), idleTimeout: .seconds(60), failTimeout: .seconds(1)
-            ),
-            eventLoop: self.eventLoop, loopCount: self.loopCount,
-            maxResponseHeadBytes: self.configuration.limits.headerBytes, logger: self.logger
+            configuration: configuration, eventLoop: self.eventLoop, loopCount: self.loopCount,
+            maxResponseHeadBytes: self.configuration.limits.headerBytes,
+            metrics: self.metrics.upstream(named: configuration.name), logger: self.logger
         )
         self.peerPools[address] = pool
         return pool
@@ -81,7 +82,8 @@ final class LoopContext {
                 self.pools[name]?.retire()
                 pools[name] = UpstreamPool(
                     configuration: upstream, eventLoop: self.eventLoop, loopCount: self.loopCount,
-                    maxResponseHeadBytes: self.configuration.limits.headerBytes, logger: self.logger
+                    maxResponseHeadBytes: self.configuration.limits.headerBytes,
+                    metrics: self.metrics.upstream(named: upstream.name), logger: self.logger
                 )
             }
         }

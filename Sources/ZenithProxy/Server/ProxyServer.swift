@@ -34,6 +34,11 @@ public final class ProxyServer: Sendable {
         self.listeners.withLockedValue { $0.compactMap(\.localAddress) }
     }
 
+    /// The proxy's per-loop metrics, added up at each scrape.
+    public var metrics: ProxyMetricsCollector {
+        ProxyMetricsCollector(contexts: Array(self.contexts.values))
+    }
+
     /// Zenith's own requests to the configured upstreams, over the proxy's pools.
     public var upstreamClient: UpstreamClient {
         UpstreamClient(contexts: self.contexts, fallbackLoop: self.group.next())

@@ -1,5 +1,4 @@
 import Logging
-import Metrics
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -33,16 +32,13 @@ final class UpstreamPool {
     private var nextServer = 0
     private var skipUntil: [NIODeadline]
     private var isRetired = false
-    /// `zenith_upstream_connections{upstream, state}`: open connections, and how many of them idle.
-    private let openMeter: Meter
-    private let idleMeter: Meter
-    /// `zenith_upstream_response_seconds{upstream}`: from sending a request to its response head.
-    /// Kept here, made once, so that a response costs no lookup by upstream name.
-    let responseTimer: Timer
+    /// This loop's connection counts and response times for the upstream. Kept here, so that a
+    /// response costs no lookup by upstream name.
+    let metrics: UpstreamMetrics
 
     init(
         configuration: UpstreamConfiguration, eventLoop: EventLoop, loopCount: Int, maxResponseHeadBytes: Int,
-        logger: Logger
+        metrics: UpstreamMetrics, logger: Logger
     ) {
         self.configuration = configuration
         self.maxResponseHeadBytes = maxResponseHeadBytes
@@ -52,9 +48,7 @@ final class UpstreamPool {
             clientLimit: max(1, (configuration.maxConnections + loopCount - 1) / loopCount)
         )
         self.skipUntil = Array(repeating: .uptimeNanoseconds(0), count: configuration.servers.count)
-        self.openMeter = Meter(label: "zenith_upstream_connections", dimensions: [("upstream", configuration.name), ("state", "open")])
-        self.idleMeter = Meter(label: "zenith_upstream_connections", dimensions: [("upstream", configuration.name), ("state", "idle")])
-        self.responseTimer = Timer(label: "zenith_upstream_response_seconds", dimensions: [("upstream", configuration.name)])
+        self.metrics = metrics
     }
 
     /// The most recently used idle connection, if any and if `purpose` may have one now: its
@@ -62,7 +56,7 @@ final class UpstreamPool {
     func leaseIdle(for purpose: UpstreamLeasePurpose) -> UpstreamConnection? {
         guard self.budget.mayLease(for: purpose) else { return nil }
         while let connection = self.idle.popLast() {
-            self.idleMeter.decrement()
+            self.metrics.idle.decrement()
             connection.idleDeadline?.disarm()
             if connection.isActive {
                 self.lease(connection, for: purpose)
@@ -157,7 +151,7 @@ final class UpstreamPool {
         }
         connection.idleDeadline?.arm(TimeAmount(self.configuration.idleTimeout))
         self.idle.append(connection)
-        self.idleMeter.increment()
+        self.metrics.idle.increment()
     }
 
     /// The connection left the pool's accounting for good (it became a tunnel).
@@ -166,7 +160,7 @@ final class UpstreamPool {
         connection.delegate = nil
         self.endLease(of: connection)
         self.budget.closed()
-        self.openMeter.decrement()
+        self.metrics.open.decrement()
         self.serveNextWaiter()
     }
 
@@ -175,10 +169,10 @@ final class UpstreamPool {
         connection.pool = nil
         self.endLease(of: connection)
         self.budget.closed()
-        self.openMeter.decrement()
+        self.metrics.open.decrement()
         if let index = self.idle.firstIndex(where: { $0 === connection }) {
             self.idle.remove(at: index)
-            self.idleMeter.decrement()
+            self.metrics.idle.decrement()
         }
         self.serveNextWaiter()
     }
@@ -190,7 +184,7 @@ final class UpstreamPool {
         for connection in self.idle {
             connection.close()
         }
-        self.idleMeter.decrement(by: Double(self.idle.count))
+        self.metrics.idle.decrement(by: self.idle.count)
         self.idle.removeAll()
         for waiter in self.zenithWaiters + self.waiters {
             waiter.timeout?.cancel()
@@ -254,7 +248,7 @@ final class UpstreamPool {
                     }
                     connection.leasePurpose = purpose
                     connection.pool = self
-                    self.openMeter.increment()
+                    self.metrics.open.increment()
                     callback(.success(connection))
                 case .failure(let error):
                     self.skipUntil[index] = .now() + TimeAmount(self.configuration.failTimeout)

@@ -13,14 +13,16 @@ struct MetricsServer: Sendable {
     private static let bodyBytes = 4096
 
     let registry: PrometheusCollectorRegistry
+    /// The proxy's per-loop metrics, added up and written after the registry's.
+    let proxyMetrics: ProxyMetricsCollector
     let readiness: Readiness
 
     /// Binds `[metrics] listen` with the main listener's header and timeout `limits`.
     static func start(
-        settings: MetricsSettings, limits: Limits, registry: PrometheusCollectorRegistry, readiness: Readiness,
-        group: EventLoopGroup, logger: Logger
+        settings: MetricsSettings, limits: Limits, registry: PrometheusCollectorRegistry,
+        proxyMetrics: ProxyMetricsCollector, readiness: Readiness, group: EventLoopGroup, logger: Logger
     ) async throws -> SmallHTTPServer {
-        let answers = MetricsServer(registry: registry, readiness: readiness)
+        let answers = MetricsServer(registry: registry, proxyMetrics: proxyMetrics, readiness: readiness)
         let server = try await SmallHTTPServer.start(
             name: "metrics", host: settings.listen.host, port: settings.listen.port,
             limits: SmallHTTPServer.Limits(limits, bodyBytes: Self.bodyBytes), group: group, logger: logger,
@@ -33,10 +35,13 @@ struct MetricsServer: Sendable {
     func respond(to request: SmallHTTPRequest) -> EventLoopFuture<SmallHTTPResponse> {
         switch (request.head.method, request.path) {
         case (.GET, "/metrics"):
-            let text = ByteBuffer(bytes: self.registry.emitToBuffer())
-            return request.eventLoop.makeSucceededFuture(
-                SmallHTTPResponse(.ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: text)
-            )
+            return self.proxyMetrics.collect(on: request.eventLoop).map { proxyMetrics in
+                var text = self.registry.emitToBuffer()
+                ProxyMetricsExposition.emit(proxyMetrics, into: &text)
+                return SmallHTTPResponse(
+                    .ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: ByteBuffer(bytes: text)
+                )
+            }
         case (.GET, "/healthz"):
             return request.eventLoop.makeSucceededFuture(Self.text(.ok, "ok\n"))
         case (.GET, "/readyz"):
