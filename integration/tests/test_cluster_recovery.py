@@ -18,11 +18,31 @@ from harness.recovery import event, no_more_events, open_socket, subscribe
 STREAM_ID = re.compile(r"^\d{13}-\d+$")
 
 
+def recovering_node(zenith_factory, redis, name: str, **kw) -> Realtime:
+    return start_cluster_node(zenith_factory, redis, name, realtime={"recovery": "2m"}, **kw)
+
+
 @pytest.fixture
 def two(zenith_factory, redis) -> list[Realtime]:
-    nodes = [start_cluster_node(zenith_factory, redis, f"n{i}", realtime={"recovery": "2m"}) for i in range(2)]
+    nodes = [recovering_node(zenith_factory, redis, f"n{i}") for i in range(2)]
     wait_for_peers(nodes)
     return nodes
+
+
+def socket_in_r(node: Realtime):
+    """A socket on `node` in room "r" that got one event; (ws, CONNECT answer, its offset)."""
+    ws, answer = open_socket(node)
+    subscribe(ws, "r")
+    time.sleep(0.1)  # the record's write after the join
+    node.publish_ok({"rooms": ["r"], "event": "e", "data": 1})
+    return ws, answer, event(ws)[2]
+
+
+def kill(node: Realtime) -> None:
+    """SIGKILL: the node says nothing to Redis, only what it wrote on connects and joins is there."""
+    node.stopped_on_purpose = True
+    node.z.proc.send_signal(signal.SIGKILL)
+    node.z.proc.wait(timeout=10)
 
 
 def test_a_socket_lost_on_one_node_comes_back_on_another_with_what_it_missed(two):
@@ -85,11 +105,10 @@ def test_sockets_of_a_node_that_died_or_stopped_come_back_on_another(two, how):
     time.sleep(0.1)
     second.publish_ok({"rooms": ["r"], "event": "e", "data": 1})
     offset = event(ws)[2]
-    first.stopped_on_purpose = True
     if how == "SIGKILL":
-        first.z.proc.send_signal(signal.SIGKILL)  # says nothing to Redis: only what it wrote on connect and join
-        first.z.proc.wait(timeout=10)
+        kill(first)
     else:
+        first.stopped_on_purpose = True
         first.z.stop()  # the drain marks its sockets lost
     second.publish_ok({"rooms": ["s"], "event": "e", "data": 2})
     second.publish_ok({"rooms": ["r"], "event": "e", "data": 3})
@@ -103,15 +122,11 @@ def test_sockets_of_a_node_that_died_or_stopped_come_back_on_another(two, how):
 
 
 def test_a_node_started_after_the_disconnection_replays_from_the_stream(zenith_factory, redis):
-    first = start_cluster_node(zenith_factory, redis, "n0", realtime={"recovery": "2m"})
-    ws, answer = open_socket(first)
-    subscribe(ws, "r")
-    time.sleep(0.1)
-    first.publish_ok({"rooms": ["r"], "event": "e", "data": 1})
-    offset = event(ws)[2]
+    first = recovering_node(zenith_factory, redis, "n0")
+    ws, answer, offset = socket_in_r(first)
     ws.sock.close()
     first.publish_ok({"rooms": ["r"], "event": "e", "data": 2})
-    late = start_cluster_node(zenith_factory, redis, "n1", realtime={"recovery": "2m"})
+    late = recovering_node(zenith_factory, redis, "n1")
     wait_for_peers([first, late])
     time.sleep(0.3)  # the new node reads the stream from `recovery` back
     again, recovered = open_socket(late, {"pid": answer["pid"], "offset": offset})
@@ -138,9 +153,7 @@ def test_without_redis_a_node_still_serves_its_own_sockets(two, redis):
 def test_with_auth_only_the_same_identity_recovers_on_another_node(zenith_factory, redis, apache):
     from harness.auth import ALLOWED_ORIGIN, login, project_of
 
-    first, second = [
-        start_cluster_node(zenith_factory, redis, f"n{i}", realtime={"recovery": "2m"}, apache=apache) for i in range(2)
-    ]
+    first, second = [recovering_node(zenith_factory, redis, f"n{i}", apache=apache) for i in range(2)]
     wait_for_peers([first, second])
     alice, bob = login(first.url, "alice"), login(first.url, "bob")
     project_room = "project:" + project_of("alice")
@@ -168,3 +181,16 @@ def test_with_auth_only_the_same_identity_recovers_on_another_node(zenith_factor
     first.publish_ok({"rooms": [project_room], "event": "e", "data": 4})
     assert event(again)[:2] == ["e", 4], "the project room passed the policy again"
     again.close()
+
+
+def test_a_node_killed_and_started_again_recovers_its_own_sockets(zenith_factory, redis):
+    first = recovering_node(zenith_factory, redis, "n0")
+    _, answer, offset = socket_in_r(first)
+    kill(first)
+    recovering_node(zenith_factory, redis, "n1").publish_ok({"rooms": ["r"], "event": "e", "data": 2})
+    again = recovering_node(zenith_factory, redis, "n0", port=first.port)
+    back, recovered = open_socket(again, {"pid": answer["pid"], "offset": offset})
+    assert recovered == {"sid": answer["sid"], "pid": answer["pid"]}, "the new process found what the killed one wrote"
+    assert event(back)[:2] == ["e", 2]
+    no_more_events(back)
+    back.close()

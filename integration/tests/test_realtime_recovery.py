@@ -42,7 +42,7 @@ def test_a_socket_that_lost_its_connection_gets_its_id_rooms_and_missed_broadcas
     again.close()
 
 
-def test_a_pid_recovers_once_and_a_client_disconnect_is_not_recoverable(rt):
+def test_a_pid_is_one_socket_and_a_client_disconnect_is_not_recoverable(rt):
     ws, answer = open_socket(rt)
     subscribe(ws, "r")
     rt.publish_ok({"rooms": ["r"], "event": "e", "data": 1})
@@ -50,16 +50,38 @@ def test_a_pid_recovers_once_and_a_client_disconnect_is_not_recoverable(rt):
     ws.sock.close()
     first, recovered = open_socket(rt, {"pid": answer["pid"], "offset": offset})
     assert recovered["sid"] == answer["sid"]
-    second, fresh = open_socket(rt, {"pid": answer["pid"], "offset": offset})
-    assert fresh["sid"] != answer["sid"] and fresh["pid"] != answer["pid"]
+    # The pid again while `first` holds it: `first` is taken for a connection its client left
+    # (see the next test), so there is still one socket of that id, now on `second`.
+    second, again = open_socket(rt, {"pid": answer["pid"], "offset": offset})
+    assert again == recovered
+    assert rt.publish_ok({"rooms": ["r"], "event": "e", "data": 2}) == 1
+    assert event(second)[:2] == ["e", 2]
     first.close()
 
     # A client's own disconnect (Socket.IO's "41", then Engine.IO's close) is not kept.
     second.send("41")
     second.close()
-    third, after = open_socket(rt, {"pid": fresh["pid"], "offset": offset})
-    assert after["sid"] != fresh["sid"]
+    third, after = open_socket(rt, {"pid": answer["pid"], "offset": offset})
+    assert after["sid"] != answer["sid"] and after["pid"] != answer["pid"]
     third.close()
+
+
+def test_a_client_back_before_its_old_connection_is_seen_gone_recovers(rt):
+    # A client whose network changed opens a new connection while the server still holds the old
+    # one (a long poll between two requests, a half-open TCP connection: noticed only at the ping
+    # timeout). The old session is ended as a lost connection and the socket comes back.
+    old, answer = open_socket(rt)
+    subscribe(old, "r")
+    rt.publish_ok({"rooms": ["r"], "event": "e", "data": 1})
+    offset = event(old)[2]
+    rt.publish_ok({"rooms": ["r"], "event": "e", "data": 2})  # reaches the old connection only
+    again, recovered = open_socket(rt, {"pid": answer["pid"], "offset": offset})
+    assert recovered == {"sid": answer["sid"], "pid": answer["pid"]}
+    assert event(again)[:2] == ["e", 2]
+    assert rt.publish_ok({"rooms": ["r"], "event": "e", "data": 3}) == 1, "one socket: the old session is gone"
+    assert event(again)[:2] == ["e", 3]
+    again.close()
+    old.close()
 
 
 def test_an_unknown_or_forged_pid_or_offset_is_a_new_socket(rt):
@@ -92,6 +114,12 @@ def test_with_auth_only_the_same_identity_recovers_and_rooms_pass_the_policy_aga
     project_room = "project:" + project_of("alice")
     rt.publish_ok({"rooms": [project_room], "event": "e", "data": 1})
     offset = event(ws)[2]
+    # While alice is connected, her pid in bob's hands ends nothing and recovers nothing.
+    live_try, live_other = open_as(bob, {"pid": answer["pid"], "offset": offset})
+    assert live_other["sid"] != answer["sid"]
+    live_try.close()
+    rt.publish_ok({"rooms": [project_room], "event": "e", "data": "still here"})
+    assert event(ws)[:2] == ["e", "still here"]
     ws.sock.close()
     rt.publish_ok({"rooms": [project_room], "event": "e", "data": 2})
 

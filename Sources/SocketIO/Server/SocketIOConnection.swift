@@ -14,18 +14,22 @@ public final class SocketIOConnection: EngineIOSessionDelegate {
     private var connecting: Set<String> = []
     private var assembler: SocketIOBinaryAssembler
     private var connectTimer: Scheduled<Void>?
-    /// With recovery on: the broadcasts kept, and where sockets are kept to come back.
-    private let recovery: (store: SocketIORecoveryStore, directory: SocketIORecoveryDirectory)?
+    /// With recovery on: the broadcasts kept, where sockets are kept to come back, and the
+    /// sockets with a pid this process holds.
+    private let recovery: SocketIOConnectionRecovery?
 
     /// Why a session may end for which its sockets are kept for recovery: the connection was
     /// lost, or the server is restarting; not a client's own disconnect nor a server's decision.
+    /// "overlapping poll" is what a browser causes when it sends a long poll again on a new
+    /// connection after its old one broke (Socket.IO's own server counts it a transport error,
+    /// which it recovers too).
     static let recoverableReasons: Set<String> = [
-        "transport close", "ping timeout", "server shutting down", "poll connection closed prematurely",
+        "transport close", "ping timeout", "server shutting down", "poll connection closed prematurely", "overlapping poll",
     ]
 
     init(
         session: EngineIOSession, loopState: SocketIOLoopState, namespaces: [String: SocketIONamespaceHandler],
-        configuration: SocketIOConfiguration, recovery: (store: SocketIORecoveryStore, directory: SocketIORecoveryDirectory)?
+        configuration: SocketIOConfiguration, recovery: SocketIOConnectionRecovery?
     ) {
         self.recovery = recovery
         self.session = session
@@ -153,7 +157,10 @@ public final class SocketIOConnection: EngineIOSessionDelegate {
             let offset = BroadcastOffset(offsetText)
         else { return loop.makeSucceededFuture(nil).assumeIsolated() }
         let identity = handler.recoveryIdentity(of: socket)
-        return recovery.directory.take(pid: pid, namespace: socket.namespace, on: loop).assumeIsolated().map { saved in
+        let namespace = socket.namespace
+        return recovery.live.dropStale(pid: pid, namespace: namespace, identity: identity, on: loop).flatMap {
+            recovery.directory.take(pid: pid, namespace: namespace, on: loop)
+        }.assumeIsolated().map { saved in
             guard let saved, saved.identity == identity, !self.session.isClosed,
                 let replay = recovery.store.missed(after: offset, by: saved)
             else { return nil }
@@ -178,11 +185,13 @@ public final class SocketIOConnection: EngineIOSessionDelegate {
         )
     }
 
-    /// Tells the recovery directory the socket's rooms (in a cluster, written to Redis, so that a
-    /// node that dies loses no socket).
+    /// Tells the recovery directory the socket is connected, with its rooms (in a cluster,
+    /// written to Redis, so that a node that dies loses no socket), and keeps it among the live ones.
     private func writeRecord(of socket: SocketIOSocket) {
         guard let recovery = self.recovery, let pid = socket.pid, socket.isConnected else { return }
-        recovery.directory.connected(pid: pid, self.record(of: socket))
+        let record = self.record(of: socket)
+        recovery.live.register(pid: pid, session: self.session, namespace: socket.namespace, identity: record.identity)
+        recovery.directory.connected(pid: pid, record)
     }
 
     /// A socket's rooms changed: its record is written once this loop turn is over (a handler
@@ -217,6 +226,7 @@ public final class SocketIOConnection: EngineIOSessionDelegate {
     func socketLeft(_ socket: SocketIOSocket, reason: String) {
         guard self.sockets[socket.namespace] === socket else { return }
         if let recovery = self.recovery, let pid = socket.pid {
+            recovery.live.unregister(pid: pid, session: self.session)
             if Self.recoverableReasons.contains(reason) {
                 recovery.directory.lost(pid: pid, self.record(of: socket))
             } else {

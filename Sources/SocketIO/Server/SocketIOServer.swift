@@ -37,7 +37,9 @@ public final class SocketIOServer: Sendable {
         }
         let states = loopStates
         let recovery = configuration.recovery.map(SocketIORecoveryStore.init)
-        let connectionRecovery = recovery.map { store in (store: store, directory: recoveryDirectory ?? store) }
+        let connectionRecovery = recovery.map { store in
+            SocketIOConnectionRecovery(store: store, directory: recoveryDirectory ?? store, live: SocketIOLiveSockets())
+        }
         let engineIO = try await EngineIOServer.make(
             configuration: engineConfiguration, eventLoops: eventLoops, logger: logger
         ) { session in
