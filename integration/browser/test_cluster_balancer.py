@@ -1,8 +1,7 @@
 """zenith.js in headless Chromium through HAProxy with plain round-robin in front of three
 cluster nodes (issue 14, item 2): every request of the page's session may land on any node, and
 events published on any node reach the page, over long-polling only and with the WebSocket
-upgrade. (The official socket.io client bundle is not on this machine; zenith.js speaks the same
-Engine.IO v4 / Socket.IO v5.)"""
+upgrade. (The official client does the same in test_official_client.py.)"""
 from __future__ import annotations
 
 import shutil

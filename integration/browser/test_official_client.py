@@ -1,11 +1,12 @@
-"""The official Socket.IO browser client (socket.io.min.js 4.8.3) in headless Chromium, on a page
+"""The official Socket.IO browser client (socket.io.min.js) in headless Chromium, on a page
 Zenith serves: through round-robin HAProxy in front of three cluster nodes (issue 14), and
 recovering its socket after its connection is cut (issue 16).
 
-The bundle is not in the repository: it is read from `SOCKET_IO_CLIENT` (a path) or from
-`../shared/conformance/vendor/socket.io.min.js` next to the checkout. Without it these tests
-cannot run and say so (zenith.js covers the same paths in test_cluster_balancer.py and
-test_recovery.py)."""
+The bundle is not in the repository: it is read from `SOCKET_IO_CLIENT` (a path; scripts/test
+sets it from scripts/official-client: 4.8.3 from ../shared where it is, else the official 4.8.1
+that NiceGUI's wheel ships) or from `../shared/conformance/vendor/socket.io.min.js` next to the
+checkout. Without it these tests cannot run and say so (zenith.js covers the same paths in
+test_cluster_balancer.py and test_recovery.py)."""
 from __future__ import annotations
 
 import os

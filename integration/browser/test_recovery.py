@@ -1,8 +1,7 @@
 """Connection state recovery (issue 16) with zenith.js in headless Chromium: the page's
 connection is cut under it by a relay in between, events are published meanwhile, and the
 reconnected socket has its old id, `recovered`, its room, and every event once, in order.
-(The official socket.io client bundle is not on this machine; zenith.js speaks recovery as it
-does: pid and offset back in the CONNECT.)"""
+(The official client does the same in test_official_client.py.)"""
 from __future__ import annotations
 
 import shutil
