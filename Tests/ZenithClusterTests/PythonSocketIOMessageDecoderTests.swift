@@ -156,17 +156,17 @@ import ZenithJSON
 
     @Test("room names are bounded as the publish API bounds them")
     func roomBounds() {
-        let long = String(repeating: "r", count: EmitterRooms.maxBytes + 1)
+        let long = String(repeating: "r", count: SocketIORoomNames.maxBytes + 1)
         #expect(skipReason(json: #"{"method":"emit","event":"e","data":[1],"room":"\#(long)"}"#) == .invalidRoom(field: "room"))
         #expect(skipReason(json: #"{"method":"emit","event":"e","data":[1],"room":""}"#) == .invalidRoom(field: "room"))
         #expect(skipReason(json: #"{"method":"emit","event":"e","data":[1],"room":5}"#) == .invalidRoom(field: "room"))
         #expect(skipReason(json: #"{"method":"emit","event":"e","data":[1],"room":["a",5]}"#) == .invalidRoom(field: "room"))
         #expect(skipReason(json: #"{"method":"emit","event":"e","data":[1],"skip_sid":[""]}"#) == .invalidRoom(field: "skip_sid"))
         #expect(skipReason(json: #"{"method":"emit","event":"e","data":[1],"skip_sid":{}}"#) == .invalidRoom(field: "skip_sid"))
-        let many = "[" + (0...EmitterRooms.maxPerMessage).map { "\"r\($0)\"" }.joined(separator: ",") + "]"
+        let many = "[" + (0...SocketIORoomNames.maxPerBroadcast).map { "\"r\($0)\"" }.joined(separator: ",") + "]"
         #expect(skipReason(json: #"{"method":"emit","event":"e","data":[1],"room":\#(many)}"#)
-            == .tooManyRooms(field: "room", limit: EmitterRooms.maxPerMessage))
-        let exactly = "[" + (1...EmitterRooms.maxPerMessage).map { "\"r\($0)\"" }.joined(separator: ",") + "]"
+            == .tooManyRooms(field: "room", limit: SocketIORoomNames.maxPerBroadcast))
+        let exactly = "[" + (1...SocketIORoomNames.maxPerBroadcast).map { "\"r\($0)\"" }.joined(separator: ",") + "]"
         #expect(decoded(json: #"{"method":"emit","event":"e","data":[1],"room":\#(exactly)}"#) != nil)
     }
 

@@ -185,8 +185,8 @@ import ZenithJSON
         #expect(skipReason(Self.emitterMessage(["e"], except: [String(repeating: "x", count: 257)])) == .invalidRoom(field: "except"))
         let numeric: JSONValue = ["u", ["type": 2, "data": ["e"], "nsp": "/"], ["rooms": [5]]]
         #expect(skipReason(numeric) == .invalidRoom(field: "rooms"))
-        let many = (0...EmitterRooms.maxPerMessage).map { "r\($0)" }
-        #expect(skipReason(Self.emitterMessage(["e"], rooms: many)) == .tooManyRooms(field: "rooms", limit: EmitterRooms.maxPerMessage))
+        let many = (0...SocketIORoomNames.maxPerBroadcast).map { "r\($0)" }
+        #expect(skipReason(Self.emitterMessage(["e"], rooms: many)) == .tooManyRooms(field: "rooms", limit: SocketIORoomNames.maxPerBroadcast))
     }
 
     @Test("a message without the documented shape is skipped as malformed")

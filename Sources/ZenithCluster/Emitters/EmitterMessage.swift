@@ -45,7 +45,7 @@ public enum EmitterSkipReason: Error, Sendable, Equatable, CustomStringConvertib
     case emptyRoomList
     /// A room name that is not a non-empty string of at most ``EmitterRooms/maxBytes`` bytes.
     case invalidRoom(field: String)
-    /// More rooms than ``EmitterRooms/maxPerMessage``.
+    /// More rooms than ``SocketIORoomNames/maxPerBroadcast``.
     case tooManyRooms(field: String, limit: Int)
     /// The sender flagged the broadcast for its own node only (`flags.local`).
     case localOnly
@@ -69,7 +69,7 @@ public enum EmitterSkipReason: Error, Sendable, Equatable, CustomStringConvertib
             "the channel names namespace '\(Self.cut(channel))' and the packet '\(Self.cut(packet))'"
         case .channelRoomMismatch: "the channel names a room the message's room list does not hold"
         case .emptyRoomList: "an empty room list reaches nobody"
-        case .invalidRoom(let field): "'\(field)' must hold room names of 1 to \(EmitterRooms.maxBytes) bytes"
+        case .invalidRoom(let field): "'\(field)' must hold room names of 1 to \(SocketIORoomNames.maxBytes) bytes"
         case .tooManyRooms(let field, let limit): "'\(field)' names more than \(limit) rooms"
         case .localOnly: "flagged 'local': meant for the sender's own node only"
         case .notEmitterChannel: "the channel is not '<key>#<namespace>#' nor '<key>#<namespace>#<room>#'"

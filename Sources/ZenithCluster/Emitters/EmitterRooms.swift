@@ -1,26 +1,19 @@
 import SocketIO
 import ZenithJSON
 
-/// The bounds on the room names an emitter's message may address, the same as the publish API's
-/// (ZenithRealtime's `RoomNames`, which this module cannot import): a name no socket could have
-/// joined is refused rather than silently matched by nothing.
+/// Room lists and broadcasts as the emitters' messages and other nodes' broadcasts give them,
+/// checked against `SocketIORoomNames`, the bounds every other way in has (anyone who can write
+/// to Redis can publish there).
 public enum EmitterRooms {
-    /// Longest room name, in UTF-8 bytes.
-    public static let maxBytes = 256
-    /// Most rooms (or exceptions) one message may name.
-    public static let maxPerMessage = 1000
-
-    static func isValid(_ room: String) -> Bool {
-        !room.isEmpty && room.utf8.count <= Self.maxBytes
-    }
-
     /// `items` as room names, or why not.
     static func names(_ items: [JSONValue], field: String) -> Result<[String], EmitterSkipReason> {
-        guard items.count <= Self.maxPerMessage else { return .failure(.tooManyRooms(field: field, limit: Self.maxPerMessage)) }
+        guard items.count <= SocketIORoomNames.maxPerBroadcast else {
+            return .failure(.tooManyRooms(field: field, limit: SocketIORoomNames.maxPerBroadcast))
+        }
         var rooms: [String] = []
         rooms.reserveCapacity(items.count)
         for item in items {
-            guard case .string(let room) = item, Self.isValid(room) else { return .failure(.invalidRoom(field: field)) }
+            guard case .string(let room) = item, SocketIORoomNames.isValid(room) else { return .failure(.invalidRoom(field: field)) }
             rooms.append(room)
         }
         return .success(rooms)

@@ -70,7 +70,7 @@ public struct PythonSocketIOMessageDecoder: Sendable {
         case nil, .null?:
             audience = .namespace
         case .string(let room)?:
-            guard EmitterRooms.isValid(room) else { return .skip(.invalidRoom(field: "room")) }
+            guard SocketIORoomNames.isValid(room) else { return .skip(.invalidRoom(field: "room")) }
             audience = .rooms([room])
         case .array(let items)?:
             guard !items.isEmpty else { return .skip(.emptyRoomList) }
@@ -87,7 +87,7 @@ public struct PythonSocketIOMessageDecoder: Sendable {
         case nil, .null?:
             except = []
         case .string(let sid)?:
-            guard EmitterRooms.isValid(sid) else { return .skip(.invalidRoom(field: "skip_sid")) }
+            guard SocketIORoomNames.isValid(sid) else { return .skip(.invalidRoom(field: "skip_sid")) }
             except = [sid]
         case .array(let items)?:
             switch EmitterRooms.names(items, field: "skip_sid") {

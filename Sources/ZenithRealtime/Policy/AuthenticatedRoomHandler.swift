@@ -87,7 +87,7 @@ public struct AuthenticatedRoomHandler: SocketIONamespaceHandler {
 
     public func received(_ socket: SocketIOSocket, event: String, arguments: [JSONValue], ack: SocketIOAcknowledgement?) {
         guard event == "subscribe" || event == "unsubscribe", let identity = socket.identity else { return }
-        guard case .string(let room)? = arguments.first, RoomNames.isValid(room), room != socket.id else {
+        guard case .string(let room)? = arguments.first, SocketIORoomNames.isValid(room), room != socket.id else {
             ack?.send([RoomSubscriptionHandler.failure("bad room")])
             return
         }

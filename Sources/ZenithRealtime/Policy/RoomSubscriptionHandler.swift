@@ -18,7 +18,7 @@ public struct RoomSubscriptionHandler: SocketIONamespaceHandler {
     public func received(_ socket: SocketIOSocket, event: String, arguments: [JSONValue], ack: SocketIOAcknowledgement?) {
         switch event {
         case "subscribe":
-            guard case .string(let room)? = arguments.first, RoomNames.isValid(room) else {
+            guard case .string(let room)? = arguments.first, SocketIORoomNames.isValid(room) else {
                 ack?.send([Self.failure("bad room")])
                 return
             }

@@ -91,13 +91,13 @@ enum PublishRequest {
     private static func rooms(_ value: JSONValue?, field: String) throws(Invalid) -> [String] {
         guard let value, !value.isNull else { return [] }
         guard case .array(let items) = value else { throw Invalid(message: "'\(field)' must be a list of room names") }
-        guard items.count <= RoomNames.maxPerPublish else {
-            throw Invalid(message: "'\(field)' names more than \(RoomNames.maxPerPublish) rooms")
+        guard items.count <= SocketIORoomNames.maxPerBroadcast else {
+            throw Invalid(message: "'\(field)' names more than \(SocketIORoomNames.maxPerBroadcast) rooms")
         }
         var rooms: [String] = []
         for item in items {
-            guard case .string(let room) = item, RoomNames.isValid(room) else {
-                throw Invalid(message: "'\(field)' must be a list of room names of 1 to \(RoomNames.maxBytes) bytes")
+            guard case .string(let room) = item, SocketIORoomNames.isValid(room) else {
+                throw Invalid(message: "'\(field)' must be a list of room names of 1 to \(SocketIORoomNames.maxBytes) bytes")
             }
             rooms.append(room)
         }
