@@ -33,11 +33,20 @@ let package = Package(
             name: "ZenithConfig",
             dependencies: ["ZenithText", "ZenithAMQP", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
+        // Backoff between reconnection attempts, shared by the Redis and AMQP clients.
+        .target(
+            name: "ZenithBackoff",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .testTarget(
+            name: "ZenithBackoffTests",
+            dependencies: ["ZenithBackoff", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         // Zenith's consumer-only AMQP 0-9-1 client on SwiftNIO, for OpenStack's notifications (issue 15).
         .target(
             name: "ZenithAMQP",
             dependencies: [
-                "ZenithText",
+                "ZenithText", "ZenithBackoff",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -100,7 +109,7 @@ let package = Package(
         .target(
             name: "ZenithRedis",
             dependencies: [
-                "ZenithText",
+                "ZenithText", "ZenithBackoff",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
@@ -164,7 +173,7 @@ let package = Package(
             name: "ZenithRedisTests",
             dependencies: [
                 "LoopbackPorts",
-                "ZenithRedis",
+                "ZenithRedis", "ZenithBackoff",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
@@ -197,7 +206,7 @@ let package = Package(
             name: "ZenithAMQPTests",
             dependencies: [
                 "LoopbackPorts",
-                "ZenithAMQP",
+                "ZenithAMQP", "ZenithBackoff",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),

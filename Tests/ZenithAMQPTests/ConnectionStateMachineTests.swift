@@ -183,13 +183,4 @@ struct ConnectionStateMachineTests {
         _ = early.connected(now: start)
         #expect(early.close(now: start) == [.closeSocket(error: nil)])
     }
-
-    @Test func `reconnect backoff doubles up to the maximum, with bounded jitter`() {
-        let backoff = AMQPBackoff(initial: .milliseconds(500), maximum: .seconds(4), jitter: 0.25)
-        #expect(backoff.delay(afterFailures: 1, random: 0.5) == .milliseconds(500))
-        #expect(backoff.delay(afterFailures: 3, random: 0.5) == .seconds(2))
-        #expect(backoff.delay(afterFailures: 30, random: 0.5) == .seconds(4))
-        #expect(backoff.delay(afterFailures: 1, random: 0) == .milliseconds(375))
-        #expect(backoff.delay(afterFailures: 1, random: 1) == .milliseconds(625))
-    }
 }

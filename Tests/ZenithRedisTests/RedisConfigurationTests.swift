@@ -77,14 +77,4 @@ struct RedisConfigurationTests {
             try RedisConfiguration(url: "redis://h", passwordFile: "/nonexistent/x")
         }
     }
-
-    @Test("backoff doubles up to its maximum, and jitter only shortens it")
-    func backoff() {
-        let backoff = RedisBackoff(initial: .milliseconds(100), maximum: .seconds(2), jitter: 0.5)
-        #expect(backoff.delay(attempt: 0, random: 0) == .milliseconds(100))
-        #expect(backoff.delay(attempt: 3, random: 0) == .milliseconds(800))
-        #expect(backoff.delay(attempt: 10, random: 0) == .seconds(2))
-        #expect(backoff.delay(attempt: 1000, random: 0) == .seconds(2))
-        #expect(backoff.delay(attempt: 3, random: 0.999) > .milliseconds(400))
-    }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
+import ZenithBackoff
 import Testing
 
 @testable import ZenithRedis
@@ -10,7 +11,7 @@ import Testing
 struct RedisServerTests {
     static func configuration(_ server: RedisServer, _ rest: String = "") throws -> RedisConfiguration {
         var configuration = try RedisConfiguration(url: "redis://\(rest)127.0.0.1:\(server.port)")
-        configuration.backoff = RedisBackoff(initial: .milliseconds(20), maximum: .milliseconds(200))
+        configuration.backoff = ReconnectBackoff(initial: .milliseconds(20), maximum: .milliseconds(200))
         return configuration
     }
 

@@ -1,4 +1,5 @@
 import NIOCore
+import ZenithBackoff
 
 /// What a consumer connects to, declares and consumes, and its limits. Made by the caller (the
 /// notifications feature will build it from `[notifications]`); `AMQPConsumer` owns a copy.
@@ -28,8 +29,8 @@ public struct AMQPConsumerConfiguration: Sendable {
     /// How long to wait for the TCP/TLS connection and for the negotiation to finish.
     public var connectTimeout: TimeAmount
     /// Reconnect backoff: the first delay, doubled per consecutive failure up to `maximum`, each
-    /// with up to ±`jitter` (a fraction) of randomness.
-    public var reconnectBackoff: AMQPBackoff
+    /// shortened at random by up to `jitter` of itself.
+    public var reconnectBackoff: ReconnectBackoff
     /// The consumer tag sent in basic.consume (empty: the broker chooses one).
     public var consumerTag: String
     /// Sent as `connection_name` in the client properties (shown by `rabbitmqctl list_connections`).
@@ -38,7 +39,7 @@ public struct AMQPConsumerConfiguration: Sendable {
     public init(transportURL: AMQPTransportURL, caFile: String? = nil, exchanges: [String] = [],
                 queue: AMQPQueueDeclare, bindings: [AMQPBinding] = [], prefetch: UInt16 = 100,
                 heartbeat: TimeAmount = .seconds(30), frameMax: UInt32 = 131_072, maximumBodySize: UInt64 = 16 << 20,
-                connectTimeout: TimeAmount = .seconds(10), reconnectBackoff: AMQPBackoff = AMQPBackoff(),
+                connectTimeout: TimeAmount = .seconds(10), reconnectBackoff: ReconnectBackoff = ReconnectBackoff(initial: .milliseconds(500), maximum: .seconds(30), jitter: 0.25),
                 consumerTag: String = "", connectionName: String = "zenith") {
         self.transportURL = transportURL
         self.caFile = caFile
@@ -75,28 +76,5 @@ public struct AMQPBinding: Equatable, Sendable {
         self.exchange = exchange
         self.routingKey = routingKey
         self.arguments = arguments
-    }
-}
-
-/// Exponential backoff with jitter between reconnection attempts.
-public struct AMQPBackoff: Equatable, Sendable {
-    public var initial: TimeAmount
-    public var maximum: TimeAmount
-    /// 0...1: each delay is multiplied by a random factor in 1 ± jitter.
-    public var jitter: Double
-
-    public init(initial: TimeAmount = .milliseconds(500), maximum: TimeAmount = .seconds(30), jitter: Double = 0.25) {
-        self.initial = initial
-        self.maximum = maximum
-        self.jitter = min(max(jitter, 0), 1)
-    }
-
-    /// The delay before attempt `failures + 1`, after `failures` consecutive failures (≥ 1),
-    /// with `random` a number in 0..<1.
-    public func delay(afterFailures failures: Int, random: Double) -> TimeAmount {
-        let exponent = min(max(failures - 1, 0), 30)
-        let base = min(Double(initial.nanoseconds) * Double(1 << exponent), Double(maximum.nanoseconds))
-        let factor = 1 + jitter * (2 * random - 1)
-        return .nanoseconds(Int64(max(0, base * factor)))
     }
 }

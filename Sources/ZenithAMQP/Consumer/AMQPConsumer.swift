@@ -167,7 +167,7 @@ public final class AMQPConsumer: Sendable {
         }
         guard !stopped else { return finishStopping() }
         let error = error ?? .transport("connection closed")
-        let delay = configuration.reconnectBackoff.delay(afterFailures: failures, random: Double.random(in: 0..<1))
+        let delay = configuration.reconnectBackoff.delay(attempt: failures - 1)
         // The first failure of a run is a warning, the retries that follow are debug lines: an
         // outage of the broker must not flood the log.
         logger.log(

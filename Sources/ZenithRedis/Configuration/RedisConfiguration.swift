@@ -1,4 +1,5 @@
 import NIOCore
+import ZenithBackoff
 
 /// Where and how to reach Redis: the server, the credentials, TLS, the reply bounds and the
 /// reconnect policy. Made from a `redis://` or `rediss://` URL (`init(url:passwordFile:)`);
@@ -33,12 +34,12 @@ public struct RedisConfiguration: Sendable {
     /// How long one TCP connect may take.
     public var connectTimeout: TimeAmount
     /// How long to wait between connection attempts after Redis went away.
-    public var backoff: RedisBackoff
+    public var backoff: ReconnectBackoff
 
     public init(
         host: String, port: Int = 6379, database: Int = 0, username: String? = nil, password: String? = nil,
         tls: TLS? = nil, limits: RESPLimits = RESPLimits(), connectTimeout: TimeAmount = .seconds(5),
-        backoff: RedisBackoff = RedisBackoff()
+        backoff: ReconnectBackoff = ReconnectBackoff(initial: .milliseconds(100), maximum: .seconds(5))
     ) {
         self.host = host
         self.port = port

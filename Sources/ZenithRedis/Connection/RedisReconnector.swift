@@ -3,7 +3,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 
 /// Keeps one `RedisConnection` up: connects, and after a failed attempt or a lost connection
-/// tries again after `RedisBackoff`'s delay, without end until `shutdown()`. `onConnect` runs on
+/// tries again after `ReconnectBackoff`'s delay, without end until `shutdown()`. `onConnect` runs on
 /// each new connection before it counts as up (the subscriber subscribes again there).
 ///
 /// Mutable state is confined to `eventLoop` (every entry point hops there), hence

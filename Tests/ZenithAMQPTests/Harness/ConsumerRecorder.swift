@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
+import ZenithBackoff
 import NIOPosix
 @testable import ZenithAMQP
 
@@ -21,7 +22,7 @@ final class ConsumerRecorder: Sendable {
             transportURL: url, exchanges: exchanges,
             queue: AMQPQueueDeclare(queue: queue, exclusive: exclusive, autoDelete: true), bindings: bindings,
             prefetch: prefetch, heartbeat: .seconds(5), frameMax: frameMax, connectTimeout: .seconds(5),
-            reconnectBackoff: AMQPBackoff(initial: .milliseconds(200), maximum: .seconds(1)))
+            reconnectBackoff: ReconnectBackoff(initial: .milliseconds(200), maximum: .seconds(1)))
         let deliveries = deliveriesBox
         let states = statesBox
         consumer = try AMQPConsumer(
