@@ -27,6 +27,7 @@ from selenium.webdriver.chrome.service import Service
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from harness.paths import ZENITH_BIN  # noqa: E402
 from harness.processes import free_port  # noqa: E402
+from harness.rabbitmq import broker  # noqa: E402,F401 (a fixture: a RabbitMQ node per test module)
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")

@@ -10,10 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.cluster import start_cluster_node, wait_for_peers
-from harness.haproxy import HAProxy
-from harness.redis import RedisServer
-from harness.zenith import start_zenith
+from cluster_env import balanced_cluster
 from page_checks import check_events_from_every_node, wait
 
 PAGE = """<!DOCTYPE html><html><head><title>cluster</title><script src="/socket.io/zenith.js"></script></head>
@@ -31,32 +28,12 @@ PAGE = """<!DOCTYPE html><html><head><title>cluster</title><script src="/socket.
 
 @pytest.fixture
 def balanced():
-    redis = RedisServer().start()
     site = Path(tempfile.mkdtemp(prefix="zenith-cluster-page-"))
     (site / "index.html").write_text(PAGE)
-    routes = f"*  /socket.io/  realtime\n*  /  static  {site}\n"
-    started = []
-
-    def factory(config, routes_text, **kw):
-        z = start_zenith(config, routes_text, **kw)
-        started.append(z)
-        return z
-
-    balancer = None
     try:
-        nodes = [
-            start_cluster_node(factory, redis, f"b{i}", routes=routes)
-            for i in range(3)
-        ]
-        wait_for_peers(nodes)
-        balancer = HAProxy([node.port for node in nodes]).start()
-        yield balancer, nodes
+        with balanced_cluster(site, [f"b{i}" for i in range(3)]) as (balancer, nodes):
+            yield balancer, nodes
     finally:
-        if balancer is not None:
-            balancer.stop()
-        for z in started:
-            z.stop()
-        redis.cleanup()
         shutil.rmtree(site, ignore_errors=True)
 
 

@@ -14,11 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.cluster import start_cluster_node, wait_for_peers
-from harness.haproxy import HAProxy
+from cluster_env import balanced_cluster
 from harness.metrics import metric, scrape
-from harness.redis import RedisServer
-from harness.zenith import start_zenith
 from page_checks import wait
 from test_official_client import BUNDLE, RECOVERY_PAGE as OFFICIAL_PAGE, site_with
 from test_recovery import PAGE as ZENITH_JS_PAGE
@@ -42,40 +39,25 @@ def test_a_socket_whose_node_died_comes_back_on_the_other_node_with_what_it_miss
     if client == "official" and not BUNDLE.is_file():
         pytest.skip(f"the official client bundle is not at {BUNDLE}")
     site = site_with(OFFICIAL_PAGE) if client == "official" else page_site(ZENITH_JS_PAGE)
-    redis = RedisServer().start()
-    started, balancer = [], None
-
-    def factory(config, routes_text, **kw):
-        started.append(start_zenith(config, routes_text, **kw))
-        return started[-1]
-
     try:
-        routes = f"*  /socket.io/  realtime\n*  /  static  {site}\n"
-        nodes = [start_cluster_node(factory, redis, f"k{i}", routes=routes, realtime={"recovery": "2m"}) for i in range(2)]
-        wait_for_peers(nodes)
-        balancer = HAProxy([node.port for node in nodes]).start()
-        page.get(f"{balancer.url}/index.html?transports={transports}")
-        wait(page, "window.__subscribed && window.__subscribed.ok === true")
-        nodes[0].publish_ok({"rooms": ["r"], "event": "news", "data": 1})
-        wait(page, "window.__news.length === 1")
-        holder, survivor = sorted(nodes, key=sessions, reverse=True)
-        assert sessions(holder) == 1 and sessions(survivor) == 0
-        holder.stopped_on_purpose = True
-        holder.z.proc.send_signal(signal.SIGKILL)
-        holder.z.proc.wait(timeout=10)
-        survivor.publish_ok({"rooms": ["r"], "event": "news", "data": 2})
-        survivor.publish_ok({"rooms": ["r"], "event": "news", "data": 3})
-        wait(page, "window.__connects.length === 2", timeout=20)
-        survivor.publish_ok({"rooms": ["r"], "event": "news", "data": 4})
-        wait(page, "window.__news.length >= 4")
-        time.sleep(0.3)
-        connects = page.execute_script("return window.__connects;")
-        assert connects[1] == {"id": connects[0]["id"], "recovered": True}, connects
-        assert page.execute_script("return window.__news;") == [1, 2, 3, 4]
+        with balanced_cluster(site, ["k0", "k1"], realtime={"recovery": "2m"}) as (balancer, nodes):
+            page.get(f"{balancer.url}/index.html?transports={transports}")
+            wait(page, "window.__subscribed && window.__subscribed.ok === true")
+            nodes[0].publish_ok({"rooms": ["r"], "event": "news", "data": 1})
+            wait(page, "window.__news.length === 1")
+            holder, survivor = sorted(nodes, key=sessions, reverse=True)
+            assert sessions(holder) == 1 and sessions(survivor) == 0
+            holder.stopped_on_purpose = True
+            holder.z.proc.send_signal(signal.SIGKILL)
+            holder.z.proc.wait(timeout=10)
+            survivor.publish_ok({"rooms": ["r"], "event": "news", "data": 2})
+            survivor.publish_ok({"rooms": ["r"], "event": "news", "data": 3})
+            wait(page, "window.__connects.length === 2", timeout=20)
+            survivor.publish_ok({"rooms": ["r"], "event": "news", "data": 4})
+            wait(page, "window.__news.length >= 4")
+            time.sleep(0.3)
+            connects = page.execute_script("return window.__connects;")
+            assert connects[1] == {"id": connects[0]["id"], "recovered": True}, connects
+            assert page.execute_script("return window.__news;") == [1, 2, 3, 4]
     finally:
-        if balancer is not None:
-            balancer.stop()
-        for z in started:
-            z.stop()
-        redis.cleanup()
         shutil.rmtree(site, ignore_errors=True)

@@ -5,8 +5,6 @@ sent with oslo.messaging's own Notifier to a private rabbitmq-server (integratio
 rabbitmq.py, oslo_notifier.py). Apache's access log shows what reaches the dashboard."""
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 
 import pytest
@@ -16,15 +14,8 @@ from horizon_env import (ROUTES, log_in, open_instances, row_updates, rows, serv
 from harness.horizon import make_server, servers_watch, set_server, set_servers
 from harness.oslo_notifier import OsloNotifiers, nova_instance_payload
 from harness.processes import free_port
-from harness.rabbitmq import RabbitMQ
+from harness.rabbitmq import transport_url_file
 from harness.zenith import start_zenith
-
-
-@pytest.fixture(scope="module")
-def broker():
-    node = RabbitMQ().start()
-    yield node
-    node.stop()
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +36,7 @@ def servers(apache):
 
 @pytest.fixture
 def zenith(apache, broker, oslo):
-    fd, url_file = tempfile.mkstemp(prefix="zenith-transport-url-")
-    os.write(fd, (broker.url + "\n").encode())
-    os.close(fd)
+    url_file = transport_url_file(broker.url)
     port = free_port()
     config = zenith_config(apache, port)
     config["watch"] = [servers_watch(interval="30s")]

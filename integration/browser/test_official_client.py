@@ -16,10 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.cluster import start_cluster_node, wait_for_peers
-from harness.haproxy import HAProxy
+from cluster_env import balanced_cluster
 from harness.realtime import start_realtime
-from harness.redis import RedisServer
 from harness.tcp_relay import TCPRelay
 from harness.zenith import start_zenith
 from page_checks import check_events_from_every_node, check_recovery_after_a_cut, wait
@@ -63,28 +61,13 @@ def site_with(page: str) -> Path:
 @pytest.mark.parametrize("transports", ["polling", "polling,websocket"])
 def test_official_client_through_round_robin_haproxy_over_three_nodes(page, transports):
     site = site_with(BALANCED_PAGE)
-    redis = RedisServer().start()
-    started, balancer = [], None
-
-    def factory(config, routes_text, **kw):
-        started.append(start_zenith(config, routes_text, **kw))
-        return started[-1]
-
     try:
-        routes = f"*  /socket.io/  realtime\n*  /  static  {site}\n"
-        nodes = [start_cluster_node(factory, redis, f"c{i}", routes=routes) for i in range(3)]
-        wait_for_peers(nodes)
-        balancer = HAProxy([node.port for node in nodes]).start()
-        page.get(f"{balancer.url}/index.html?transports={transports}")
-        if "websocket" in transports:
-            wait(page, "window.pageSocket.io.engine.transport.name === 'websocket'")
-        check_events_from_every_node(page, nodes)
+        with balanced_cluster(site, [f"c{i}" for i in range(3)]) as (balancer, nodes):
+            page.get(f"{balancer.url}/index.html?transports={transports}")
+            if "websocket" in transports:
+                wait(page, "window.pageSocket.io.engine.transport.name === 'websocket'")
+            check_events_from_every_node(page, nodes)
     finally:
-        if balancer is not None:
-            balancer.stop()
-        for z in started:
-            z.stop()
-        redis.cleanup()
         shutil.rmtree(site, ignore_errors=True)
 
 

@@ -18,7 +18,6 @@ reuse it (start.sh then takes about 5 s).
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 
 import pytest
@@ -26,19 +25,12 @@ import pytest
 from horizon_env import console, glue_stats, wait_live, wait_until
 from real_horizon_env import log_in, row_classes
 from harness.processes import free_port
-from harness.rabbitmq import RabbitMQ
+from harness.rabbitmq import transport_url_file
 from harness.real_horizon import (ALT_VM_1, DEMO_VM_1, DEMO_VM_2, INSTANCES_PAGE, ROUTES, RealHorizon, available,
                                   row_updates, servers_polls, zenith_config)
 from harness.zenith import start_zenith
 
 pytestmark = pytest.mark.skipif(available() is not None, reason=str(available()))
-
-
-@pytest.fixture(scope="module")
-def broker():
-    node = RabbitMQ().start()
-    yield node
-    node.stop()
 
 
 @pytest.fixture(scope="module")
@@ -58,9 +50,7 @@ def horizon(broker):
 
 @pytest.fixture(scope="module")
 def zenith(horizon, broker):
-    fd, url_file = tempfile.mkstemp(prefix="zenith-transport-url-")
-    os.write(fd, (broker.url + "\n").encode())
-    os.close(fd)
+    url_file = transport_url_file(broker.url)
     port = free_port()
     z = start_zenith(zenith_config(horizon, port, url_file), ROUTES, port=port)
     try:

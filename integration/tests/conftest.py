@@ -16,6 +16,7 @@ from harness.dashboard import ApacheDashboard
 from harness.paths import ZENITH_BIN
 from harness.payloads import pattern
 from harness.processes import free_port, wait_for_port
+from harness.rabbitmq import broker  # noqa: F401 (a fixture: a RabbitMQ node per test module)
 from harness.realtime import STARTED, start_realtime
 from harness.redis import RedisServer
 from harness.ws_echo import WebSocketEcho

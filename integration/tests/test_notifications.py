@@ -4,7 +4,6 @@ fixture, python-socketio clients of two projects, and notifications sent with os
 own Notifier (messagingv2), as Nova (versioned), Cinder and Glance send them."""
 from __future__ import annotations
 
-import os
 import subprocess
 import tempfile
 import time
@@ -22,7 +21,7 @@ from harness.metrics import metric, scrape
 from harness.oslo_notifier import OsloNotifiers, nova_instance_payload
 from harness.paths import ZENITH_BIN
 from harness.processes import free_port
-from harness.rabbitmq import RabbitMQ
+from harness.rabbitmq import RabbitMQ, transport_url_file
 from harness.realtime import REALTIME_ROUTES, TOKEN, close, make_client, realtime_config, realtime_started
 from harness.recovery import event, no_more_events, open_socket
 from harness.stub_nova import STUB, StubNova
@@ -44,13 +43,6 @@ RULES = [
 
 
 @pytest.fixture(scope="module")
-def broker():
-    node = RabbitMQ().start()
-    yield node
-    node.stop()
-
-
-@pytest.fixture(scope="module")
 def oslo(broker):
     notifiers = OsloNotifiers(broker.url)
     # The services declare their exchanges when they first send; Zenith only checks them (passive
@@ -59,13 +51,6 @@ def oslo(broker):
         notifiers.send(rule["exchange"], rule.get("topic", "notifications"), "service.start", {}, "setup")
     yield notifiers
     notifiers.close()
-
-
-def transport_url_file(url: str) -> str:
-    fd, path = tempfile.mkstemp(prefix="zenith-transport-url-")
-    os.write(fd, (url + "\n").encode())
-    os.close(fd)  # mkstemp makes it 0600, as the broker's password wants
-    return path
 
 
 def wait_until(condition, timeout: float, step: float = 0.1) -> bool:

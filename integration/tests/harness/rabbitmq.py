@@ -13,6 +13,8 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import pytest
+
 from harness.certificates import make_certificate
 from harness.processes import free_port, terminate, track, wait_for_port
 
@@ -99,3 +101,20 @@ class RabbitMQ:
         with contextlib.suppress(Exception):
             subprocess.run(["epmd", "-kill"], env=self.env, capture_output=True, timeout=10)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def broker():
+    """A RabbitMQ node for a test module (import it into the module as `broker`)."""
+    node = RabbitMQ().start()
+    yield node
+    node.stop()
+
+
+def transport_url_file(url: str) -> str:
+    """A file holding `url` for `[notifications] transport_url_file`, mode 0600 as the broker's
+    password wants."""
+    fd, path = tempfile.mkstemp(prefix="zenith-transport-url-")
+    os.write(fd, (url + "\n").encode())
+    os.close(fd)
+    return path
