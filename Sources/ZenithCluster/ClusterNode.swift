@@ -123,17 +123,27 @@ public final class ClusterNode: Sendable {
     /// served by the caller, without a Redis round trip). When Redis is down it is lost for the
     /// other nodes, counted and logged.
     public func publish(_ broadcast: SocketIOBroadcast) {
-        let payload = ClusterBroadcast(origin: self.settings.node, broadcast: broadcast).encoded()
+        self.publish(payload: ClusterBroadcast(origin: self.settings.node, broadcast: broadcast).encoded())
+    }
+
+    private func publish(payload: ByteBuffer) {
         let command = RESPCommand(arguments: [.text("PUBLISH"), .text(self.names.broadcastChannel), .bytes(payload)])
         self.commands.send(command).whenComplete { self.published($0.map { _ in }) }
     }
 
     /// With recovery on: appends a broadcast produced on this node to the cluster's stream, from
-    /// which every node, this one included, delivers it; the future carries its offset, or nil
-    /// when Redis is down (counted and logged; the caller serves this node's sockets itself).
+    /// which every node, this one included, delivers it; the future carries its offset. Nil: the
+    /// caller serves this node's sockets itself, without an offset; Redis is down (counted and
+    /// logged), or the broadcast is larger than a stream entry may be
+    /// (`ClusterBroadcastStream.maxEntryBytes`) and goes to the other nodes by pub/sub.
     public func append(_ broadcast: SocketIOBroadcast) -> EventLoopFuture<BroadcastOffset?> {
         guard let recovery = self.recovery else { return self.commands.eventLoop.makeSucceededFuture(nil) }
-        return recovery.append(broadcast).map { offset -> BroadcastOffset? in
+        let payload = ClusterBroadcast(origin: self.settings.node, broadcast: broadcast).encoded()
+        guard payload.readableBytes <= ClusterBroadcastStream.maxEntryBytes else {
+            self.publish(payload: payload)
+            return self.commands.eventLoop.makeSucceededFuture(nil)
+        }
+        return recovery.append(payload).map { offset -> BroadcastOffset? in
             self.published(.success(()))
             return offset
         }.recover { error in
@@ -142,16 +152,20 @@ public final class ClusterNode: Sendable {
         }
     }
 
-    /// With recovery on: `ClusterRecovery.appendOnce`, counted and logged as `append`; the
-    /// future carries `.unreachable` when Redis is down.
+    /// With recovery on: appends this node's copy of a broadcast every node learns by itself,
+    /// named `id` alike on every node (a notification's message id), unless another node's
+    /// copy is in the stream already; counted and logged as `append`.
     public func appendOnce(_ broadcast: SocketIOBroadcast, id: String) -> EventLoopFuture<CopyAppend> {
-        guard let recovery = self.recovery else { return self.commands.eventLoop.makeSucceededFuture(.unreachable) }
-        return recovery.appendOnce(broadcast, id: id).map { offset -> CopyAppend in
+        let payload = ClusterBroadcast(origin: self.settings.node, broadcast: broadcast).encoded()
+        guard let recovery = self.recovery, payload.readableBytes <= ClusterBroadcastStream.maxEntryBytes else {
+            return self.commands.eventLoop.makeSucceededFuture(.notAppended)
+        }
+        return recovery.appendOnce(payload, id: id).map { offset -> CopyAppend in
             self.published(.success(()))
             return offset.map(CopyAppend.appended) ?? .anotherNodes
         }.recover { error in
             self.published(.failure(error))
-            return .unreachable
+            return .notAppended
         }
     }
 
@@ -161,8 +175,9 @@ public final class ClusterNode: Sendable {
         case appended(BroadcastOffset)
         /// Another node's copy is: this node's sockets get that one.
         case anotherNodes
-        /// Redis cannot be asked.
-        case unreachable
+        /// Redis cannot be asked, or the copy is larger than a stream entry may be: this node's
+        /// sockets get this node's copy, without an offset.
+        case notAppended
     }
 
     /// Counts a broadcast sent to Redis (or not) and logs an outage's start and end once.

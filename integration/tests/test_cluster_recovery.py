@@ -194,3 +194,21 @@ def test_a_node_killed_and_started_again_recovers_its_own_sockets(zenith_factory
     assert event(back)[:2] == ["e", 2]
     no_more_events(back)
     back.close()
+
+
+def test_a_broadcast_too_large_for_the_stream_crosses_by_pub_sub_and_recovery_goes_on(zenith_factory, redis):
+    # Stream entries are at most 1 MiB, so that every read fits one reply of the Redis client;
+    # a larger broadcast reaches the other nodes without an offset, and the stream is not stuck.
+    nodes = [recovering_node(zenith_factory, redis, f"n{i}", publish={"max_body_bytes": "4MiB"}) for i in range(2)]
+    wait_for_peers(nodes)
+    ws, answer, offset = socket_in_r(nodes[0])
+    big = "x" * (1536 * 1024)
+    assert nodes[1].publish_ok({"rooms": ["r"], "event": "big", "data": big}) == 0
+    assert event(ws) == ["big", big], "delivered, without an offset"
+    ws.sock.close()
+    nodes[1].publish_ok({"rooms": ["r"], "event": "e", "data": 2})
+    again, recovered = open_socket(nodes[1], {"pid": answer["pid"], "offset": offset})
+    assert recovered["sid"] == answer["sid"]
+    assert event(again)[:2] == ["e", 2]
+    no_more_events(again)
+    again.close()

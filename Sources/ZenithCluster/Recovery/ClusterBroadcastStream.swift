@@ -18,8 +18,13 @@ import ZenithRedis
 final class ClusterBroadcastStream: Sendable {
     /// Entries kept at most (`XADD MAXLEN ~`), whatever their age.
     static let maxEntries = 100_000
-    /// Entries read at most per `XREAD`.
-    static let readBatch = 512
+    /// The largest entry appended: a larger broadcast crosses Redis by pub/sub, without an
+    /// offset (`ClusterNode.append`), so that every read fits in one reply.
+    public static let maxEntryBytes = 1 << 20
+    /// Entries read at most per `XREAD`: at `maxEntryBytes` each, a reply stays within the
+    /// Redis client's bound of 32 MiB (`RESPLimits.maxReplyBytes`); a reply beyond it would close
+    /// the reader's connection and be asked again after every reconnection.
+    static let readBatch = 16
 
     private let commands: RedisClient
     private let reader: RedisClient
@@ -49,12 +54,13 @@ final class ClusterBroadcastStream: Sendable {
 
     private var recoveryMilliseconds: Int64 { self.recovery.wholeMilliseconds }
 
-    /// Appends a broadcast this node produced; the future carries its id (it reaches this
-    /// node's sockets when the stream is read back).
-    func append(_ broadcast: ClusterBroadcast) -> EventLoopFuture<BroadcastOffset> {
+    /// Appends a broadcast this node produced (`ClusterBroadcast`'s bytes, at most
+    /// `maxEntryBytes`); the future carries its id (it reaches this node's sockets when the
+    /// stream is read back).
+    func append(_ payload: ByteBuffer) -> EventLoopFuture<BroadcastOffset> {
         let command = RESPCommand(arguments: [
             .text("XADD"), .text(self.key), .text("MAXLEN"), .text("~"), .text(String(Self.maxEntries)), .text("*"),
-            .text("m"), .bytes(broadcast.encoded()),
+            .text("m"), .bytes(payload),
         ])
         return self.commands.send(command).flatMapThrowing { reply in
             guard let id = reply.string, let offset = BroadcastOffset(id) else { throw ClusterMessageError("XADD answered \(reply)") }
@@ -65,7 +71,7 @@ final class ClusterBroadcastStream: Sendable {
     /// Appends a broadcast every node learns by itself (its own copy of a notification) unless
     /// a node appended its copy already: `copyKey` marks it for `keep`. The future carries the
     /// id, or nil when another node's copy is in the stream.
-    func appendOnce(_ broadcast: ClusterBroadcast, copyKey: String, keep: TimeAmount) -> EventLoopFuture<BroadcastOffset?> {
+    func appendOnce(_ payload: ByteBuffer, copyKey: String, keep: TimeAmount) -> EventLoopFuture<BroadcastOffset?> {
         let script = """
             if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
               return redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[2], '*', 'm', ARGV[3])
@@ -74,7 +80,7 @@ final class ClusterBroadcastStream: Sendable {
             """
         let command = RESPCommand(arguments: [
             .text("EVAL"), .text(script), .text("2"), .text(copyKey), .text(self.key),
-            .text(String(max(keep.nanoseconds / 1_000_000, 1))), .text(String(Self.maxEntries)), .bytes(broadcast.encoded()),
+            .text(String(max(keep.nanoseconds / 1_000_000, 1))), .text(String(Self.maxEntries)), .bytes(payload),
         ])
         return self.commands.send(command).flatMapThrowing { reply in
             if reply.isNull { return nil }

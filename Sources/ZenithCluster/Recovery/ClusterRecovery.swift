@@ -29,21 +29,19 @@ public final class ClusterRecovery: Sendable {
         )
     }
 
-    /// Appends a broadcast this node produced to the cluster's stream; the future carries its
+    /// Appends a broadcast this node produced (`ClusterBroadcast`'s bytes, at most
+    /// `ClusterBroadcastStream.maxEntryBytes`) to the cluster's stream; the future carries its
     /// offset. It reaches this node's sockets too when the stream is read back (`start`).
-    public func append(_ broadcast: SocketIOBroadcast) -> EventLoopFuture<BroadcastOffset> {
-        self.stream.append(ClusterBroadcast(origin: self.node, broadcast: broadcast))
+    func append(_ payload: ByteBuffer) -> EventLoopFuture<BroadcastOffset> {
+        self.stream.append(payload)
     }
 
     /// Appends a broadcast every node learns by itself, named `id` alike on every node (a
     /// notification's message id), unless another node's copy is in the stream already (then
     /// nil): so it is delivered and replayed once. Copies are told apart for `recovery`, and at
     /// least 10 minutes (a node's consumer may lag behind the others).
-    public func appendOnce(_ broadcast: SocketIOBroadcast, id: String) -> EventLoopFuture<BroadcastOffset?> {
-        self.stream.appendOnce(
-            ClusterBroadcast(origin: self.node, broadcast: broadcast), copyKey: self.names.appendedCopyKey(id: id),
-            keep: max(TimeAmount(self.recovery), .minutes(10))
-        )
+    func appendOnce(_ payload: ByteBuffer, id: String) -> EventLoopFuture<BroadcastOffset?> {
+        self.stream.appendOnce(payload, copyKey: self.names.appendedCopyKey(id: id), keep: max(TimeAmount(self.recovery), .minutes(10)))
     }
 
     /// Marks the sockets a previous process of this node left connected as lost, then reads the

@@ -138,7 +138,7 @@ public final class RealtimeEngine: RealtimeEndpoint {
             switch outcome {
             case .appended(let offset): recipients.recipients(of: offset, on: cluster.eventLoop)
             case .anotherNodes: cluster.eventLoop.makeSucceededFuture(0)
-            case .unreachable: socketIO.broadcastUnrecorded(broadcast)
+            case .notAppended: socketIO.broadcastUnrecorded(broadcast)
             }
         }
     }

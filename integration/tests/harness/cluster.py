@@ -18,16 +18,17 @@ from harness.redis import RedisServer
 def start_cluster_node(factory, redis: RedisServer, name: str, *, realtime: dict | None = None,
                        cluster: dict | None = None, port: int | None = None, apache=None,
                        watches: list[dict] | None = None, routes: str | None = None,
-                       extra: dict | None = None) -> Realtime:
+                       extra: dict | None = None, publish: dict | None = None) -> Realtime:
     """A node serving anonymous realtime, or, with `apache`, realtime with `[realtime.auth]`
     against the fixture dashboard and the given `[[watch]]` entries; `routes` replaces the
-    routes file; `extra` adds top-level sections (such as `[notifications]`)."""
+    routes file; `extra` adds top-level sections (such as `[notifications]`); `publish` goes over
+    the anonymous node's `[publish]` defaults."""
     port = port or free_port()
     publish_port = free_port()
     workdir = Path(tempfile.mkdtemp(prefix=f"zenith-{name}-"))
     (workdir / "token").write_text(TOKEN + "\n")
     if apache is None:
-        cfg, routes_text = realtime_config(publish_port, realtime), REALTIME_ROUTES
+        cfg, routes_text = realtime_config(publish_port, realtime, publish), REALTIME_ROUTES
     else:
         cfg, routes_text = auth_config(apache, publish_port, realtime, watches=watches), AUTH_ROUTES
     cfg["cluster"] = {"redis": redis.url, "node": name, "advertise": f"127.0.0.1:{port}", **(cluster or {})}
