@@ -25,6 +25,8 @@
 #   RATES          publishes/s of the fanout phase ["10 100 500"]
 #   SMALL_RATES    publishes/s of the small phase ["100 1000"]
 #   STEP           seconds of publishing per rate [5]     PUB_CONNS  publisher connections [8]
+#   RECOVERY       [realtime] recovery of every node, e.g. 2m: in the cluster, broadcasts then go
+#                  through the Redis stream, the publishing node's own clients included [0s: off]
 #   WARMUP_RATE    1 s of publishing at this rate before the measured steps, 0 for none [50]
 #   POLL_SESSIONS  concurrent polling sessions, one measurement each ["1 16"]
 #   POLL_SECONDS   seconds measured per level (after 1 s of warm-up) [5]
@@ -133,6 +135,7 @@ allow_missing_origin = true
 max_queued_packets = 200000
 # every client comes from a few loopback addresses (or HAProxy's one)
 max_sessions_per_ip = 100000
+recovery = "${RECOVERY:-0s}"
 [publish]
 listen = "127.0.0.1:${PUBPORT[$name]}"
 token_file = "$OUT/conf/token"
