@@ -12,7 +12,7 @@ import time
 import pytest
 
 from harness.cluster import start_cluster_node, wait_for_peers
-from harness.realtime import Realtime
+from harness.realtime import Realtime, connected
 from harness.recovery import event, no_more_events, open_socket, subscribe
 
 STREAM_ID = re.compile(r"^\d{13}-\d+$")
@@ -212,3 +212,17 @@ def test_a_broadcast_too_large_for_the_stream_crosses_by_pub_sub_and_recovery_go
     assert event(again)[:2] == ["e", 2]
     no_more_events(again)
     again.close()
+
+
+def test_python_socketio_clients_keep_working_in_a_cluster_with_recovery(two):
+    # python-socketio does not ask for recovery and would hand an offset to its handlers: its
+    # sessions get the stream's broadcasts without one, on every node, each once.
+    with connected(two[0], transports=["websocket"]) as (a, log_a), connected(two[1]) as (b, log_b):
+        for sio in (a, b):
+            assert sio.call("subscribe", "r", timeout=5) == {"ok": True}
+        time.sleep(0.1)
+        for i in range(6):
+            two[i % 2].publish_ok({"rooms": ["r"], "event": "tick", "data": {"i": i}})
+        for log in (log_a, log_b):
+            assert log.wait_event("tick", 6, timeout=10), log.items
+            assert [d["i"] for d in log.of("tick")] == list(range(6)), "once each, in the stream's order"
