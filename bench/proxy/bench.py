@@ -4,6 +4,8 @@
   bench.py freeport                      print a free 127.0.0.1 TCP port
   bench.py mem PID                       print "VmRSS_kB VmHWM_kB threads processes" summed over PID and its children
   bench.py cpu PID                       print "user_us system_us" summed over PID and its children
+  bench.py pids PID                      print PID and its children, comma-separated (for perf stat -p)
+  bench.py syscalls PERF_STAT_OUT        print the count in a "perf stat -x," output (0 if none)
   bench.py cores CPU...                  print "busy total" jiffies of each CPU (all processes, /proc/stat)
   bench.py minus "A1 B1 .." "A0 B0 .."   print "A1-A0,B1-B0,.." (a JSON array's inside)
   bench.py measured OUT CMD...           run CMD, write its (and its children's) "user_us system_us" to OUT,
@@ -88,6 +90,33 @@ def mem(pid):
             threads += st.get("Threads", 0)
         todo += _children(p)
     print(rss, hwm, threads, procs)
+
+
+def _tree(pid):
+    todo, out = [int(pid)], []
+    while todo:
+        p = todo.pop()
+        if os.path.exists(f"/proc/{p}"):
+            out.append(p)
+        todo += _children(p)
+    return out
+
+
+def pids(pid):
+    print(",".join(str(p) for p in _tree(pid)))
+
+
+def syscalls(path):
+    try:
+        with open(path) as f:
+            for line in f:
+                fields = line.strip().split(",")
+                if len(fields) > 2 and fields[2].startswith("raw_syscalls:sys_enter") and fields[0].isdigit():
+                    print(fields[0])
+                    return
+    except OSError:
+        pass
+    print(0)
 
 
 def cpu(pid):
@@ -261,6 +290,19 @@ def report(results_path, mem_path):
                   for t in compare]
         lines.append(f"| {CASE_LABEL[case]} | " + " | ".join(cells + ratios) + " |")
 
+    if any("front_syscalls" in r for rs in runs.values() for r in rs):
+        lines.append("")
+        lines.append("System calls per request of the front (perf stat -e raw_syscalls:sys_enter, median over the rounds):")
+        lines.append("")
+        lines.append("| case | " + " | ".join(TARGET_LABEL[t] for t in fronts) + " |")
+        lines.append("|---|" + "---:|" * len(fronts))
+        for case in cases:
+            cells = []
+            for target in fronts:
+                v = med(target, case, lambda r: r["front_syscalls"] / r["requests"] if r.get("front_syscalls") else None)
+                cells.append(f"{v:.2f}" if v is not None else "–")
+            lines.append(f"| {CASE_LABEL[case]} | " + " | ".join(cells) + " |")
+
     # 2. Throughput and latency.
     lines.append("")
     lines.append("| case | target | req/s | spread | p50 | p99 | mean | req/s vs nginx | p99 vs nginx | front CPU | errors |")
@@ -386,6 +428,10 @@ def main():
         mem(sys.argv[2])
     elif cmd == "cpu":
         cpu(sys.argv[2])
+    elif cmd == "pids":
+        pids(sys.argv[2])
+    elif cmd == "syscalls":
+        syscalls(sys.argv[2])
     elif cmd == "cores":
         cores(sys.argv[2:])
     elif cmd == "minus":

@@ -16,6 +16,8 @@
 #   ZENITH_BASELINE_BIN  another zenith binary (say, main's before a change), measured as the
 #                 target zenith-baseline in the same run: TARGETS="zenith-baseline zenith"
 #   PIN=0         no CPU pinning [1]; FRONT_CPU [0], BACKEND_CPU [1], LOAD_CPU (wrk, h2load) [1]
+#   SYSCALLS=1    count the front's system calls per request with perf stat (costs the front a little
+#                 per call, the same for every target) [0]
 #   OUT           results directory [mktemp -d /tmp/zenith-bench.XXXXXX]
 # Needs: nginx (with http_v2 and, else POST bodies are discarded, not read, the echo module),
 # haproxy (with OpenSSL), wrk (with OpenSSL), h2load (Debian's nghttp2-client), openssl, curl,
@@ -44,6 +46,7 @@ FRONT_CPU=${FRONT_CPU:-0}
 BACKEND_CPU=${BACKEND_CPU:-1}
 LOAD_CPU=${LOAD_CPU:-${WRK_CPU:-1}}
 REBUILD=${REBUILD:-0}
+SYSCALLS=${SYSCALLS:-0}
 # The one TLS 1.3 suite of every run: browsers' first choice. nginx and HAProxy are held to it;
 # Zenith (BoringSSL) takes the client's first, so wrk (through OPENSSL_CONF) and h2load offer only it.
 CIPHERSUITES=TLS_AES_128_GCM_SHA256
@@ -61,6 +64,7 @@ for tool in "${needed[@]}"; do
   command -v "$tool" >/dev/null || die "$tool not found"
 done
 [[ $PIN == 1 ]] && { command -v taskset >/dev/null || die "taskset not found (or PIN=0)"; }
+[[ $SYSCALLS == 1 ]] && { command -v perf >/dev/null || die "perf not found (or SYSCALLS=0)"; }
 
 pinned() { # pinned CPU: prints the command prefix that pins to CPU (taskset execs the command)
   if [[ $PIN == 1 ]]; then echo "taskset -c $1"; fi
@@ -264,19 +268,29 @@ run_load() { # run_load TARGET CASE ROUND DURATION
   front0=$($PY cpu "$front")
   [[ $t == backend ]] || back0=$($PY cpu "${PIDS[backend]}")
   cores0=$($PY cores "$FRONT_CPU" "$LOAD_CPU")
+  local perf_pid="" syscalls_field=""
+  if [[ $SYSCALLS == 1 ]]; then
+    perf stat -x, -e raw_syscalls:sys_enter -p "$($PY pids "$front")" -o "$raw.syscalls" &
+    perf_pid=$!
+  fi
   t0=$(date +%s%N)
   # measured: the load generator's own CPU time goes to $raw.cpu
   OPENSSL_CONF=$CLIENT_OPENSSL_CONF BENCH_METHOD=$method BENCH_BODY_BYTES=$body $PY measured "$raw.cpu" "${load[@]}" >"$raw" 2>&1 || rc=$?
   t1=$(date +%s%N)
+  if [[ -n $perf_pid ]]; then
+    kill -INT "$perf_pid" 2>/dev/null || true
+    wait "$perf_pid" 2>/dev/null || true
+    syscalls_field="\"front_syscalls\":$($PY syscalls "$raw.syscalls"),"
+  fi
   cores1=$($PY cores "$FRONT_CPU" "$LOAD_CPU")
   front1=$($PY cpu "$front")
   [[ $t == backend ]] || back1=$($PY cpu "${PIDS[backend]}")
   kill -0 "$front" 2>/dev/null || alive=0
   [[ $r == warmup ]] && return 0
-  printf '{"target":"%s","case":"%s","round":%s,"load_rc":%d,"front_alive":%d,"load1":%s,"wall_us":%d,"cpu_us":{"front":[%s],"backend":[%s],"load":[%s]},"cores":[%s],%s}\n' \
+  printf '{"target":"%s","case":"%s","round":%s,"load_rc":%d,"front_alive":%d,"load1":%s,"wall_us":%d,"cpu_us":{"front":[%s],"backend":[%s],"load":[%s]},"cores":[%s],%s%s}\n' \
     "$t" "$c" "$r" "$rc" "$alive" "$(cut -d' ' -f1 /proc/loadavg)" $(((t1 - t0) / 1000)) \
     "$($PY minus "$front1" "$front0")" "$($PY minus "$back1" "$back0")" "$(tr ' ' , <"$raw.cpu")" \
-    "$($PY minus "$cores1" "$cores0")" \
+    "$($PY minus "$cores1" "$cores0")" "$syscalls_field" \
     "$($PY summary "$tool" "$raw")" >>"$RESULTS"
   if [[ $alive == 0 ]]; then log "!! $t died during $c round $r (see $OUT/logs/$t.log)"; fi
   log "$(printf '%-8s %-9s r%s %s' "$t" "$c" "$r" "$(grep -E '^ *(Requests/sec|Non-2xx|Socket errors)|^finished in|^requests:' "$raw" | tr '\n' ' ')")"
