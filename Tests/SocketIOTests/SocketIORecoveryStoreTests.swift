@@ -149,3 +149,23 @@ struct SocketIORecoveryPersistenceTests {
 extension SocketIORecoveryStore.Replay: Equatable {
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.through == rhs.through && lhs.missed.count == rhs.missed.count }
 }
+
+@Suite("a broadcast's frames with its offset")
+struct BroadcastOffsetFramesTests {
+    private func text(_ frames: EngineIOBroadcastFrames) -> String {
+        guard case .text(let bytes)? = frames.frames.first else { return "" }
+        return String(buffer: bytes)
+    }
+
+    @Test("the offset is the data array's last element, as if it had been encoded with the arguments")
+    func appended() throws {
+        for (arguments, namespace) in [([JSONValue](), "/"), ([.object(["a": .int(1)]), .string("]")], "/admin")] {
+            let plain = EngineIOBroadcastFrames(SocketIOPacket.event("e", arguments, namespace: namespace).engineIOFrames())
+            let offset = try #require(BroadcastOffset("1796622301754-3"))
+            let expected = EngineIOBroadcastFrames(
+                SocketIOPacket.event("e", arguments + [.string(offset.description)], namespace: namespace).engineIOFrames()
+            )
+            #expect(self.text(plain.appendingOffset(offset)) == self.text(expected))
+        }
+    }
+}

@@ -70,11 +70,7 @@ public final class SocketIOServer: Sendable {
         var recipients: EventLoopFuture<Int>?
         let plain = self.plainFrames(broadcast)
         recovery.record(broadcast, at: offset) { offset in
-            EngineIOBroadcastFrames(
-                SocketIOPacket.event(
-                    broadcast.event, broadcast.arguments + [.string(offset.description)], namespace: broadcast.namespace
-                ).engineIOFrames()
-            )
+            plain.appendingOffset(offset)
         } deliver: { withOffset, offset in
             recipients = self.deliver(broadcast, BroadcastDelivery(plain: plain, withOffset: withOffset, offset: offset))
         }
