@@ -44,15 +44,16 @@ final class EngineIOSessionTests {
 
     /// A started session in its registry, over `webSocket` or polling.
     private func startSession(over webSocket: WebSocketTransport? = nil) -> EngineIOSession {
-        let registry = EngineIOSessionRegistry(perAddress: SessionsPerAddress(limit: 10), eventLoop: self.loop)
+        let registry = EngineIOSessionRegistry(
+            perAddress: SessionsPerAddress(limit: 10), eventLoop: self.loop, configuration: self.configuration
+        )
         let handshake = EngineIOHTTPRequest(
             head: HTTPRequestHead(version: .http1_1, method: .GET, uri: "/engine.io/?EIO=4&transport=polling"),
             body: ByteBuffer(), bodyExceededLimit: false, remoteAddress: nil,
             connectionClosed: self.connection.futureResult
         )
         let session = EngineIOSession(
-            id: "sid", eventLoop: self.loop, handshake: handshake, configuration: self.configuration,
-            registry: registry, webSocket: webSocket
+            id: "sid", eventLoop: self.loop, handshake: handshake, registry: registry, webSocket: webSocket
         )
         registry.add(session)
         session.start()
@@ -61,10 +62,10 @@ final class EngineIOSessionTests {
     }
 
     /// A connected channel on the session's loop whose last handler is a `WebSocketTransport`;
-    /// frames are written to it and read from it as `WebSocketFrame`s.
+    /// frames are written to it and read from it as bytes on the wire.
     private func webSocketChannel() throws -> (EmbeddedChannel, WebSocketTransport) {
         let channel = EmbeddedChannel(loop: self.loop)
-        let transport = WebSocketTransport(channel: channel, sessionLoop: self.loop, onActive: nil)
+        let transport = WebSocketTransport(channel: channel, sessionLoop: self.loop, maxPayload: 1000, onActive: nil)
         try channel.pipeline.syncOperations.addHandler(transport)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         return (channel, transport)
@@ -89,15 +90,23 @@ final class EngineIOSessionTests {
         return body
     }
 
+    /// A client's text frame (masked, as clients send them) as bytes on the wire.
     private func sendText(_ text: String, to channel: EmbeddedChannel) throws {
-        try channel.writeInbound(WebSocketFrame(fin: true, opcode: .text, data: ByteBuffer(string: text)))
+        let mask: [UInt8] = [0x37, 0xfa, 0x21, 0x3d]
+        var bytes = ByteBuffer(bytes: [0x81, 0x80 | UInt8(text.utf8.count)] + mask)
+        bytes.writeBytes(text.utf8.enumerated().map { $1 ^ mask[$0 % 4] })
+        try channel.writeInbound(bytes)
     }
 
     /// The text frames written to the channel so far.
     private func writtenTexts(_ channel: EmbeddedChannel) throws -> [String] {
         var texts: [String] = []
-        while let frame = try channel.readOutbound(as: WebSocketFrame.self) {
-            texts.append(String(buffer: frame.unmaskedData))
+        var reader = WebSocketFrameReader(maxFrameSize: 1 << 20)
+        while let bytes = try channel.readOutbound(as: ByteBuffer.self) {
+            reader.receive(bytes)
+            while let frame = try reader.nextFrame() {
+                texts.append(String(buffer: frame.unmaskedData))
+            }
         }
         return texts
     }
@@ -202,8 +211,8 @@ final class EngineIOSessionTests {
     @Test("a broadcast reaches a writable WebSocket as its shared bytes, and waits in the queue while it is not writable")
     func broadcastOverWebSocket() throws {
         let channel = EmbeddedChannel(loop: self.loop)
-        let webSocket = WebSocketTransport(channel: channel, sessionLoop: self.loop, onActive: nil)
-        try WebSocketHandshake.installHandlers(on: channel, maxPayload: 1000, transport: webSocket)
+        let webSocket = WebSocketTransport(channel: channel, sessionLoop: self.loop, maxPayload: 1000, onActive: nil)
+        try WebSocketHandshake.installHandlers(on: channel, transport: webSocket)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 1)).wait()
         let session = self.startSession(over: webSocket)
         _ = try Self.writtenBytes(channel)

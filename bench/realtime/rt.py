@@ -191,20 +191,23 @@ def report(out):
     lines = []
     p = lines.append
     mem = _jsonl(os.path.join(out, "mem.jsonl"))
-    if mem:
-        p("### Memory per idle WebSocket client")
+    transports = [t for t in ("websocket", "polling") if any(m.get("transport", "websocket") == t for m in mem)]
+    for transport in transports:
+        runs = [m for m in mem if m.get("transport", "websocket") == transport]
+        p(f"### Memory per idle {'WebSocket' if transport == 'websocket' else 'polling'} client")
         p("")
         p("RSS of the server process after N clients connected and joined room `bench`, minus its RSS "
-          "before the first client, divided by N. Median over rounds (one fresh server per round).")
+          "before the first client, divided by N. Median over rounds (one fresh server per round)."
+          + (" Each polling client holds a GET open on one keep-alive connection." if transport == "polling" else ""))
         p("")
         p("| server | clients | connected (min of rounds) | RSS before | RSS after | KiB per client | spread | rounds |")
         p("|---|---:|---:|---:|---:|---:|---:|---:|")
-        targets = [t for t in SERVERS if any(m["target"] == t for m in mem)]
+        targets = [t for t in SERVERS if any(m["target"] == t for m in runs)]
         per_client = {}
         for t in targets:
-            levels = sorted({lv["clients"] for m in mem if m["target"] == t for lv in m["levels"]})
+            levels = sorted({lv["clients"] for m in runs if m["target"] == t for lv in m["levels"]})
             for n in levels:
-                rows = [(m["rss0_kb"], lv) for m in mem if m["target"] == t for lv in m["levels"] if lv["clients"] == n]
+                rows = [(m["rss0_kb"], lv) for m in runs if m["target"] == t for lv in m["levels"] if lv["clients"] == n]
                 kib = [(lv["rss_kb"] - r0) / lv["connected"] for r0, lv in rows if lv["connected"]]
                 per_client[(t, n)] = _med(kib)
                 p(f"| {LABEL[t]} | {n:,} | {min(lv['connected'] for _, lv in rows):,} | "
@@ -215,6 +218,9 @@ def report(out):
             z, y = per_client.get(("zenith", n)), per_client.get(("pysio", n))
             if z and y:
                 p(f"- {n:,} clients: python-socketio uses {y / z:.1f}× Zenith's memory per client.")
+            z, b = per_client.get(("zenith", n)), per_client.get(("zenith-baseline", n))
+            if z and b:
+                p(f"- {n:,} clients: Zenith uses {z / b:.2f}× the baseline's memory per client.")
         p("")
     runs = fanout_runs(out)
     main = [r for r in runs if r["layout"].startswith("1x")]

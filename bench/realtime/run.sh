@@ -3,8 +3,9 @@
 # Run by hand (not in CI), from anywhere:   bench/realtime/run.sh
 # See docs/benchmarks.md ("Realtime fan-out and memory") for the method and the last measured tables.
 #
-#   1. memory per idle WebSocket client: server RSS after N clients connected and joined room
-#      "bench", minus RSS before, divided by N (N = MEM_LEVELS, added incrementally)
+#   1. memory per idle client (WebSocket, or long polling with MEM_TRANSPORTS): server RSS after N
+#      clients connected and joined room "bench", minus RSS before, divided by N (N = MEM_LEVELS,
+#      added incrementally)
 #   2. fan-out of one room with FANOUT_CLIENTS clients at increasing publish rates (RATES, STEP
 #      seconds each): delivered messages/s, publish->receive p50/p99
 #   3. (CHECK=1) the load generator check: one Zenith fan-out step with the clients split over
@@ -17,6 +18,8 @@
 #   ZENITH_BASELINE_BIN  another zenith binary (say, main's before a change), measured as the
 #                  target zenith-baseline in the same run: TARGETS="zenith-baseline zenith"
 #   MEM_LEVELS     ["1000 10000"]           MEM_ROUNDS  [ROUNDS]
+#   MEM_TRANSPORTS ["websocket"]: "websocket polling" measures idle polling clients too (each holds
+#                  a GET open on one keep-alive connection, as a browser's polling client does)
 #   FANOUT_CLIENTS [1000]                   RATES    publish rates, msg/s ["10 100 1000 2000"]
 #   STEP           seconds of publishing per rate [5]        PUB_CONNS  publisher connections [8]
 #   WARMUP_RATE    1 s of publishing at this rate before the measured steps, 0 for none [50]
@@ -39,6 +42,7 @@ TARGETS=${TARGETS:-"zenith pysio"}
 ROUNDS=${ROUNDS:-3}
 MEM_LEVELS=${MEM_LEVELS:-"1000 10000"}
 MEM_ROUNDS=${MEM_ROUNDS:-$ROUNDS}
+MEM_TRANSPORTS=${MEM_TRANSPORTS:-websocket}
 FANOUT_CLIENTS=${FANOUT_CLIENTS:-1000}
 RATES=${RATES:-"10 100 1000 2000"}
 STEP=${STEP:-5}
@@ -167,13 +171,13 @@ stop_server() { # stop_server TARGET TAG
 
 SRCNET=10
 SUBS=()   # names of the running subscriber processes
-start_subs() { # start_subs NAME CLIENTS RAMP MAXSECONDS: one loadgen sub process, waits until it is connected
-  local name=$1 n=$2 ramp=$3 maxs=$4 i
+start_subs() { # start_subs NAME CLIENTS RAMP MAXSECONDS [TRANSPORT]: one loadgen sub process, waits until it is connected
+  local name=$1 n=$2 ramp=$3 maxs=$4 transport=${5:-websocket} i
   SRCNET=$((SRCNET + 1))
   rm -f "$OUT/run/$name".{stop,status}
   $(pinned "$LOADGEN_CPU") "$LOADGEN" sub --port "$PORT" --clients "$n" --ramp "$ramp" --inflight 64 \
     --sources "127.0.$SRCNET.1-127.0.$SRCNET.8" --status "$OUT/run/$name.status" --stop "$OUT/run/$name.stop" \
-    --out "$OUT/raw/sub-$name.json" --max-seconds "$maxs" --connect-seconds 120 >"$OUT/logs/sub-$name.log" 2>&1 &
+    --transport "$transport" --out "$OUT/raw/sub-$name.json" --max-seconds "$maxs" --connect-seconds 120 >"$OUT/logs/sub-$name.log" 2>&1 &
   PIDS[sub-$name]=$!
   SUBS+=("$name")
   for i in $(seq 1300); do
@@ -211,15 +215,15 @@ load1() { cut -d' ' -f1 /proc/loadavg; }
 
 # ---------------------------------------------------------------- 1. memory per idle client
 MEM=$OUT/mem.jsonl; : >"$MEM"
-mem_run() { # mem_run TARGET ROUND
-  local t=$1 r=$2 prev=0 n levels="" rss0 rss
+mem_run() { # mem_run TARGET ROUND TRANSPORT
+  local t=$1 r=$2 transport=$3 prev=0 n levels="" rss0 rss
   start_server "$t" "mem-r$r"
   sleep 1
   rss0=$($PY rss "$SERVER_PID")
   for n in $MEM_LEVELS; do
     local add=$((n - prev)) ramp=2000
     [[ $t == pysio ]] && ramp=1000
-    start_subs "mem-$t-r$r-$n" "$add" "$ramp" 400
+    start_subs "mem-$t-$transport-r$r-$n" "$add" "$ramp" 400 "$transport"
     sleep 3   # let the server settle (buffers released, allocator caches)
     rss=$($PY rss "$SERVER_PID")
     local connected=0 s
@@ -227,11 +231,11 @@ mem_run() { # mem_run TARGET ROUND
       connected=$((connected + $(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ready"])' "$OUT/run/$s.status")))
     done
     levels+="${levels:+,}{\"clients\":$n,\"connected\":$connected,\"rss_kb\":$rss}"
-    log "memory $t round $r: $connected clients, RSS $((rss0 / 1024)) -> $((rss / 1024)) MiB ($(( (rss - rss0) * 1024 / (connected > 0 ? connected : 1) )) B/client)"
+    log "memory $t $transport round $r: $connected clients, RSS $((rss0 / 1024)) -> $((rss / 1024)) MiB ($(( (rss - rss0) * 1024 / (connected > 0 ? connected : 1) )) B/client)"
     prev=$n
   done
   LOADS+=" $(load1)"
-  printf '{"target":"%s","round":%s,"rss0_kb":%s,"load1":%s,"levels":[%s]}\n' "$t" "$r" "$rss0" "$(load1)" "$levels" >>"$MEM"
+  printf '{"target":"%s","transport":"%s","round":%s,"rss0_kb":%s,"load1":%s,"levels":[%s]}\n' "$t" "$transport" "$r" "$rss0" "$(load1)" "$levels" >>"$MEM"
   stop_subs
   stop_server "$t" "mem-r$r"
 }
@@ -292,7 +296,7 @@ START=$(date +%s)
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 log "results in $OUT; targets: $TARGETS; rounds: $ROUNDS; load: $LOAD_START"
 if [[ " $PHASES " == *" mem "* ]]; then
-  for r in $(seq "$MEM_ROUNDS"); do for t in $TARGETS; do mem_run "$t" "$r"; done; done
+  for r in $(seq "$MEM_ROUNDS"); do for m in $MEM_TRANSPORTS; do for t in $TARGETS; do mem_run "$t" "$r" "$m"; done; done; done
 fi
 if [[ " $PHASES " == *" fanout "* ]]; then
   for r in $(seq "$ROUNDS"); do for t in $TARGETS; do fanout_run "$t" "$r" 1 "$RATES"; done; done
@@ -309,7 +313,7 @@ fi
     echo "- zenith: $ZENITH_LINE"
   [[ -z ${PYSIO_VERSIONS:-} ]] || echo "- python-socketio server: $PYSIO_VERSIONS; $("$VENV/bin/python" --version); uvicorn --ws $PYSIO_WS"
   if [[ $PIN == 1 ]]; then echo "- pinning: server on CPU $SERVER_CPU, load generator (subscribers + publisher) on CPU $LOADGEN_CPU"; else echo "- pinning: none"; fi
-  echo "- memory levels: $MEM_LEVELS clients, $MEM_ROUNDS rounds; fan-out: $FANOUT_CLIENTS clients, rates $RATES msg/s, $STEP s each after a 1 s warm-up at $WARMUP_RATE msg/s, $PUB_CONNS publisher connections, $ROUNDS rounds"
+  echo "- memory levels: $MEM_LEVELS clients ($MEM_TRANSPORTS), $MEM_ROUNDS rounds; fan-out: $FANOUT_CLIENTS clients, rates $RATES msg/s, $STEP s each after a 1 s warm-up at $WARMUP_RATE msg/s, $PUB_CONNS publisher connections, $ROUNDS rounds"
   if [[ -s $FINDINGS ]]; then echo; echo "Findings:"; cat "$FINDINGS"; fi
   echo
   $PY report "$OUT"

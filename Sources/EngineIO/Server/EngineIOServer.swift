@@ -44,7 +44,8 @@ public final class EngineIOServer: Sendable {
             registries.append(
                 try await loop.submit {
                     NIOLoopBound(
-                        EngineIOSessionRegistry(perAddress: perAddress, eventLoop: loop), eventLoop: loop
+                        EngineIOSessionRegistry(perAddress: perAddress, eventLoop: loop, configuration: configuration),
+                        eventLoop: loop
                     )
                 }.get()
             )
@@ -107,7 +108,7 @@ public final class EngineIOServer: Sendable {
             guard let registry = self.registry(ofSessionID: sid) else {
                 return eventLoop.makeSucceededFuture(EngineIOServerError.sessionIDUnknown.response(headers: cors))
             }
-            return registry.eventLoop.flatSubmit {
+            let answer: @Sendable () -> EventLoopFuture<EngineIOHTTPResponse> = {
                 guard let session = registry.value.session(id: sid) else {
                     return registry.eventLoop.makeSucceededFuture(EngineIOServerError.sessionIDUnknown.response(headers: cors))
                 }
@@ -120,6 +121,9 @@ public final class EngineIOServer: Sendable {
                     return registry.eventLoop.makeSucceededFuture(EngineIOServerError.badRequest.response(headers: cors))
                 }
             }
+            // On the session's own loop, at once: no task and no promise of its own, none of them
+            // kept while a GET is held.
+            return registry.eventLoop.inEventLoop ? answer() : registry.eventLoop.flatSubmit(answer)
         }
     }
 
@@ -144,7 +148,9 @@ public final class EngineIOServer: Sendable {
         switch intent {
         case .handshake:
             let install: @Sendable (Channel) throws -> Void = { channel in
-                let transport = WebSocketTransport(channel: channel, sessionLoop: channel.eventLoop) { transport in
+                let transport = WebSocketTransport(
+                    channel: channel, sessionLoop: channel.eventLoop, maxPayload: maxPayload
+                ) { transport in
                     // Counted once the WebSocket is up, so that no slot is held by a handshake
                     // whose connection went away; over the limit the WebSocket is closed at once.
                     guard self.perAddress.acquire(request.remoteAddress) else {
@@ -157,7 +163,7 @@ public final class EngineIOServer: Sendable {
                     session.start()
                     self.onConnection(session)
                 }
-                try WebSocketHandshake.installHandlers(on: channel, maxPayload: maxPayload, transport: transport)
+                try WebSocketHandshake.installHandlers(on: channel, transport: transport)
             }
             return eventLoop.makeSucceededFuture(.accept(headers: acceptHeaders, install: install))
         case .session(let sid, _):
@@ -172,8 +178,10 @@ public final class EngineIOServer: Sendable {
                     return .refuse(EngineIOServerError.sessionIDUnknown.response(headers: [:]))
                 }
                 let install: @Sendable (Channel) throws -> Void = { channel in
-                    let transport = WebSocketTransport(channel: channel, sessionLoop: registry.eventLoop, onActive: nil)
-                    try WebSocketHandshake.installHandlers(on: channel, maxPayload: maxPayload, transport: transport)
+                    let transport = WebSocketTransport(
+                        channel: channel, sessionLoop: registry.eventLoop, maxPayload: maxPayload, onActive: nil
+                    )
+                    try WebSocketHandshake.installHandlers(on: channel, transport: transport)
                     let handOver = LoopHandOver(transport)
                     registry.eventLoop.execute {
                         guard let session = registry.value.session(id: sid) else {
@@ -238,8 +246,7 @@ public final class EngineIOServer: Sendable {
         let session = EngineIOSession(
             id: EngineIOSessionID.make(
                 owner: self.configuration.sessionOwner, loopIndex: index, loopDigits: self.loopDigits
-            ), eventLoop: eventLoop, handshake: request,
-            configuration: self.configuration, registry: registry, webSocket: webSocket
+            ), eventLoop: eventLoop, handshake: request, registry: registry, webSocket: webSocket
         )
         return (session, registry)
     }

@@ -7,10 +7,16 @@ final class EngineIOSessionRegistry {
     private let perAddress: SessionsPerAddress
     /// Flushes the WebSockets of this loop's sessions once per run of tasks.
     let flushBatch: WebSocketFlushBatch
+    /// The heartbeat and upgrade timers of this loop's sessions.
+    let timers: EngineIOSessionTimers
+    /// The server's settings, read by its sessions here rather than each holding a copy.
+    let configuration: EngineIOConfiguration
 
-    init(perAddress: SessionsPerAddress, eventLoop: EventLoop) {
+    init(perAddress: SessionsPerAddress, eventLoop: EventLoop, configuration: EngineIOConfiguration) {
         self.perAddress = perAddress
+        self.configuration = configuration
         self.flushBatch = WebSocketFlushBatch(eventLoop: eventLoop)
+        self.timers = EngineIOSessionTimers(eventLoop: eventLoop)
     }
 
     /// `zenith_realtime_sessions{transport}` and `zenith_realtime_upgrades_total`.

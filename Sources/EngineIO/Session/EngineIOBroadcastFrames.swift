@@ -5,9 +5,9 @@ import NIOCore
 /// WebSocket recipients that can take them at once.
 ///
 /// Written to a WebSocket as they are, the bytes cost a recipient one pipeline write of a shared
-/// buffer, instead of a `WebSocketFrame` plus a frame header allocated by `WebSocketFrameEncoder`
-/// per frame and recipient (an allocation and a second iovec each, which the fan-out profile
-/// showed as the largest user-space cost after batching the flushes).
+/// buffer, instead of a frame encoded per recipient (an allocation and a second iovec each with
+/// NIO's `WebSocketFrameEncoder`, which the fan-out profile showed as the largest user-space cost
+/// after batching the flushes).
 public struct EngineIOBroadcastFrames: Sendable {
     public let frames: [EngineIOFrame]
     /// Every frame as an unmasked, final WebSocket frame (RFC 6455 §5.2), back to back.
@@ -24,26 +24,5 @@ public struct EngineIOBroadcastFrames: Sendable {
             }
         }
         self.webSocketBytes = bytes
-    }
-}
-
-extension ByteBuffer {
-    /// Appends a final, unmasked frame: the server-to-client form of RFC 6455 §5.2 (FIN and
-    /// opcode, then a 7-bit length, or 126 and a 16-bit length, or 127 and a 64-bit length).
-    fileprivate mutating func writeWebSocketFrame(opcode: UInt8, payload: ByteBuffer) {
-        self.writeInteger(0x80 | opcode)
-        let length = payload.readableBytes
-        switch length {
-        case 0...125:
-            self.writeInteger(UInt8(length))
-        case 126...Int(UInt16.max):
-            self.writeInteger(UInt8(126))
-            self.writeInteger(UInt16(length))
-        default:
-            self.writeInteger(UInt8(127))
-            self.writeInteger(UInt64(length))
-        }
-        var payload = payload
-        self.writeBuffer(&payload)
     }
 }

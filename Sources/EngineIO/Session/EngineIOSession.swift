@@ -27,29 +27,33 @@ public final class EngineIOSession {
     public var delegate: EngineIOSessionDelegate?
     public var isClosed: Bool { self.machine.isClosed }
 
-    private let configuration: EngineIOConfiguration
+    /// The server's settings, shared through the registry.
+    private var configuration: EngineIOConfiguration { self.registry.configuration }
     private let registry: EngineIOSessionRegistry
     private var machine: StateMachine
     /// The connection whose closing is watched for held polls. A keep-alive connection carries
     /// many polls: it is watched once, not once per poll (a callback per poll on its close future
     /// would stay there, with its response, as long as the connection lives).
     private var watchedConnection: EventLoopFuture<Void>?
-    private var pingTimer: Scheduled<Void>?
-    private var pongTimer: Scheduled<Void>?
-    private var upgradeTimer: Scheduled<Void>?
+    /// The token of each armed timer (nil: not armed) in the registry's `timers`; a timer whose
+    /// token is no longer here was cancelled.
+    private var pingTimer: UInt32?
+    private var pongTimer: UInt32?
+    private var upgradeTimer: UInt32?
+    private var lastTimerToken: UInt32 = 0
 
     /// A session over `webSocket` (a direct WebSocket handshake), or over polling when it is nil.
     init(
-        id: String, eventLoop: EventLoop, handshake: EngineIOHTTPRequest, configuration: EngineIOConfiguration,
-        registry: EngineIOSessionRegistry, webSocket: WebSocketTransport?
+        id: String, eventLoop: EventLoop, handshake: EngineIOHTTPRequest, registry: EngineIOSessionRegistry,
+        webSocket: WebSocketTransport?
     ) {
         self.id = id
         self.eventLoop = eventLoop
-        self.handshake = handshake
-        self.configuration = configuration
+        self.handshake = handshake.keptForSession
         self.registry = registry
         self.machine = StateMachine(
-            webSocket: webSocket, maxQueuedFrames: configuration.maxQueuedPackets, maxPayload: configuration.maxPayload
+            webSocket: webSocket, maxQueuedFrames: registry.configuration.maxQueuedPackets,
+            maxPayload: registry.configuration.maxPayload
         )
         webSocket?.attach(to: self)
     }
@@ -192,10 +196,9 @@ public final class EngineIOSession {
         case .none:
             break
         case .sendPing(let output):
-            self.pongTimer = self.schedule(in: self.configuration.pingTimeout) { $0.pongTimedOut() }
+            self.pongTimer = self.arm(.pong, after: self.configuration.pingTimeout)
             self.perform(output)
         case .pingAnswered:
-            self.pongTimer?.cancel()
             self.pongTimer = nil
             self.armPingTimer()
         case .answerPoll(let poll, let answer):
@@ -211,20 +214,20 @@ public final class EngineIOSession {
             self.delegate?.engineIOSession(self, didReceiveBinary: data)
         case .startProbe(let webSocket):
             webSocket.attach(to: self)
-            self.upgradeTimer = self.schedule(in: self.configuration.upgradeTimeout) { $0.upgradeTimedOut() }
+            self.upgradeTimer = self.arm(.upgrade, after: self.configuration.upgradeTimeout)
         case .answerProbe(let webSocket, let endingPoll):
             webSocket.write(.control(.pong, "probe"), flush: true)
             if let endingPoll { self.answer(endingPoll, .frames([.control(.noop)])) }
         case .upgrade(let webSocket, let endingPoll):
-            self.upgradeTimer?.cancel()
+            self.upgradeTimer = nil
             self.registry.sessionUpgraded()
             if let endingPoll { self.answer(endingPoll, .frames([.control(.noop)])) }
             self.flushQueue(to: webSocket)
         case .abandonProbe(let webSocket):
-            self.upgradeTimer?.cancel()
+            self.upgradeTimer = nil
             webSocket.close()
         case .probeEnded:
-            self.upgradeTimer?.cancel()
+            self.upgradeTimer = nil
         case .closeWebSocket(let webSocket):
             webSocket.close()
         case .close(let closing):
@@ -233,9 +236,9 @@ public final class EngineIOSession {
     }
 
     private func perform(_ closing: StateMachine.Closing) {
-        self.pingTimer?.cancel()
-        self.pongTimer?.cancel()
-        self.upgradeTimer?.cancel()
+        self.pingTimer = nil
+        self.pongTimer = nil
+        self.upgradeTimer = nil
         self.registry.remove(self)
         switch closing.transport {
         case .polling(let endingPoll):
@@ -253,17 +256,31 @@ public final class EngineIOSession {
     // MARK: Helpers
 
     private func armPingTimer() {
-        self.pingTimer = self.schedule(in: self.configuration.pingInterval) { $0.pingDue() }
+        self.pingTimer = self.arm(.ping, after: self.configuration.pingInterval)
     }
 
-    /// Runs the machine's `event` after `delay` and performs what it returns, unless the session
-    /// has gone by then.
-    private func schedule(
-        in delay: Duration, _ event: @escaping (inout StateMachine) -> StateMachine.Action
-    ) -> Scheduled<Void> {
-        self.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(delay)) { [weak self] in
-            guard let self else { return }
-            self.perform(event(&self.machine))
+    /// Arms a timer of the registry's; returns its token.
+    private func arm(_ kind: EngineIOSessionTimers.Kind, after delay: Duration) -> UInt32 {
+        self.lastTimerToken &+= 1
+        self.registry.timers.arm(kind, after: TimeAmount(delay), for: self, token: self.lastTimerToken)
+        return self.lastTimerToken
+    }
+
+    /// A timer armed with `token` is due: the machine's event runs if that timer is still armed.
+    func timerFired(_ kind: EngineIOSessionTimers.Kind, token: UInt32) {
+        switch kind {
+        case .ping:
+            guard self.pingTimer == token else { return }
+            self.pingTimer = nil
+            self.perform(self.machine.pingDue())
+        case .pong:
+            guard self.pongTimer == token else { return }
+            self.pongTimer = nil
+            self.perform(self.machine.pongTimedOut())
+        case .upgrade:
+            guard self.upgradeTimer == token else { return }
+            self.upgradeTimer = nil
+            self.perform(self.machine.upgradeTimedOut())
         }
     }
 

@@ -126,7 +126,7 @@ struct EngineIOSessionStateMachine<WebSocket: EngineIOSessionWebSocket, Poll> {
 
     private var state: State
     private var heartbeat = Heartbeat.waitingToPing
-    private var queue = CircularBuffer<EngineIOFrame>()
+    private var queue = EngineIOFrameQueue()
     private let maxQueuedFrames: Int
     private let maxPayload: Int
 
@@ -382,7 +382,7 @@ struct EngineIOSessionStateMachine<WebSocket: EngineIOSessionWebSocket, Poll> {
         var bytes = 0
         while let next = self.queue.first, frames.isEmpty || bytes + next.byteCount < self.maxPayload {
             bytes += next.byteCount + 1
-            frames.append(self.queue.removeFirst())
+            frames.append(self.queue.popFirst()!)
         }
         return frames
     }

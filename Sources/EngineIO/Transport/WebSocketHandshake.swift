@@ -1,7 +1,6 @@
 import Crypto
 import NIOCore
 import NIOHTTP1
-import NIOWebSocket
 
 /// The server half of the RFC 6455 opening handshake, for upgrades that arrive on any request of
 /// a keep-alive connection (NIO's upgrade handler only looks at the first one).
@@ -24,20 +23,10 @@ enum WebSocketHandshake {
         return headers
     }
 
-    /// Adds the frame codec, protocol error handling, fragment reassembly (bounded by
-    /// `maxPayload`) and `transport` to a channel whose HTTP handlers are gone.
-    static func installHandlers(on channel: Channel, maxPayload: Int, transport: WebSocketTransport) throws {
-        let pipeline = channel.pipeline.syncOperations
-        try pipeline.addHandler(WebSocketFrameEncoder())
-        transport.frameEncoderContext = try pipeline.context(handlerType: WebSocketFrameEncoder.self)
-        try pipeline.addHandler(ByteToMessageHandler(WebSocketFrameDecoder(maxFrameSize: maxPayload)))
-        try pipeline.addHandler(WebSocketProtocolErrorHandler())
-        try pipeline.addHandler(
-            NIOWebSocketFrameAggregator(
-                minNonFinalFragmentSize: 0, maxAccumulatedFrameCount: 256, maxAccumulatedFrameSize: maxPayload
-            )
-        )
-        try pipeline.addHandler(transport)
+    /// Adds `transport`, which reads and writes the frames itself, to a channel whose HTTP
+    /// handlers are gone.
+    static func installHandlers(on channel: Channel, transport: WebSocketTransport) throws {
+        try channel.pipeline.syncOperations.addHandler(transport)
     }
 }
 

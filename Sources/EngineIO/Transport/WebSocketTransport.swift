@@ -1,9 +1,12 @@
 import NIOCore
 import NIOWebSocket
 
-/// The last handler of a WebSocket connection that carries an Engine.IO session: turns complete
-/// text and binary messages into packets for the session and the session's frames into
-/// WebSocket frames.
+/// The one handler of a WebSocket connection that carries an Engine.IO session: reads frames from
+/// the received bytes, joins fragmented messages, turns complete text and binary messages into
+/// packets for the session and the session's frames into WebSocket frames, and answers protocol
+/// errors with a close frame. (NIO's frame decoder, aggregator, protocol error handler and
+/// encoder did this as four handlers of their own; done here, an idle WebSocket holds four
+/// handlers and pipeline contexts fewer, about 1 KB less with the encoder's header buffer.)
 ///
 /// The channel may live on another event loop than its session (the upgrade request can arrive
 /// on any loop): every call into the session hops to the session's loop, and writes from the
@@ -12,9 +15,9 @@ import NIOWebSocket
 /// Nothing is read while the channel cannot take more: a client that sends pings (each answered
 /// with a pong) or messages and reads nothing would otherwise grow the outbound buffer without end.
 final class WebSocketTransport: ChannelDuplexHandler, EngineIOSessionWebSocket {
-    typealias InboundIn = WebSocketFrame
-    typealias OutboundIn = WebSocketFrame
-    typealias OutboundOut = WebSocketFrame
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private let channel: Channel
     private var context: ChannelHandlerContext?
@@ -22,23 +25,25 @@ final class WebSocketTransport: ChannelDuplexHandler, EngineIOSessionWebSocket {
     private var session: EngineIOSession?
     private let sessionLoop: EventLoop
     /// Runs on the channel's loop when a session-less WebSocket (direct `transport=websocket`
-    /// handshake) becomes active: creates the session.
-    private let onActive: ((WebSocketTransport) -> Void)?
+    /// handshake) becomes active: creates the session. Let go once run: it holds the whole
+    /// handshake request.
+    private var onActive: ((WebSocketTransport) -> Void)?
     /// A read was asked for while the channel was not writable; done when it is again.
     private var readPending = false
+    private var reader: WebSocketFrameReader
+    private var assembler: WebSocketMessageAssembler
 
-    init(channel: Channel, sessionLoop: EventLoop, onActive: ((WebSocketTransport) -> Void)?) {
+    /// `maxPayload` bounds a frame and a message joined from fragments (at most 256 of them).
+    init(channel: Channel, sessionLoop: EventLoop, maxPayload: Int, onActive: ((WebSocketTransport) -> Void)?) {
         self.channel = channel
         self.sessionLoop = sessionLoop
         self.onActive = onActive
+        self.reader = WebSocketFrameReader(maxFrameSize: maxPayload)
+        self.assembler = WebSocketMessageAssembler(maxFragments: 256, maxSize: maxPayload)
     }
 
     /// The channel can take more bytes without growing its outbound buffer past the high mark.
     var isWritable: Bool { self.channel.isWritable }
-
-    /// The context of the channel's `WebSocketFrameEncoder`: bytes written on it skip the encoder
-    /// (for frames encoded once per broadcast). Set and read on the channel's loop.
-    var frameEncoderContext: ChannelHandlerContext?
 
     /// Written frames wait in the session loop's `WebSocketFlushBatch`; touched on that loop only.
     var flushPending = false
@@ -54,27 +59,35 @@ final class WebSocketTransport: ChannelDuplexHandler, EngineIOSessionWebSocket {
     // MARK: Called by the session (its loop)
 
     func write(_ frame: EngineIOFrame, flush: Bool) {
-        let webSocketFrame: WebSocketFrame
+        let bytes: ByteBuffer
         switch frame {
-        case .text(let buffer): webSocketFrame = WebSocketFrame(fin: true, opcode: .text, data: buffer)
-        case .binary(let buffer): webSocketFrame = WebSocketFrame(fin: true, opcode: .binary, data: buffer)
+        case .text(let payload): bytes = self.encoded(opcode: .text, payload)
+        case .binary(let payload): bytes = self.encoded(opcode: .binary, payload)
         }
         if self.channel.eventLoop.inEventLoop, let context = self.context {
-            context.write(self.wrapOutboundOut(webSocketFrame), promise: nil)
+            context.write(self.wrapOutboundOut(bytes), promise: nil)
             if flush { context.flush() }
         } else if flush {
-            self.channel.writeAndFlush(webSocketFrame, promise: nil)
+            self.channel.writeAndFlush(bytes, promise: nil)
         } else {
-            self.channel.write(webSocketFrame, promise: nil)
+            self.channel.write(bytes, promise: nil)
         }
     }
 
-    /// Writes finished WebSocket frames past the frame encoder, when this is the channel's loop;
-    /// false (nothing written) otherwise, and the caller sends frame by frame.
+    /// Writes finished WebSocket frames (a broadcast's, encoded once), when this is the channel's
+    /// loop; false (nothing written) otherwise, and the caller sends frame by frame.
     func writeEncoded(_ bytes: ByteBuffer) -> Bool {
-        guard self.channel.eventLoop.inEventLoop, let encoder = self.frameEncoderContext else { return false }
-        encoder.write(NIOAny(bytes), promise: nil)
+        guard self.channel.eventLoop.inEventLoop, let context = self.context else { return false }
+        context.write(self.wrapOutboundOut(bytes), promise: nil)
         return true
+    }
+
+    /// `payload` as one final, unmasked frame (a server's frames are never masked), header and
+    /// payload in one buffer: one iovec per frame.
+    private func encoded(opcode: WebSocketOpcode, _ payload: ByteBuffer) -> ByteBuffer {
+        var bytes = self.channel.allocator.buffer(capacity: payload.readableBytes + 10)
+        bytes.writeWebSocketFrame(opcode: UInt8(webSocketOpcode: opcode), payload: payload)
+        return bytes
     }
 
     func flush() {
@@ -90,39 +103,66 @@ final class WebSocketTransport: ChannelDuplexHandler, EngineIOSessionWebSocket {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         if context.channel.isActive, let onActive = self.onActive {
+            self.onActive = nil
             onActive(self)
         }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
-        self.frameEncoderContext = nil
+        self.reader.discard()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = self.unwrapInboundIn(data)
+        self.reader.receive(self.unwrapInboundIn(data))
+        do {
+            while let frame = try self.reader.nextFrame() {
+                self.handle(frame, context: context)
+            }
+        } catch {
+            self.reader.discard()
+            self.closeForProtocolError(error, context: context)
+        }
+    }
+
+    private func handle(_ frame: WebSocketFrame, context: ChannelHandlerContext) {
         switch frame.opcode {
-        case .text:
-            guard let packet = try? EngineIOPacket.decode(webSocketText: frame.unmaskedData) else {
-                self.failSession(reason: "parse error")
+        case .text, .binary, .continuation:
+            let message: WebSocketFrame?
+            do {
+                message = try self.assembler.take(frame, allocator: context.channel.allocator)
+            } catch {
+                context.close(promise: nil)
                 return
             }
-            self.deliver(packet)
-        case .binary:
-            self.deliver(.binaryMessage(frame.unmaskedData))
+            if let message {
+                self.receive(message)
+            }
         case .ping:
-            let pong = WebSocketFrame(fin: true, opcode: .pong, data: frame.unmaskedData)
-            context.writeAndFlush(self.wrapOutboundOut(pong), promise: nil)
+            context.writeAndFlush(self.wrapOutboundOut(self.encoded(opcode: .pong, frame.unmaskedData)), promise: nil)
         case .connectionClose:
             var reply = context.channel.allocator.buffer(capacity: 2)
             reply.write(webSocketErrorCode: .normalClosure)
-            let close = WebSocketFrame(fin: true, opcode: .connectionClose, data: reply)
+            let close = self.encoded(opcode: .connectionClose, reply)
             context.writeAndFlush(self.wrapOutboundOut(close)).assumeIsolated().whenComplete { _ in
                 context.close(promise: nil)
             }
         default:
             break
         }
+    }
+
+    /// A whole text or binary message.
+    private func receive(_ message: WebSocketFrame) {
+        guard message.opcode == .text else {
+            self.deliver(.binaryMessage(message.unmaskedData))
+            return
+        }
+        guard let packet = try? EngineIOPacket.decode(webSocketText: message.unmaskedData) else {
+            self.failSession(reason: "parse error")
+            return
+        }
+        self.deliver(packet)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -150,6 +190,15 @@ final class WebSocketTransport: ChannelDuplexHandler, EngineIOSessionWebSocket {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+
+    /// A frame that breaks the protocol is answered with a close frame (1009 for a frame above
+    /// `maxPayload`, 1002 otherwise), then the connection closes.
+    private func closeForProtocolError(_ error: NIOWebSocketError, context: ChannelHandlerContext) {
+        var data = context.channel.allocator.buffer(capacity: 2)
+        data.write(webSocketErrorCode: error == .invalidFrameLength ? .messageTooLarge : .protocolError)
+        context.writeAndFlush(self.wrapOutboundOut(self.encoded(opcode: .connectionClose, data)), promise: nil)
         context.close(promise: nil)
     }
 

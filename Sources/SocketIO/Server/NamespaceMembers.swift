@@ -5,7 +5,7 @@ import Metrics
 /// walks. Membership tests and changes are O(1). Confined to its loop.
 final class NamespaceMembers {
     private(set) var sockets: [ObjectIdentifier: SocketIOSocket] = [:]
-    private var rooms: [String: [ObjectIdentifier: SocketIOSocket]] = [:]
+    private var rooms: [String: RoomMembers] = [:]
     /// `zenith_realtime_rooms`: rooms with at least one member (own-id rooms included).
     private let roomsMeter = Meter(label: "zenith_realtime_rooms")
 
@@ -18,15 +18,17 @@ final class NamespaceMembers {
     }
 
     func add(_ socket: SocketIOSocket, to room: String) {
-        if self.rooms[room] == nil {
+        guard self.rooms[room] != nil else {
+            self.rooms[room] = RoomMembers(socket)
             self.roomsMeter.increment()
+            return
         }
-        self.rooms[room, default: [:]][ObjectIdentifier(socket)] = socket
+        // In place: a copy of the member dictionary would make each join O(room size).
+        self.rooms[room]!.insert(socket)
     }
 
     func remove(_ socket: SocketIOSocket, from room: String) {
-        // In place: a copy of the member dictionary would make each leave O(room size).
-        guard self.rooms[room]?.removeValue(forKey: ObjectIdentifier(socket)) != nil else { return }
+        guard self.rooms[room]?.remove(socket) == true else { return }
         if self.rooms[room]?.isEmpty == true {
             self.rooms[room] = nil
             self.roomsMeter.decrement()
@@ -36,7 +38,10 @@ final class NamespaceMembers {
     /// Sends a broadcast to the sockets of `audience` that are in none of `except`, each the frames
     /// it takes (`BroadcastDelivery`); returns how many sockets got them.
     func deliver(_ delivery: BroadcastDelivery, to audience: SocketIOBroadcast.Audience, except: [String]) -> Int {
-        let excluded = Set(except.flatMap { self.rooms[$0].map { Array($0.keys) } ?? [] })
+        var excluded = Set<ObjectIdentifier>()
+        for room in except {
+            self.rooms[room]?.forEach { key, _ in excluded.insert(key) }
+        }
         var delivered = 0
         func send(to socket: SocketIOSocket) {
             guard let frames = delivery.frames(for: socket) else { return }
@@ -50,14 +55,14 @@ final class NamespaceMembers {
             return delivered
         }
         if rooms.count == 1 {
-            for (key, socket) in self.rooms[rooms[0]] ?? [:] where !excluded.contains(key) {
-                send(to: socket)
+            self.rooms[rooms[0]]?.forEach { key, socket in
+                if !excluded.contains(key) { send(to: socket) }
             }
         } else {
             var seen = excluded
             for room in rooms {
-                for (key, socket) in self.rooms[room] ?? [:] where seen.insert(key).inserted {
-                    send(to: socket)
+                self.rooms[room]?.forEach { key, socket in
+                    if seen.insert(key).inserted { send(to: socket) }
                 }
             }
         }

@@ -7,7 +7,10 @@ import NIOHTTP1
 final class RealtimeResponder: RequestResponder {
     private unowned let client: any ResponderContext
     private let endpoint: RealtimeEndpoint
-    private let head: HTTPRequestHead
+    /// The request's head until it is handed to the endpoint: not kept while a long poll is held
+    /// (its header fields cost each held poll about 1 KB).
+    private var head: HTTPRequestHead?
+    private let isHEAD: Bool
     private let isUpgrade: Bool
     private var body: ByteBuffer
     private var bodyExceededLimit = false
@@ -18,6 +21,7 @@ final class RealtimeResponder: RequestResponder {
         self.client = client
         self.endpoint = endpoint
         self.head = head
+        self.isHEAD = head.method == .HEAD
         self.isUpgrade = isUpgrade
         self.body = client.allocator.buffer(capacity: 0)
     }
@@ -40,14 +44,16 @@ final class RealtimeResponder: RequestResponder {
     }
 
     private func ask() {
-        guard !self.asked else { return }
+        guard !self.asked, let head = self.head else { return }
         self.asked = true
+        self.head = nil
         let request = RealtimeRequest(
-            head: self.head, body: self.body, bodyExceededLimit: self.bodyExceededLimit,
-            clientAddress: self.client.clientAddress, scheme: self.scheme,
+            head: head, body: self.body, bodyExceededLimit: self.bodyExceededLimit,
+            clientAddress: self.client.clientAddress, scheme: self.scheme(of: head),
             eventLoop: self.client.eventLoop,
             connectionClosed: self.client.closeFuture
         )
+        self.body = ByteBuffer()
         let loop = self.client.eventLoop
         if self.isUpgrade {
             self.endpoint.upgrade(request).hop(to: loop).assumeIsolated().whenComplete { result in
@@ -77,9 +83,9 @@ final class RealtimeResponder: RequestResponder {
     /// The scheme the client used: the connection's, or the `X-Forwarded-Proto` of a trusted
     /// proxy (a TLS-terminating load balancer, or another node of the cluster passing on a
     /// session's request), so that the origin check compares the origin the browser saw.
-    private var scheme: String {
+    private func scheme(of head: HTTPRequestHead) -> String {
         guard self.client.loop.trustedProxies.contains(self.client.clientAddress),
-            let list = self.head.headers.first(name: "x-forwarded-proto"),
+            let list = head.headers.first(name: "x-forwarded-proto"),
             case let forwarded = list.prefix(while: { $0 != "," }).trimmingHTTPWhitespace().lowercased(),
             forwarded == "https" || forwarded == "http"
         else { return self.client.peer.scheme }
@@ -96,7 +102,7 @@ final class RealtimeResponder: RequestResponder {
         var headers = response.headers
         headers.replaceOrAdd(name: "content-length", value: String(response.body.readableBytes))
         self.client.sendHead(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers))
-        if self.head.method != .HEAD && response.body.readableBytes > 0 {
+        if !self.isHEAD && response.body.readableBytes > 0 {
             self.client.sendBody(.byteBuffer(response.body))
         }
         self.client.finishResponse()

@@ -18,6 +18,9 @@ enum StreamingBuffers {
     /// Read buffers grow up to 128 KiB (NIO's default stops at 64 KiB), so that a request head
     /// with a 64 KiB body, a usual upload or form chunk, comes in one read instead of two: one
     /// pass through the HTTP decoder and the handlers less (8% more 64 KiB POSTs per second on
-    /// one core). The size adapts to what reads bring, so small exchanges keep small buffers.
-    static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 128 * 1024)
+    /// one core). The size adapts to what reads bring, and starts at 512 bytes (NIO's default:
+    /// 2 KiB): NIO keeps a connection's read buffer for reuse as long as the connection lives and
+    /// never shrinks it, so an idle connection (a WebSocket, a keep-alive connection between
+    /// requests) holds the largest buffer its reads ever needed, and at least the first one.
+    static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 512, maximum: 128 * 1024)
 }

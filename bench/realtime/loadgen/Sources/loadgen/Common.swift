@@ -196,3 +196,22 @@ func intField(_ p: UnsafeRawBufferPointer, _ key: StaticString) -> Int64? {
     }
     return nil
 }
+
+/// One complete HTTP/1.1 response (Content-Length framing) off the front of `buffer`, if it has
+/// arrived; `buffer` becomes nil once every byte is used.
+func takeHTTPResponse(from buffer: inout ByteBuffer?) -> (status: Int, body: String)? {
+    guard var buf = buffer, let end = buf.readableBytesView.firstRange(of: "\r\n\r\n".utf8) else { return nil }
+    let headLen = end.upperBound - buf.readerIndex
+    let head = buf.getString(at: buf.readerIndex, length: headLen) ?? ""
+    var length = 0
+    for line in head.split(separator: "\r\n") {
+        let l = line.lowercased()
+        if l.hasPrefix("content-length:") { length = Int(l.dropFirst(15).trimmingCharacters(in: .whitespaces)) ?? 0 }
+    }
+    guard buf.readableBytes >= headLen + length else { return nil }
+    buf.moveReaderIndex(forwardBy: headLen)
+    let body = buf.readString(length: length) ?? ""
+    buffer = buf.readableBytes == 0 ? nil : buf
+    let status = Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0
+    return (status, body)
+}

@@ -125,28 +125,10 @@ final class PublishConnection: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var incoming = unwrapInboundIn(data)
         if buffer == nil { buffer = incoming } else { buffer!.writeBuffer(&incoming) }
-        while let answer = takeResponse() {
+        while let answer = takeHTTPResponse(from: &buffer) {
             inFlight = false
             publisher.answered(self, status: answer.status, body: answer.body, sentAt: sentAt)
         }
-    }
-
-    /// One complete response (Content-Length framing) off the front of the buffer, if there is one.
-    func takeResponse() -> (status: Int, body: String)? {
-        guard var buf = buffer, let end = buf.readableBytesView.firstRange(of: "\r\n\r\n".utf8) else { return nil }
-        let headLen = end.upperBound - buf.readerIndex
-        let head = buf.getString(at: buf.readerIndex, length: headLen) ?? ""
-        var length = 0
-        for line in head.split(separator: "\r\n") {
-            let l = line.lowercased()
-            if l.hasPrefix("content-length:") { length = Int(l.dropFirst(15).trimmingCharacters(in: .whitespaces)) ?? 0 }
-        }
-        guard buf.readableBytes >= headLen + length else { return nil }
-        buf.moveReaderIndex(forwardBy: headLen)
-        let body = buf.readString(length: length) ?? ""
-        buffer = buf.readableBytes == 0 ? nil : buf
-        let status = Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0
-        return (status, body)
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -47,50 +47,23 @@ final class Ramp: @unchecked Sendable {
 
 /// One Socket.IO client over a raw WebSocket: hand-written HTTP upgrade and frame parsing, so
 /// that the generator spends as little CPU per message as possible.
-final class SocketIOClient: ChannelInboundHandler {
+final class SocketIOClient: SubscriberClient, ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     enum State { case http, eioOpen, sioConnect, subscribing, ready, closed }
 
-    let stats: LoopStats
-    let ramp: Ramp
-    let host: String
-    let path: String
-    let room: String
     var state = State.http
     var pending: ByteBuffer? = nil
-    var settled = false
-
-    init(stats: LoopStats, ramp: Ramp, host: String, path: String, room: String) {
-        self.stats = stats
-        self.ramp = ramp
-        self.host = host
-        self.path = path
-        self.room = room
-    }
-
-    func settle(ok: Bool, _ why: String = "") {
-        guard !settled else { return }
-        settled = true
-        if ok { stats.ready += 1 } else { stats.failed += 1; stats.noteFailure(why) }
-        ramp.done()
-    }
 
     func channelActive(context: ChannelHandlerContext) {
         let req = "GET \(path)?EIO=4&transport=websocket HTTP/1.1\r\nHost: \(host)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
         context.writeAndFlush(NIOAny(context.channel.allocator.buffer(string: req)), promise: nil)
     }
 
-    func channelInactive(context: ChannelHandlerContext) {
-        if state == .ready { stats.disconnected += 1 } else if !settled { settle(ok: false, "closed in state \(state)") }
-        state = .closed
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
-        if !settled { settle(ok: false, "error: \(error)") }
-        context.close(promise: nil)
-    }
+    override var stateDescription: String { "\(state)" }
+    override var isReady: Bool { state == .ready }
+    override func closed() { state = .closed }
 
     func send(_ context: ChannelHandlerContext, _ text: String) {
         context.writeAndFlush(NIOAny(maskedTextFrame(text, allocator: context.channel.allocator)), promise: nil)
@@ -259,6 +232,7 @@ func runSubscribers(_ o: Options) {
     let outPath = o.string("out", "")
     let maxSeconds = o.double("max-seconds", 600)
     let connectDeadline = o.double("connect-seconds", 120)
+    let polling = o.string("transport", "websocket") == "polling"
 
     let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
     var loops: [EventLoop] = []
@@ -284,7 +258,11 @@ func runSubscribers(_ o: Options) {
             .connectTimeout(.seconds(10))
             .bind(to: try! SocketAddress(ipAddress: src, port: 0))
             .channelInitializer { ch in
-                ch.pipeline.addHandler(SocketIOClient(stats: st, ramp: ramp, host: hostHeader, path: path, room: room))
+                if polling {
+                    ch.pipeline.addHandler(PollingSocketIOClient(stats: st, ramp: ramp, host: hostHeader, path: path, room: room))
+                } else {
+                    ch.pipeline.addHandler(SocketIOClient(stats: st, ramp: ramp, host: hostHeader, path: path, room: room))
+                }
             }
         bootstrap.connect(host: host, port: port).whenFailure { err in
             loop.execute {

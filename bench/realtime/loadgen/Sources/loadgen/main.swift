@@ -2,7 +2,7 @@
 // loadgen pub ...   publisher at a fixed rate (see runPublisher)
 let args = CommandLine.arguments
 guard args.count >= 2 else {
-    fail("usage: loadgen sub --port P --clients N [--ramp R] [--sources A-B] [--threads T] [--status F] [--stop F] [--out F]\n       loadgen pub --port Q --rate R --duration S --step K [--token-file F] [--conns C]")
+    fail("usage: loadgen sub --port P --clients N [--ramp R] [--sources A-B] [--threads T] [--transport websocket|polling] [--status F] [--stop F] [--out F]\n       loadgen pub --port Q --rate R --duration S --step K [--token-file F] [--conns C]")
 }
 switch args[1] {
 case "sub": runSubscribers(Options(args.dropFirst(2)))
