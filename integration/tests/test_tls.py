@@ -135,3 +135,39 @@ def test_a_client_that_never_completes_the_tls_handshake_is_closed(apache, zenit
         assert silent.recv(1) == b"", "zenith sent something to a client that never said hello"
         took = time.monotonic() - started
     assert 0.5 < took < 4, f"closed after {took:.1f}s with a 1s header timeout"
+
+
+def test_an_http2_connection_is_drained_after_the_keepalive_timeout_without_streams(apache, zenith_factory, tmp_path):
+    from harness.h2_client import H2Connection
+
+    z = start_tls_zenith(apache, zenith_factory, tmp_path, limits={"keepalive_timeout": "2s"})
+    with H2Connection(z.https_port) as h2c:
+        # A stream open longer than the keep-alive timeout keeps the connection.
+        slow = h2c.request("GET", "/dashboard/slow?seconds=3")
+        h2c.wait_for(slow, timeout=6)
+        assert h2c.status.get(slow) == 200 and h2c.goaway is None, "a connection with an open stream was drained"
+        idle_since = time.monotonic()
+        # Read as raw frames from here: the h2 package refuses the PING that follows a GOAWAY.
+        assert goaway_received(h2c.sock, within=8), "an idle HTTP/2 connection got no GOAWAY"
+        idle_for = time.monotonic() - idle_since
+    assert 1.5 < idle_for < 4, f"drained after {idle_for:.1f}s with a 2s keep-alive timeout"
+
+
+def goaway_received(sock, within: float) -> bool:
+    """Reads HTTP/2 frames until the server sends a GOAWAY (True) or `within` seconds pass."""
+    data = b""
+    deadline = time.monotonic() + within
+    sock.settimeout(0.2)
+    while time.monotonic() < deadline:
+        try:
+            chunk = sock.recv(65536)
+        except (socket.timeout, TimeoutError):
+            continue
+        if not chunk:
+            return False
+        data += chunk
+        while len(data) >= 9 and len(data) >= 9 + int.from_bytes(data[:3], "big"):
+            if data[3] == 0x7:
+                return True
+            data = data[9 + int.from_bytes(data[:3], "big"):]
+    return False

@@ -35,7 +35,10 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
     private var responder: RequestResponder?
     private(set) var summary: RequestSummary?
 
-    /// Header timeout for a new connection, keep-alive timeout between requests.
+    // Each deadline is made the first time it is armed: most requests (every HTTP/2 stream has its
+    // own handler) never need a body or send deadline.
+    /// Header timeout for a new connection, keep-alive timeout between requests; never on an
+    /// HTTP/2 stream (its head came with it, and it closes after its response).
     private var idleDeadline: LazyDeadline?
     /// Armed while a request body is expected: `body_timeout`.
     private var bodyDeadline: LazyDeadline?
@@ -54,13 +57,6 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
         self.context = context
         self.channel = context.channel
         self.machine.writabilityChanged(context.channel.isWritable)
-        self.idleDeadline = LazyDeadline(eventLoop: context.eventLoop) {
-            if self.machine.idleDeadlinePassed() {
-                self.context?.close(promise: nil)
-            }
-        }
-        self.bodyDeadline = LazyDeadline(eventLoop: context.eventLoop) { self.bodyDeadlinePassed() }
-        self.sendDeadline = LazyDeadline(eventLoop: context.eventLoop) { self.sendDeadlinePassed() }
         if context.channel.isActive {
             self.connectionBecameActive(context: context)
         }
@@ -424,7 +420,19 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
 
     // MARK: Timers and logging
 
+    /// The header or keep-alive timeout, for HTTP/1.1 only: an HTTP/2 stream is made when its
+    /// head has come whole (NIOHTTP2 waits for the header block's end, under the connection's own
+    /// deadlines), and closes once its response has ended, or is cut by `send_timeout` while its
+    /// client takes nothing of it.
     private func armIdleTimer(_ duration: Duration) {
+        guard self.transport != .http2, self.context != nil else { return }
+        if self.idleDeadline == nil {
+            self.idleDeadline = LazyDeadline(eventLoop: self.loop.eventLoop) {
+                if self.machine.idleDeadlinePassed() {
+                    self.context?.close(promise: nil)
+                }
+            }
+        }
         self.idleDeadline?.arm(TimeAmount(duration))
     }
 
@@ -436,7 +444,11 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
 
     /// From now on the client has `body_timeout` to send `minimumProgressBytes` more of its body.
     private func armBodyDeadline() {
+        guard self.context != nil else { return }
         self.machine.bodyDeadlineArmed()
+        if self.bodyDeadline == nil {
+            self.bodyDeadline = LazyDeadline(eventLoop: self.loop.eventLoop) { self.bodyDeadlinePassed() }
+        }
         self.bodyDeadline?.arm(TimeAmount(self.loop.configuration.limits.bodyTimeout))
     }
 
@@ -457,9 +469,12 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
 
     /// The client stopped taking bytes: from now on it has `send_timeout` to take some.
     private func armSendDeadline() {
-        guard let context = self.context, let deadline = self.sendDeadline, !deadline.isArmed else { return }
+        guard let context = self.context, self.sendDeadline?.isArmed != true else { return }
         self.machine.sendDeadlineArmed(unsent: self.unsentBytes(context))
-        deadline.arm(TimeAmount(self.loop.configuration.limits.sendTimeout))
+        if self.sendDeadline == nil {
+            self.sendDeadline = LazyDeadline(eventLoop: self.loop.eventLoop) { self.sendDeadlinePassed() }
+        }
+        self.sendDeadline?.arm(TimeAmount(self.loop.configuration.limits.sendTimeout))
     }
 
     /// Bytes written to the client's socket channel and not yet taken by the kernel; nil for an

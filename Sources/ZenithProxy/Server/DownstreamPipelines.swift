@@ -51,6 +51,7 @@ struct DownstreamPipelines: Sendable {
     /// and a client that says nothing would hold it for ever.
     func configureTLS(_ channel: Channel, context: NIOSSLContext) throws {
         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+        try channel.pipeline.syncOperations.addHandler(TLSWriteCoalescer())
         let headerTimeout = self.contexts[ObjectIdentifier(channel.eventLoop)]!.value.configuration.limits.headerTimeout
         let handshakeDeadline = channel.eventLoop.scheduleTask(in: TimeAmount(headerTimeout)) {
             channel.close(promise: nil)
@@ -69,18 +70,23 @@ struct DownstreamPipelines: Sendable {
     }
 
     private func configureHTTP2(_ channel: Channel) throws {
+        // The answers of streams whose backends replied in the same loop turn leave together.
+        try channel.pipeline.syncOperations.handler(type: TLSWriteCoalescer.self).defersFlushes = true
         var connection = NIOHTTP2Handler.ConnectionConfiguration()
         connection.initialSettings = self.http2Settings
         let contexts = self.contexts
         let loop = contexts[ObjectIdentifier(channel.eventLoop)]!.value
         // Sends GOAWAY on a drain (ChannelShouldQuiesceEvent) and closes the connection once its
-        // streams are done, and closes connections idle for the keep-alive timeout.
+        // streams are done; the idle timer drains connections idle for the keep-alive timeout.
         let management = NIOHTTP2ServerConnectionManagementHandler(
             eventLoop: channel.eventLoop,
             configuration: .init(
-                maxIdleTime: TimeAmount(loop.configuration.limits.keepaliveTimeout), maxAge: nil,
+                maxIdleTime: nil, maxAge: nil,
                 maxGraceTime: TimeAmount(loop.configuration.proxy.drainTimeout), keepalive: nil
             )
+        )
+        let idleTimer = HTTP2IdleConnectionTimer(
+            channel: channel, idleTime: TimeAmount(loop.configuration.limits.keepaliveTimeout)
         )
         // A connection must open its first stream within header_timeout, as an HTTP/1.1 client
         // must send its first head: one that sends a HEADERS frame and never ends its header block
@@ -90,12 +96,18 @@ struct DownstreamPipelines: Sendable {
         ) {
             channel.close(promise: nil)
         }
-        let firstStreamSeen = NIOLoopBound(firstStreamDeadline, eventLoop: channel.eventLoop)
+        // Cancelled by the first stream only: a cancel searches the loop's whole timer heap.
+        let firstStreamPending = NIOLoopBoundBox(Optional(firstStreamDeadline), eventLoop: channel.eventLoop)
         _ = try channel.pipeline.syncOperations.configureHTTP2Pipeline(
             mode: .server, connectionConfiguration: connection, streamConfiguration: .init(),
-            streamDelegate: management.http2StreamDelegate
+            streamDelegate: idleTimer.streamDelegate(
+                forwardingTo: management.http2StreamDelegate, eventLoop: channel.eventLoop
+            )
         ) { stream in
-            firstStreamSeen.value.cancel()
+            if let deadline = firstStreamPending.value {
+                deadline.cancel()
+                firstStreamPending.value = nil
+            }
             return stream.eventLoop.makeCompletedFuture {
                 let loop = contexts[ObjectIdentifier(stream.eventLoop)]!.value
                 try stream.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
