@@ -6,7 +6,7 @@ import PackageDescription
 // The parsers are internal to the library targets of the root package, and a package can only
 // use another package's *products* (the root exports only the `zenith` executable), so
 // `.package(path: "..")` cannot reach them. Instead Sources/{ZenithText,ZenithJSON,ZenithConfig,
-// ZenithProxy,EngineIO,SocketIO,ZenithRedis,ZenithAMQP,ZenithCluster} are symlinks to the root package's source directories, compiled
+// ZenithProxy,EngineIO,SocketIO,ZenithBackoff,ZenithRedis,ZenithAMQP,ZenithCluster} are symlinks to the root package's source directories, compiled
 // here as this package's own targets with the same dependencies (keep the lists below in step with
 // ../Package.swift). That also lets the sanitizer flags apply to Zenith's code and the harnesses
 // only: swift-nio, BoringSSL, toml++ and the rest are built normally (faster to build and run;
@@ -42,10 +42,11 @@ let package = Package(
         zenith("EngineIO", ["ZenithJSON", "ZenithText"] + nio("NIOCore", "NIOHTTP1", "NIOWebSocket", "NIOConcurrencyHelpers")
             + [.product(name: "Crypto", package: "swift-crypto")] + logAndMetrics),
         zenith("SocketIO", ["EngineIO", "ZenithJSON", "ZenithText"] + nio("NIOCore", "NIOConcurrencyHelpers") + logAndMetrics),
-        zenith("ZenithRedis", ["ZenithText"] + nio("NIOCore", "NIOPosix", "NIOConcurrencyHelpers") + [
+        zenith("ZenithBackoff", nio("NIOCore")),
+        zenith("ZenithRedis", ["ZenithText", "ZenithBackoff"] + nio("NIOCore", "NIOPosix", "NIOConcurrencyHelpers") + [
             .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
         ]),
-        zenith("ZenithAMQP", ["ZenithText"] + nio("NIOCore", "NIOPosix", "NIOConcurrencyHelpers") + [
+        zenith("ZenithAMQP", ["ZenithText", "ZenithBackoff"] + nio("NIOCore", "NIOPosix", "NIOConcurrencyHelpers") + [
             .product(name: "NIOSSL", package: "swift-nio-ssl"), .product(name: "Logging", package: "swift-log"),
         ]),
         // Only ZenithCluster's decoders of other processes' messages (Emitters/, MessagePack/), with
@@ -65,6 +66,7 @@ let package = Package(
         harness("fuzz-engineio-packet", ["EngineIO"]),
         harness("fuzz-engineio-payload", ["EngineIO"]),
         harness("fuzz-engineio-query", ["EngineIO"]),
+        harness("fuzz-websocket-frames", ["EngineIO"] + nio("NIOWebSocket")),
         harness("fuzz-socketio-packet", ["SocketIO", "SocketIOFuzzSupport"]),
         harness("fuzz-json", ["ZenithJSON", "SocketIOFuzzSupport"]),
         harness("fuzz-binary-assembler", ["SocketIO", "SocketIOFuzzSupport"]),

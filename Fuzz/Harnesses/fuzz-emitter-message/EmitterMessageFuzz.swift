@@ -67,9 +67,9 @@ private func check(_ broadcast: SocketIOBroadcast, namespaces: Set<String>) {
 }
 
 private func checkNames(_ names: [String]) {
-    require(names.count <= EmitterRooms.maxPerMessage, "\(names.count) rooms")
+    require(names.count <= SocketIORoomNames.maxPerBroadcast, "\(names.count) rooms")
     for name in names {
-        require(!name.isEmpty && name.utf8.count <= EmitterRooms.maxBytes, "room of \(name.utf8.count) bytes")
+        require(!name.isEmpty && name.utf8.count <= SocketIORoomNames.maxBytes, "room of \(name.utf8.count) bytes")
     }
 }
 
