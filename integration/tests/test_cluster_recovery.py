@@ -76,6 +76,12 @@ def test_a_socket_lost_on_one_node_comes_back_on_another_with_what_it_missed(two
     no_more_events(again)
     again.close()
 
+    # Forged pids (another shape, a key-like owner) are new sockets, looked up nowhere.
+    for forged in ("n0:sockets:n1.x", "n0." + "A" * 300, "."):
+        fake, fresh = open_socket(second, {"pid": forged, "offset": offset})
+        assert fresh["sid"] != sid
+        fake.close()
+
     # Taken once: the same pid again is a new socket.
     third, fresh = open_socket(first, {"pid": pid, "offset": offset})
     assert fresh["sid"] != sid and fresh["pid"] != pid

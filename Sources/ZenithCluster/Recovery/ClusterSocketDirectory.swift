@@ -63,7 +63,11 @@ public struct ClusterSocketDirectory: SocketIORecoveryDirectory {
     /// Looks in the hash of the node the pid names; a socket lost longer ago than `recovery` is
     /// forgotten, not returned. Redis unreachable: nil (a new socket).
     public func take(pid: String, namespace: String, on eventLoop: any EventLoop) -> EventLoopFuture<SocketIOSavedSocket?> {
-        guard let owner = EngineIOSessionID.owner(of: pid[...]), !owner.isEmpty else { return eventLoop.makeSucceededFuture(nil) }
+        // The pid comes from the client: only an id of the shape this cluster makes (a node's
+        // name, bounded, then the random part) is looked up, in the hash of the node it names.
+        guard EngineIOSessionID.isWellFormed(pid), let owner = EngineIOSessionID.owner(of: pid[...]), !owner.isEmpty else {
+            return eventLoop.makeSucceededFuture(nil)
+        }
         let script = """
             local record = redis.call('HGET', KEYS[1], ARGV[1])
             if not record then return false end
