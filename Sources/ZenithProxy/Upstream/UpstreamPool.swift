@@ -29,6 +29,8 @@ final class UpstreamPool {
     /// Leases waiting for a connection, Zenith's own served first.
     private var waiters = CircularBuffer<Waiter>()
     private var zenithWaiters = CircularBuffer<Waiter>()
+    /// Fires when the oldest waiter has waited `connect_timeout` (`expireWaiters`).
+    private var waiterExpiry: LazyDeadline!
     private var nextServer = 0
     private var skipUntil: [NIODeadline]
     private var isRetired = false
@@ -49,6 +51,8 @@ final class UpstreamPool {
         )
         self.skipUntil = Array(repeating: .uptimeNanoseconds(0), count: configuration.servers.count)
         self.metrics = metrics
+        // Holds the pool until `retire()` cancels it: pools live as long as their loop's configuration.
+        self.waiterExpiry = LazyDeadline(eventLoop: eventLoop) { self.expireWaiters() }
     }
 
     /// The most recently used idle connection, if any and if `purpose` may have one now: its
@@ -91,36 +95,55 @@ final class UpstreamPool {
         } else if self.waiters.count + self.zenithWaiters.count >= self.budget.limit * 16 {
             callback(.failure(Failure.busy))
         } else {
-            let waiter = Waiter(purpose: purpose, callback: callback)
-            waiter.timeout = self.eventLoop.assumeIsolated().scheduleTask(
-                in: TimeAmount(self.configuration.connectTimeout)
-            ) { [weak waiter] in
-                guard let waiter else { return }
-                if let index = self.waiters.firstIndex(where: { $0 === waiter }) {
-                    self.waiters.remove(at: index)
-                } else if let index = self.zenithWaiters.firstIndex(where: { $0 === waiter }) {
-                    self.zenithWaiters.remove(at: index)
-                } else {
-                    return
-                }
-                waiter.callback(.failure(Failure.busy))
-            }
+            let waiter = Waiter(
+                purpose: purpose, callback: callback,
+                deadline: .now() + TimeAmount(self.configuration.connectTimeout)
+            )
             if purpose == .zenith {
                 self.zenithWaiters.append(waiter)
             } else {
                 self.waiters.append(waiter)
             }
+            if !self.waiterExpiry.isArmed {
+                self.waiterExpiry.arm(TimeAmount(self.configuration.connectTimeout))
+            }
         }
     }
 
-    /// A lease that waits for a connection to come free.
+    /// Answers `busy` to the waiters that waited `connect_timeout`, then watches the oldest left.
+    /// Every waiter waits as long, so each queue is in deadline order and only its head is looked
+    /// at; a waiter served meanwhile costs no cancelled task (a cancel searches the loop's timer
+    /// heap, and with more streams than connections there is one wait per request).
+    private func expireWaiters() {
+        let now = NIODeadline.now()
+        let expired = Self.removeExpired(from: &self.zenithWaiters, now: now)
+            + Self.removeExpired(from: &self.waiters, now: now)
+        for waiter in expired {
+            waiter.callback(.failure(Failure.busy))
+        }
+        let next = [self.zenithWaiters.first?.deadline, self.waiters.first?.deadline].compactMap { $0 }.min()
+        if let next {
+            self.waiterExpiry.arm(next - now)
+        }
+    }
+
+    private static func removeExpired(from queue: inout CircularBuffer<Waiter>, now: NIODeadline) -> [Waiter] {
+        var expired: [Waiter] = []
+        while let waiter = queue.first, waiter.deadline <= now {
+            expired.append(queue.removeFirst())
+        }
+        return expired
+    }
+
+    /// A lease that waits for a connection to come free, until `deadline`.
     private final class Waiter {
         let purpose: UpstreamLeasePurpose
         let callback: LeaseCallback
-        var timeout: Scheduled<Void>?
-        init(purpose: UpstreamLeasePurpose, callback: @escaping LeaseCallback) {
+        let deadline: NIODeadline
+        init(purpose: UpstreamLeasePurpose, callback: @escaping LeaseCallback, deadline: NIODeadline) {
             self.purpose = purpose
             self.callback = callback
+            self.deadline = deadline
         }
     }
 
@@ -144,7 +167,6 @@ final class UpstreamPool {
         }
         connection.resumeReading()
         if let waiter = self.nextWaiterForIdleConnection() {
-            waiter.timeout?.cancel()
             self.lease(connection, for: waiter.purpose)
             waiter.callback(.success(connection))
             return
@@ -186,8 +208,8 @@ final class UpstreamPool {
         }
         self.metrics.idle.decrement(by: self.idle.count)
         self.idle.removeAll()
+        self.waiterExpiry.cancel()
         for waiter in self.zenithWaiters + self.waiters {
-            waiter.timeout?.cancel()
             waiter.callback(.failure(Failure.retired))
         }
         self.zenithWaiters.removeAll()
@@ -204,7 +226,6 @@ final class UpstreamPool {
         } else {
             return
         }
-        waiter.timeout?.cancel()
         self.connect(for: waiter.purpose, waiter.callback)
     }
 
