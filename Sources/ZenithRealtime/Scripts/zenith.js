@@ -210,7 +210,9 @@
           return this._onHandshake(handshake);
         }
         case "1": return this._onClose("transport close", new Error("closed by the server"));
-        case "2": this._resetPingTimer(); return this._write("3"); // ping -> pong
+        // ping -> pong, ahead of what waits to be sent: behind a queue of big messages (a POST
+        // carries at most maxPayload) it would reach the server after its pingTimeout.
+        case "2": this._resetPingTimer(); return this._write("3", undefined, true);
         case "4": return this._fire("message", p.data);
         case "6": return undefined;
         default: return this._onClose("parse error", new Error("unknown Engine.IO packet type " + JSON.stringify(p.type)));
@@ -261,9 +263,9 @@
       });
       ws.open();
     }
-    _write(type, data) {
+    _write(type, data, first) {
       if (this.state === "closed") return;
-      this.buffer.push({ type, data });
+      if (first) this.buffer.unshift({ type, data }); else this.buffer.push({ type, data });
       this._flush();
     }
     _flush() {

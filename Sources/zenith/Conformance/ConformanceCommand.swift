@@ -19,6 +19,15 @@ struct ConformanceCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Port to listen on (127.0.0.1).")
     var port: Int = 3000
 
+    @Option(name: .long, help: "Engine.IO pingTimeout in milliseconds (the suites use 200).")
+    var pingTimeoutMs: Int = 200
+
+    func validate() throws {
+        guard (1...60_000).contains(self.pingTimeoutMs) else {
+            throw ValidationError("--ping-timeout-ms must be between 1 and 60000")
+        }
+    }
+
     func run() async throws {
         let logger = Logger(label: "zenith")
         let signals = SignalStream.watching([SIGTERM, SIGINT])
@@ -27,9 +36,11 @@ struct ConformanceCommand: AsyncParsableCommand {
         // that order, which two loops do not promise.
         try await withEventLoopGroup(threads: 1) { group in
             let loops = Array(group.makeIterator())
-            // The settings the suites' reference servers use.
+            // The settings the suites' reference servers use. A browser test that sends payloads
+            // of maxPayload through a debug build on a loaded machine may allow a longer pingTimeout.
             let engineConfiguration = EngineIOConfiguration(
-                pingInterval: .milliseconds(300), pingTimeout: .milliseconds(200), maxPayload: 1_000_000, origins: .any
+                pingInterval: .milliseconds(300), pingTimeout: .milliseconds(Int64(self.pingTimeoutMs)),
+                maxPayload: 1_000_000, origins: .any
             )
             let socketIO = try await SocketIOServer.make(
                 configuration: SocketIOConfiguration(connectTimeout: .milliseconds(1000), ackTimeout: .seconds(2)),
