@@ -46,8 +46,15 @@ final class LoopContext {
     /// The pool of connections to the cluster node at `address`, for the requests of the sessions
     /// it owns. Long polls hold a connection each, hence the large bound; a node that refuses is
     /// skipped for a second only, since its clients are told to start over at once anyway.
+    ///
+    /// Nodes come and go, and come back at other addresses: before a pool is made, the pools left
+    /// unused (their connections all closed, by the idle timeout at the latest) are retired.
     func peerPool(for address: HostAndPort) -> UpstreamPool {
         if let pool = self.peerPools[address] { return pool }
+        for (known, pool) in self.peerPools where pool.isUnused {
+            pool.retire()
+            self.peerPools[known] = nil
+        }
         let configuration = UpstreamConfiguration(
             name: "cluster node \(address)", servers: [address], maxConnections: 4096, connectTimeout: .seconds(1),
             responseTimeout: .seconds(120), idleTimeout: .seconds(60), failTimeout: .seconds(1)

@@ -55,6 +55,11 @@ final class UpstreamPool {
         self.waiterExpiry = LazyDeadline(eventLoop: eventLoop) { self.expireWaiters() }
     }
 
+    /// No connection open or being opened, and no lease waiting: the pool may go.
+    var isUnused: Bool {
+        self.budget.open == 0 && self.waiters.isEmpty && self.zenithWaiters.isEmpty
+    }
+
     /// The most recently used idle connection, if any and if `purpose` may have one now: its
     /// socket is the likeliest to be alive.
     func leaseIdle(for purpose: UpstreamLeasePurpose) -> UpstreamConnection? {
