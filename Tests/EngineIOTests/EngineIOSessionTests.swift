@@ -189,6 +189,7 @@ final class EngineIOSessionTests {
         let session = self.startSession(over: webSocket)
         _ = try self.writtenTexts(channel)
         channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()  // as NIO does when the outbound buffer fills
         for text in ["a", "b", "c"] {
             session.send(.message(text))
         }
@@ -225,6 +226,7 @@ final class EngineIOSessionTests {
         #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
 
         channel.isWritable = false
+        channel.pipeline.fireChannelWritabilityChanged()  // as NIO does when the outbound buffer fills
         session.send(broadcast)
         self.loop.run()
         #expect(try Self.writtenBytes(channel).readableBytes == 0)

@@ -27,6 +27,8 @@ public final class EngineIOSession {
     public var delegate: EngineIOSessionDelegate?
     public var isClosed: Bool { self.machine.isClosed }
 
+    /// Flushes this loop's WebSockets once per run, and carries writes to WebSockets on other loops.
+    var flushBatch: WebSocketFlushBatch { self.registry.flushBatch }
     /// The server's settings, shared through the registry.
     private var configuration: EngineIOConfiguration { self.registry.configuration }
     private let registry: EngineIOSessionRegistry
@@ -80,11 +82,11 @@ public final class EngineIOSession {
         self.perform(self.machine.send(frame))
     }
 
-    /// Sends the frames of a broadcast: a WebSocket that can take them now gets the frames'
-    /// WebSocket bytes shared by every recipient, anything else the frames one by one.
+    /// Sends the frames of a broadcast: a WebSocket that can take them now (on any loop) gets the
+    /// frames' WebSocket bytes shared by every recipient, anything else the frames one by one.
     public func send(_ broadcast: EngineIOBroadcastFrames) {
-        if let webSocket = self.machine.webSocketReadyToWrite, webSocket.writeEncoded(broadcast.webSocketBytes) {
-            self.registry.flushBatch.add(webSocket)
+        if let webSocket = self.machine.webSocketReadyToWrite {
+            webSocket.writeEncoded(broadcast.webSocketBytes)
             return
         }
         for frame in broadcast.frames {
@@ -180,7 +182,6 @@ public final class EngineIOSession {
             break
         case .write(let frame, let webSocket):
             webSocket.write(frame, flush: false)
-            self.registry.flushBatch.add(webSocket)
         case .flushQueue(let webSocket):
             self.flushQueue(to: webSocket)
         case .answerPoll(let poll, let answer):

@@ -44,8 +44,15 @@ final class NamespaceMembers {
         }
         var delivered = 0
         func send(to socket: SocketIOSocket) {
-            guard let frames = delivery.frames(for: socket) else { return }
-            socket.connection.session.send(frames)
+            if delivery.withOffset == nil {
+                // Without recovery every socket takes the plain frames, passed on as they are
+                // rather than copied (two retains and releases) per recipient.
+                socket.session.send(delivery.plain)
+            } else if let frames = delivery.frames(for: socket) {
+                socket.session.send(frames)
+            } else {
+                return
+            }
             delivered += 1
         }
         guard case .rooms(let rooms) = audience else {
