@@ -98,9 +98,15 @@ def drain(status, step, expected):
 
 # ---------------------------------------------------------------- report
 
-LABEL = {"zenith-baseline": "Zenith baseline", "zenith": "Zenith", "pysio": "python-socketio"}
-# The order of the report's rows; zenith-baseline is another zenith binary (ZENITH_BASELINE_BIN).
-SERVERS = ("zenith-baseline", "zenith", "pysio")
+LABEL = {"floor": "floor (loadgen floor)", "zenith-baseline": "Zenith baseline", "zenith": "Zenith", "pysio": "python-socketio"}
+# The order of the report's rows; zenith-baseline is another zenith binary (ZENITH_BASELINE_BIN),
+# floor the load generator's own write-only server.
+SERVERS = ("floor", "zenith-baseline", "zenith", "pysio")
+TRANSPORT_LABEL = {"websocket": "", "upgrade": ", polling → WebSocket"}
+
+
+def _label(target, transport):
+    return LABEL[target] + TRANSPORT_LABEL.get(transport, f", {transport}")
 
 
 def _jsonl(path):
@@ -172,7 +178,8 @@ def fanout_runs(out):
         expected = pub.get("recipients", 0)
         window = (last - pub["start_us"]) / 1e6 if last else None
         rec = dict(
-            target=r["target"], round=r["round"], rate=r["rate"], layout=r.get("layout", "1x"),
+            target=r["target"], transport=r.get("transport", "websocket"), floor=r.get("floor") or {},
+            round=r["round"], rate=r["rate"], layout=r.get("layout", "1x"),
             sent=pub.get("sent", 0), planned=pub.get("planned", 0),
             achieved=pub.get("achieved_rate", 0), expected=expected, received=received,
             delivered=received / window if window and window > 0 else None,
@@ -240,21 +247,23 @@ def report(out):
         p("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
         best = {}
         rates = sorted({r["rate"] for r in main})
+        transports = [tr for tr in TRANSPORT_LABEL if any(r["transport"] == tr for r in main)]
         for rate in rates:
-            for t in SERVERS:
-                rs = [r for r in main if r["target"] == t and r["rate"] == rate]
+            for t, tr in [(t, tr) for t in SERVERS for tr in transports]:
+                rs = [r for r in main if r["target"] == t and r["transport"] == tr and r["rate"] == rate]
                 if not rs:
                     continue
                 d = [r["delivered"] for r in rs]
                 md = _med(d)
-                best[t] = max(best.get(t, 0), md or 0)
+                if tr == "websocket":
+                    best[t] = max(best.get(t, 0), md or 0)
                 kept = sum(r["kept_up"] for r in rs)
                 scpu = _med([r["server_cpu"] / r["wall"] for r in rs if r["server_cpu"] is not None and r["wall"]])
                 per_msg = _med([r["server_cpu"] / r["received"] * 1e6 for r in rs if r["server_cpu"] is not None and r["received"]])
                 lcpu = _med([r["loadgen_cpu"] / r["wall"] for r in rs if r["loadgen_cpu"] is not None and r["wall"]])
                 recv = sum(r["received"] for r in rs)
                 exp = sum(r["expected"] for r in rs)
-                p(f"| {rate:,.0f} | {LABEL[t]} | {_n(_med([r['achieved'] for r in rs]))} | "
+                p(f"| {rate:,.0f} | {_label(t, tr)} | {_n(_med([r['achieved'] for r in rs]))} | "
                   f"{recv / exp * 100 if exp else 0:.2f}% of {_n(exp / len(rs))} | {_n(md)} | {_spread(d)} | "
                   f"{_ms(_med([r['p50'] for r in rs]))} | {_ms(_med([r['p99'] for r in rs]))} | {_ms(_med([r['max'] for r in rs]))} | "
                   f"{_ms(_med([r['answer_p99'] for r in rs]))} | "
@@ -276,6 +285,20 @@ def report(out):
             if top:
                 share = _med([r["server_sys"] / r["server_cpu"] for r in top])
                 p(f"- {LABEL[t]} at {rates[-1]:,.0f} msg/s: {share * 100:.0f}% of its CPU time was system time (kernel: socket writes, epoll).")
+        floors = [r for r in main if r["target"] == "floor" and r["floor"].get("publishes")]
+        if floors:
+            p("")
+            p("Inside the floor server (`loadgen floor`, medians over rounds): *read*: from the tick's `t` (the "
+              "publisher writing the POST) to the server reading it; *fan-out*: from there to the last "
+              "recipient's write and flush. The rest of a tick's latency is the load generator reading it.")
+            p("")
+            p("| rate/s | read p50 | read p99 | fan-out p50 | fan-out p99 | fan-out max |")
+            p("|---:|---:|---:|---:|---:|---:|")
+            for rate in rates:
+                rs = [r["floor"] for r in floors if r["rate"] == rate]
+                if rs:
+                    p(f"| {rate:,.0f} | " + " | ".join(_ms(_med([f.get(k) for f in rs])) for k in
+                      ("read_p50_us", "read_p99_us", "fanout_p50_us", "fanout_p99_us", "fanout_max_us")) + " |")
         errs = [r for r in main if r["errors"] or not r["server_alive"]]
         for r in errs:
             p(f"- {LABEL[r['target']]} round {r['round']} rate {r['rate']}: {r['errors']} publish errors, server alive: {bool(r['server_alive'])}")

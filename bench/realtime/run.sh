@@ -15,6 +15,10 @@
 #   ZENITH_BIN     use this zenith binary, skip the build [build/re-use .build-release/release/zenith]
 #   REBUILD=1      rebuild .build-release even if its binary is there and current [0]
 #   TARGETS        ["zenith pysio"]         ROUNDS   interleaved rounds of each measurement [3]
+#                  "floor" is `loadgen floor`, a server that only writes (fan-out only): the
+#                  benchmark's floor on this machine, with the same clients
+#   FANOUT_TRANSPORTS ["websocket"]: "websocket upgrade" also measures browser-like clients (long
+#                  polling first, then upgraded to a WebSocket, as the official client connects)
 #   ZENITH_BASELINE_BIN  another zenith binary (say, main's before a change), measured as the
 #                  target zenith-baseline in the same run: TARGETS="zenith-baseline zenith"
 #   MEM_LEVELS     ["1000 10000"]           MEM_ROUNDS  [ROUNDS]
@@ -26,6 +30,8 @@
 #   CHECK          load generator check, 0 to skip [1]       CHECK_RATE [1000]
 #   PHASES         ["mem fanout"]
 #   PIN=0          no CPU pinning [1]: server on SERVER_CPU [0], load generator on LOADGEN_CPU [1]
+#   PRIO           a command prefix for the server and load generator processes, e.g.
+#                  "chrt -f 10" so that other work on a shared machine does not preempt them [none]
 #   PYSIO_WS       uvicorn WebSocket implementation for python-socketio [websockets]
 #   VENV           virtualenv for python-socketio [~/.cache/zenith-bench/venv; created if missing]
 #   OUT            results directory [mktemp -d /tmp/zenith-rtbench.XXXXXX]
@@ -44,6 +50,7 @@ MEM_LEVELS=${MEM_LEVELS:-"1000 10000"}
 MEM_ROUNDS=${MEM_ROUNDS:-$ROUNDS}
 MEM_TRANSPORTS=${MEM_TRANSPORTS:-websocket}
 FANOUT_CLIENTS=${FANOUT_CLIENTS:-1000}
+FANOUT_TRANSPORTS=${FANOUT_TRANSPORTS:-websocket}
 RATES=${RATES:-"10 100 1000 2000"}
 STEP=${STEP:-5}
 PUB_CONNS=${PUB_CONNS:-8}
@@ -52,6 +59,7 @@ CHECK=${CHECK:-1}
 CHECK_RATE=${CHECK_RATE:-1000}
 PHASES=${PHASES:-"mem fanout"}
 PIN=${PIN:-1}
+PRIO=${PRIO:-}
 SERVER_CPU=${SERVER_CPU:-0}
 LOADGEN_CPU=${LOADGEN_CPU:-1}
 REBUILD=${REBUILD:-0}
@@ -66,7 +74,7 @@ log() { printf '[rtbench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 for tool in swift python3 curl; do command -v "$tool" >/dev/null || die "$tool not found"; done
 [[ $PIN == 1 ]] && { command -v taskset >/dev/null || die "taskset not found (or PIN=0)"; }
-pinned() { if [[ $PIN == 1 ]]; then echo "taskset -c $1"; fi; }
+pinned() { echo "$PRIO"; if [[ $PIN == 1 ]]; then echo "taskset -c $1"; fi; }
 MAXCLIENTS=0; for n in $MEM_LEVELS; do MAXCLIENTS=$n; done
 (( $(ulimit -n) > MAXCLIENTS + 1000 )) || die "ulimit -n is $(ulimit -n); $MAXCLIENTS clients need more"
 
@@ -133,6 +141,14 @@ start_server() { # start_server TARGET TAG
         { cat "$OUT/logs/$t-check.log" >&2; die "$t check failed"; }
       $(pinned "$SERVER_CPU") "$bin" run --config "$OUT/conf/zenith.toml" >"$OUT/logs/$t-$tag.log" 2>&1 &
       ;;
+    floor)
+      PUBPORT=$($PY freeport)
+      $(pinned "$SERVER_CPU") "$LOADGEN" floor --port "$PORT" --pub-port "$PUBPORT" >"$OUT/logs/$t-$tag.log" 2>&1 &
+      SERVER_PID=$!
+      PIDS[server]=$SERVER_PID
+      for i in $(seq 100); do grep -q '^LISTENING' "$OUT/logs/$t-$tag.log" && return 0; sleep 0.1; done
+      die "floor not listening after 10 s"
+      ;;
     pysio)
       PUBPORT=$PORT
       $(pinned "$SERVER_CPU") "$VENV/bin/python" "$HERE/pysio_server.py" --port "$PORT" \
@@ -163,7 +179,7 @@ stop_server() { # stop_server TARGET TAG
   fi
   unset 'PIDS[server]'
   # Zenith's known shutdown warning aside, anything it logged at warning level or above is a finding.
-  if [[ -s $OUT/logs/$t-$tag.log ]] && grep -v -e 'Cannot schedule tasks on an EventLoop that has already shut down' \
+  if [[ -s $OUT/logs/$t-$tag.log ]] && grep -v -e '^LISTENING' -e 'Cannot schedule tasks on an EventLoop that has already shut down' \
       -e 'UvicornDeprecationWarning' -e 'warnings.warn' -e '^pysio_server:' "$OUT/logs/$t-$tag.log" | grep -q .; then
     finding "$t ($tag) logged: $(grep -v -e 'Cannot schedule tasks' -e 'UvicornDeprecationWarning' -e 'warnings.warn' -e '^pysio_server:' "$OUT/logs/$t-$tag.log" | sort | uniq -c | sort -rn | head -5 | tr '\n' ' ')"
   fi
@@ -242,13 +258,14 @@ mem_run() { # mem_run TARGET ROUND TRANSPORT
 
 # ---------------------------------------------------------------- 2. fan-out
 FAN=$OUT/fanout.jsonl; : >"$FAN"
-fanout_run() { # fanout_run TARGET ROUND PROCS RATES: RUN name TARGET-rROUND or TARGET-check
-  local t=$1 r=$2 procs=$3 rates=$4 run k rate step=0 ramp=2000
+fanout_run() { # fanout_run TARGET ROUND PROCS RATES [TRANSPORT]: RUN name TARGET[-TRANSPORT]-rROUND or TARGET-check
+  local t=$1 r=$2 procs=$3 rates=$4 transport=${5:-websocket} run k rate step=0 ramp=2000
   [[ $t == pysio ]] && ramp=1000
-  run=$t-r$r; [[ $procs == 1 ]] || run=$t-check
+  run=$t; [[ $transport == websocket ]] || run+=-$transport
+  if [[ $procs == 1 ]]; then run+=-r$r; else run+=-check; fi
   start_server "$t" "fanout-$run"
   local maxs=$(( $(wc -w <<<"$rates") * (STEP + 40) + 120 ))
-  for k in $(seq "$procs"); do start_subs "fanout-$run-p$k" $((FANOUT_CLIENTS / procs)) "$ramp" "$maxs"; done
+  for k in $(seq "$procs"); do start_subs "fanout-$run-p$k" $((FANOUT_CLIENTS / procs)) "$ramp" "$maxs" "$transport"; done
   sleep 1
   local statuses="" s subpids=""
   for s in "${SUBS[@]}"; do statuses+="${statuses:+,}$OUT/run/$s.status"; subpids+=" ${PIDS[sub-$s]}"; done
@@ -270,12 +287,14 @@ fanout_run() { # fanout_run TARGET ROUND PROCS RATES: RUN name TARGET-rROUND or 
     drained=$($PY drain "$statuses" "$step" "$expected")
     t1=$(date +%s.%N)
     after=$($PY cpu "$SERVER_PID" $subpids)
+    local floor='{}'
+    [[ $t == floor ]] && floor=$(curl -fsS --max-time 2 "http://127.0.0.1:$PUBPORT/stats?step=$step" 2>/dev/null || echo '{}')
     local alive=1; kill -0 "$SERVER_PID" 2>/dev/null || alive=0
     LOADS+=" $(load1)"
     python3 - "$pub" "$before" "$after" "$t0" "$t1" <<EOF >>"$FAN"
 import json, sys
 pub = json.loads(sys.argv[1]); b = [float(x) for x in sys.argv[2].split()]; a = [float(x) for x in sys.argv[3].split()]
-print(json.dumps({"run": "$run", "target": "$t", "round": "$r", "rate": $rate, "step": $step,
+print(json.dumps({"run": "$run", "target": "$t", "transport": "$transport", "round": "$r", "rate": $rate, "step": $step, "floor": $floor,
   "layout": "${procs}x$((FANOUT_CLIENTS / procs))", "clients": $FANOUT_CLIENTS, "pub": pub,
   "server_cpu": a[0] - b[0], "server_sys": a[-1] - b[-1], "loadgen_cpu": sum(a[1:-1]) - sum(b[1:-1]) + pub.get("cpu_s", 0),
   "wall": float(sys.argv[5]) - float(sys.argv[4]), "load1": $(load1), "server_alive": $alive,
@@ -299,7 +318,13 @@ if [[ " $PHASES " == *" mem "* ]]; then
   for r in $(seq "$MEM_ROUNDS"); do for m in $MEM_TRANSPORTS; do for t in $TARGETS; do mem_run "$t" "$r" "$m"; done; done; done
 fi
 if [[ " $PHASES " == *" fanout "* ]]; then
-  for r in $(seq "$ROUNDS"); do for t in $TARGETS; do fanout_run "$t" "$r" 1 "$RATES"; done; done
+  for r in $(seq "$ROUNDS"); do
+    for tr in $FANOUT_TRANSPORTS; do
+      for t in $TARGETS; do
+        if [[ $tr == websocket || $t != floor ]]; then fanout_run "$t" "$r" 1 "$RATES" "$tr"; fi
+      done
+    done
+  done
   if [[ $CHECK == 1 && " $TARGETS " == *" zenith "* ]]; then fanout_run zenith 0 2 "$CHECK_RATE"; fi
 fi
 
@@ -313,7 +338,8 @@ fi
     echo "- zenith: $ZENITH_LINE"
   [[ -z ${PYSIO_VERSIONS:-} ]] || echo "- python-socketio server: $PYSIO_VERSIONS; $("$VENV/bin/python" --version); uvicorn --ws $PYSIO_WS"
   if [[ $PIN == 1 ]]; then echo "- pinning: server on CPU $SERVER_CPU, load generator (subscribers + publisher) on CPU $LOADGEN_CPU"; else echo "- pinning: none"; fi
-  echo "- memory levels: $MEM_LEVELS clients ($MEM_TRANSPORTS), $MEM_ROUNDS rounds; fan-out: $FANOUT_CLIENTS clients, rates $RATES msg/s, $STEP s each after a 1 s warm-up at $WARMUP_RATE msg/s, $PUB_CONNS publisher connections, $ROUNDS rounds"
+  [[ -z $PRIO ]] || echo "- every server and load generator process run under \`$PRIO\`"
+  echo "- memory levels: $MEM_LEVELS clients ($MEM_TRANSPORTS), $MEM_ROUNDS rounds; fan-out: $FANOUT_CLIENTS clients ($FANOUT_TRANSPORTS), rates $RATES msg/s, $STEP s each after a 1 s warm-up at $WARMUP_RATE msg/s, $PUB_CONNS publisher connections, $ROUNDS rounds"
   if [[ -s $FINDINGS ]]; then echo; echo "Findings:"; cat "$FINDINGS"; fi
   echo
   $PY report "$OUT"

@@ -51,13 +51,17 @@ final class SocketIOClient: SubscriberClient, ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    enum State { case http, eioOpen, sioConnect, subscribing, ready, closed }
+    enum State { case http, eioOpen, probing, sioConnect, subscribing, ready, closed }
 
     var state = State.http
     var pending: ByteBuffer? = nil
+    /// The sid of a polling session this WebSocket upgrades (`UpgradingPollingClient`); nil for a
+    /// direct WebSocket handshake.
+    var upgradeSid: String? = nil
 
     func channelActive(context: ChannelHandlerContext) {
-        let req = "GET \(path)?EIO=4&transport=websocket HTTP/1.1\r\nHost: \(host)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        let sidQuery = upgradeSid.map { "&sid=\($0)" } ?? ""
+        let req = "GET \(path)?EIO=4&transport=websocket\(sidQuery) HTTP/1.1\r\nHost: \(host)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
         context.writeAndFlush(NIOAny(context.channel.allocator.buffer(string: req)), promise: nil)
     }
 
@@ -88,7 +92,12 @@ final class SocketIOClient: SubscriberClient, ChannelInboundHandler {
                 context.close(promise: nil)
                 return
             }
-            state = .eioOpen
+            if upgradeSid != nil {
+                state = .probing
+                send(context, "2probe")
+            } else {
+                state = .eioOpen
+            }
         }
         parseFrames(context)
     }
@@ -186,6 +195,17 @@ final class SocketIOClient: SubscriberClient, ChannelInboundHandler {
             send(context, "3")
             return
         }
+        if state == .probing {
+            guard p.elementsEqual("3probe".utf8) else {
+                settle(ok: false, "probe answered with \(String(decoding: p, as: UTF8.self).prefix(40))")
+                context.close(promise: nil)
+                return
+            }
+            send(context, "5")
+            state = .sioConnect
+            send(context, "40")
+            return
+        }
         if c0 == UInt8(ascii: "0"), state == .eioOpen {
             state = .sioConnect
             send(context, "40")
@@ -232,7 +252,8 @@ func runSubscribers(_ o: Options) {
     let outPath = o.string("out", "")
     let maxSeconds = o.double("max-seconds", 600)
     let connectDeadline = o.double("connect-seconds", 120)
-    let polling = o.string("transport", "websocket") == "polling"
+    let transport = o.string("transport", "websocket")
+    guard ["websocket", "polling", "upgrade"].contains(transport) else { fail("--transport: websocket, polling or upgrade") }
 
     let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
     var loops: [EventLoop] = []
@@ -253,23 +274,35 @@ func runSubscribers(_ o: Options) {
         let loop = loops[i % loops.count]
         let st = stats[i % loops.count]
         let src = sources[i % sources.count]
-        let bootstrap = ClientBootstrap(group: loop)
-            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.seconds(10))
-            .bind(to: try! SocketAddress(ipAddress: src, port: 0))
-            .channelInitializer { ch in
-                if polling {
-                    ch.pipeline.addHandler(PollingSocketIOClient(stats: st, ramp: ramp, host: hostHeader, path: path, room: room))
-                } else {
-                    ch.pipeline.addHandler(SocketIOClient(stats: st, ramp: ramp, host: hostHeader, path: path, room: room))
+        func connect(_ makeHandler: @escaping () -> ChannelHandler) {
+            ClientBootstrap(group: loop)
+                .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+                .connectTimeout(.seconds(10))
+                .bind(to: try! SocketAddress(ipAddress: src, port: 0))
+                .channelInitializer { ch in ch.pipeline.addHandler(makeHandler()) }
+                .connect(host: host, port: port).whenFailure { err in
+                    loop.execute {
+                        st.failed += 1
+                        st.noteFailure("connect: \(err)")
+                        ramp.done()
+                    }
+                }
+        }
+        switch transport {
+        case "polling":
+            connect { PollingSocketIOClient(stats: st, ramp: ramp, host: hostHeader, path: path, room: room) }
+        case "upgrade":
+            connect {
+                UpgradingPollingClient(stats: st, ramp: ramp, host: hostHeader, path: path, room: room) { sid in
+                    connect {
+                        let webSocket = SocketIOClient(stats: st, ramp: ramp, host: hostHeader, path: path, room: room)
+                        webSocket.upgradeSid = sid
+                        return webSocket
+                    }
                 }
             }
-        bootstrap.connect(host: host, port: port).whenFailure { err in
-            loop.execute {
-                st.failed += 1
-                st.noteFailure("connect: \(err)")
-                ramp.done()
-            }
+        default:
+            connect { SocketIOClient(stats: st, ramp: ramp, host: hostHeader, path: path, room: room) }
         }
     }
     let rampTask = control.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(2)) { task in
