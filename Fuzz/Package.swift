@@ -62,6 +62,7 @@ let package = Package(
 
         // One executable per harness; `scripts/fuzz` lists them by these names.
         harness("fuzz-request-head", ["ZenithProxy"] + nio("NIOEmbedded", "NIOHTTP1")),
+        harness("fuzz-request-decoder", ["ZenithProxy"] + nio("NIOEmbedded", "NIOHTTP1")),
         harness("fuzz-upstream-response", ["ZenithProxy"]),
         harness("fuzz-engineio-packet", ["EngineIO"]),
         harness("fuzz-engineio-payload", ["EngineIO"]),

@@ -25,9 +25,7 @@ struct DownstreamConnectionHandlerTests {
                 fileIO: NonBlockingFileIO(threadPool: .singleton), logger: Logger(label: "test"),
                 accessLog: AccessLog(logger: connection.capturingLogger(label: "access"))
             )
-            try DownstreamPipelines.addHTTP1Codec(
-                to: connection.channel.pipeline.syncOperations, limits: NIOHTTPDecoderLimitConfiguration(headerBytes: 8192)
-            )
+            try connection.channel.pipeline.syncOperations.addHandler(HTTP1ServerCodec(headerBytes: 8192))
             try connection.channel.pipeline.syncOperations.addHandler(DownstreamConnectionHandler(loop: loop, transport: .http1))
         }
     }

@@ -7,7 +7,7 @@ import ZenithConfig
 @testable import ZenithProxy
 
 /// Feeds the input as the bytes a client sends on a plain HTTP/1.1 connection, through the
-/// decoder pipeline `DownstreamPipelines.configureHTTP1` builds (NIOHTTP1/llhttp, 64 KiB head limit),
+/// codec `DownstreamPipelines.configureHTTP1` builds (`HTTP1ServerCodec`, 64 KiB head limit),
 /// and checks every request head that comes out with `RequestHeadFields.read` (the framing,
 /// Host, Expect and Upgrade checks the server makes before forwarding). The first input byte is
 /// not sent: its bits choose preserve_host, a trusted client and identity encoding for the
@@ -18,7 +18,7 @@ import ZenithConfig
 ///   Content-Length / Transfer-Encoding / Host fields compared case-insensitively), on the
 ///   problem reported and on the framing;
 /// - for an accepted head, the head Zenith would send upstream (`ForwardedRequestHead.write`)
-///   parses back with NIOHTTP1 to exactly one HTTP/1.1 head, with the same method and target, the
+///   parses back with the same codec to exactly one HTTP/1.1 head, with the same method and target, the
 ///   same framing (so a backend reads the body exactly where Zenith does: no smuggling), the
 ///   Host it should have, no framing problem, and none of the fields the client's Connection
 ///   header named.
@@ -40,14 +40,12 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     return 0
 }
 
-/// The request heads NIOHTTP1 decodes from `bytes`, configured as Zenith's server does; the heads
+/// The request heads Zenith's HTTP/1 codec decodes from `bytes`, as its server does; the heads
 /// before a decoding error are kept (the server acts on them too).
 func decodeRequestHeads(_ bytes: [UInt8]) -> [HTTPRequestHead] {
     let channel = EmbeddedChannel()
     defer { _ = try? channel.finish() }
-    try! DownstreamPipelines.addHTTP1Codec(
-        to: channel.pipeline.syncOperations, limits: NIOHTTPDecoderLimitConfiguration(headerBytes: 65536)
-    )
+    try! channel.pipeline.syncOperations.addHandler(HTTP1ServerCodec(headerBytes: 65536))
     _ = try? channel.writeInbound(channel.allocator.buffer(bytes: bytes))
     var heads: [HTTPRequestHead] = []
     while let part = try? channel.readInbound(as: HTTPServerRequestPart.self) {

@@ -414,8 +414,7 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
         self.cancelDeadlines()
         guard let pipeline = self.context?.pipeline.syncOperations else { throw ChannelError.ioOnClosedChannel }
         _ = pipeline.removeHandler(self)
-        _ = pipeline.removeHandler(try pipeline.handler(type: HTTPResponseEncoder.self))
-        _ = pipeline.removeHandler(try pipeline.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
+        _ = pipeline.removeHandler(try pipeline.handler(type: HTTP1ServerCodec.self))
     }
 
     // MARK: Timers and logging

@@ -9,12 +9,13 @@ import NIOSSL
 /// are one code path.
 struct DownstreamPipelines: Sendable {
     let contexts: [ObjectIdentifier: NIOLoopBound<LoopContext>]
-    let decoderLimits: NIOHTTPDecoderLimitConfiguration
+    /// `[limits] header_bytes`: what the target and header fields of a request head may take.
+    let headerBytes: Int
     let http2Settings: HTTP2Settings
 
     init(contexts: [ObjectIdentifier: NIOLoopBound<LoopContext>], headerBytes: Int) {
         self.contexts = contexts
-        self.decoderLimits = NIOHTTPDecoderLimitConfiguration(headerBytes: headerBytes)
+        self.headerBytes = headerBytes
         self.http2Settings = [
             HTTP2Setting(parameter: .maxConcurrentStreams, value: 128),
             HTTP2Setting(parameter: .maxHeaderListSize, value: headerBytes),
@@ -25,25 +26,8 @@ struct DownstreamPipelines: Sendable {
     /// Plain HTTP/1.1.
     func configureHTTP1(_ channel: Channel, transport: DownstreamTransport = .http1) throws {
         let loop = self.contexts[ObjectIdentifier(channel.eventLoop)]!.value
-        try Self.addHTTP1Codec(to: channel.pipeline.syncOperations, limits: self.decoderLimits)
+        try channel.pipeline.syncOperations.addHandler(HTTP1ServerCodec(headerBytes: self.headerBytes))
         try channel.pipeline.syncOperations.addHandler(DownstreamConnectionHandler(loop: loop, transport: transport))
-    }
-
-    /// NIOHTTP1's server codec as every HTTP/1.1 client connection has it (the fuzz harness of the
-    /// request-head checks decodes through the same): no pipelining helper or upgrade handler
-    /// (`DownstreamConnectionHandler` does both), no error handler (it answers parse errors itself).
-    static func addHTTP1Codec(
-        to pipeline: ChannelPipeline.SynchronousOperations, limits: NIOHTTPDecoderLimitConfiguration
-    ) throws {
-        try pipeline.configureHTTPServerPipeline(
-            position: .last,
-            withPipeliningAssistance: false,
-            withServerUpgrade: nil,
-            withErrorHandling: false,
-            withOutboundHeaderValidation: false,
-            withEncoderConfiguration: .init(),
-            withDecoderLimitConfiguration: limits
-        )
     }
 
     /// TLS, then HTTP/2 or HTTP/1.1 as ALPN decides. The handshake must be done within

@@ -23,38 +23,20 @@ enum ResponseHeadParser {
         var keepAlive: Bool
     }
 
-    /// Where one field line's name and value are.
-    struct FieldLine {
-        var name: Range<Int>
-        /// Without the whitespace around it.
-        var value: Range<Int>
-    }
-
-    /// Finds the end of the head at the start of `bytes`: the offset just past its empty line, or
-    /// nil when the head is not complete yet. A line ending in a bare LF is refused.
-    ///
-    /// - Parameter lineStart: where to look from: 0, or the value a call on fewer of the same bytes
-    ///   left there, the start of the line that was not complete then. A head that arrives a few
-    ///   bytes per read is so scanned once, not once per read.
+    /// Finds the end of the head at the start of `bytes` (see `HTTPHeadLines.headLength`).
     static func headLength(
         in bytes: UnsafeRawBufferPointer, resumingAt lineStart: inout Int
     ) throws(UpstreamResponseDecoder.Failure) -> Int? {
-        while let lineFeed = bytes.firstIndex(of: UInt8(ascii: "\n"), from: lineStart) {
-            guard lineFeed > lineStart, bytes[lineFeed - 1] == UInt8(ascii: "\r") else {
-                throw lineStart == 0 ? .badStatusLine : .badFieldLine
-            }
-            if lineFeed - lineStart == 1 {
-                guard lineStart > 0 else { throw .badStatusLine }
-                return lineFeed + 1
-            }
-            lineStart = lineFeed + 1
+        do {
+            return try HTTPHeadLines.headLength(in: bytes, resumingAt: &lineStart)
+        } catch {
+            throw error == .startLine ? .badStatusLine : .badFieldLine
         }
-        return nil
     }
 
     /// Parses `bytes`: the status line and field lines, each ending in CRLF, without the empty line.
     static func parse(_ bytes: UnsafeRawBufferPointer) throws(UpstreamResponseDecoder.Failure) -> Result {
-        guard let statusEnd = Self.lineEnd(in: bytes, from: 0) else { throw .badStatusLine }
+        guard let statusEnd = HTTPHeadLines.lineEnd(in: bytes, from: 0) else { throw .badStatusLine }
         let (version, status) = try Self.statusLine(UnsafeRawBufferPointer(rebasing: bytes[..<statusEnd]))
         let keepsHopByHop = status == .switchingProtocols
         var headers: [(String, String)] = []
@@ -68,7 +50,7 @@ enum ResponseHeadParser {
         var connectionNamed: [String] = []
         var namesFraming = false
         var lineStart = statusEnd + 2
-        while let lineEnd = Self.lineEnd(in: bytes, from: lineStart) {
+        while let lineEnd = HTTPHeadLines.lineEnd(in: bytes, from: lineStart) {
             let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd])
             lineStart = lineEnd + 2
             let field = try Self.fieldLine(line)
@@ -120,19 +102,13 @@ enum ResponseHeadParser {
         )
     }
 
-    /// Checks a field line (without its CRLF): a token name right before the colon, and a value
-    /// of visible characters, spaces and tabs only. A line that starts with whitespace is an
-    /// obsolete line folding and refused.
-    static func fieldLine(_ line: UnsafeRawBufferPointer) throws(UpstreamResponseDecoder.Failure) -> FieldLine {
-        guard let colon = line.firstIndex(of: UInt8(ascii: ":"), from: 0), colon > 0 else { throw .badFieldLine }
-        for index in 0..<colon where !line[index].isHTTPTokenCharacter {
+    /// Checks a field line (see `HTTPHeadLines.fieldLine`).
+    static func fieldLine(_ line: UnsafeRawBufferPointer) throws(UpstreamResponseDecoder.Failure) -> HTTPHeadLines.FieldLine {
+        do {
+            return try HTTPHeadLines.fieldLine(line)
+        } catch {
             throw .badFieldLine
         }
-        let value = line.trimmingHTTPWhitespace(colon + 1..<line.count)
-        for index in value where !line[index].isHTTPFieldValueCharacter {
-            throw .badFieldLine
-        }
-        return FieldLine(name: 0..<colon, value: value)
     }
 
     /// `HTTP/1.x SP 3DIGIT [SP reason-phrase]`.
@@ -180,12 +156,6 @@ enum ResponseHeadParser {
             length = length * 10 + Int(byte - UInt8(ascii: "0"))
         }
         return length
-    }
-
-    /// Offset of the CR of the line that starts at `start`, if a line starts there.
-    private static func lineEnd(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
-        guard let lineFeed = bytes.firstIndex(of: UInt8(ascii: "\n"), from: start) else { return nil }
-        return lineFeed - 1
     }
 
     /// Calls `body` with each comma-separated token of `value`, trimmed.

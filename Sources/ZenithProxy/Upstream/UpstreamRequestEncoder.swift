@@ -8,9 +8,7 @@ import ZenithText
 ///
 /// Written by hand with `UpstreamResponseDecoder`, which it replaces NIOHTTP1's encoder beside.
 struct UpstreamRequestEncoder {
-    private var chunked = false
-    /// A chunk's data went out and its closing CRLF has not: it goes before the next chunk line.
-    private var chunkOpen = false
+    private var body = ChunkedBodyEncoder()
 
     /// A request head of Zenith's own as bytes.
     static func head(_ head: HTTPRequestHead, allocator: ByteBufferAllocator) -> ByteBuffer {
@@ -25,29 +23,13 @@ struct UpstreamRequestEncoder {
 
     /// A head went out: the body that follows is chunked when `chunked` is set.
     mutating func headSent(chunked: Bool) {
-        self.chunked = chunked
-        self.chunkOpen = false
+        self.body.start(chunked: chunked)
     }
 
     /// What goes before `length` body bytes: a chunk-size line, or nothing when the body is not
     /// chunked (or the part is empty, which as a chunk would end the body).
     mutating func bodyPrefix(length: Int, allocator: ByteBufferAllocator) -> ByteBuffer? {
-        guard self.chunked, length > 0 else { return nil }
-        var buffer = allocator.buffer(capacity: 24)
-        if self.chunkOpen { buffer.writeStaticString("\r\n") }
-        Self.writeHex(length, into: &buffer)
-        buffer.writeStaticString("\r\n")
-        self.chunkOpen = true
-        return buffer
-    }
-
-    /// `value` in lowercase hexadecimal digits, written without making a String.
-    private static func writeHex(_ value: Int, into buffer: inout ByteBuffer) {
-        let digits = (Int.bitWidth - value.leadingZeroBitCount + 3) / 4
-        for shift in stride(from: (max(digits, 1) - 1) * 4, through: 0, by: -4) {
-            let digit = UInt8((value >> shift) & 0xF)
-            buffer.writeInteger(UInt8.lowercaseHexDigit(digit))
-        }
+        self.body.prefix(length: length, allocator: allocator)
     }
 
     /// What ends the body: for a chunked one, the last chunk and an empty trailer section. A
@@ -55,12 +37,6 @@ struct UpstreamRequestEncoder {
     /// a backend that merges trailers into the head would take framing, routing or credentials
     /// from fields no check of Zenith's has seen.
     mutating func end(allocator: ByteBufferAllocator) -> ByteBuffer? {
-        guard self.chunked else { return nil }
-        var buffer = allocator.buffer(capacity: 8)
-        if self.chunkOpen { buffer.writeStaticString("\r\n") }
-        buffer.writeStaticString("0\r\n\r\n")
-        self.chunked = false
-        self.chunkOpen = false
-        return buffer
+        self.body.end(allocator: allocator)
     }
 }

@@ -46,10 +46,7 @@ struct UpstreamResponseDecoder {
         /// `scanned`: how far the head's complete lines reach in the bytes received so far.
         case head(requestWasHEAD: Bool, scanned: Int)
         case fixedBody(remaining: Int)
-        case chunkSize
-        case chunkData(remaining: Int)
-        case chunkDataEnd
-        case trailers(bytesSeen: Int)
+        case chunked(ChunkedBodyDecoder)
         case untilClose
         case messageEnd
         /// After a 101: the bytes that follow belong to the new protocol and are left unread.
@@ -103,7 +100,7 @@ struct UpstreamResponseDecoder {
                 } else if requestWasHEAD || code == 204 || code == 304 {
                     self.state = .messageEnd
                 } else if parsed.chunked {
-                    self.state = .chunkSize
+                    self.state = .chunked(ChunkedBodyDecoder(maxLineBytes: self.maxHeadBytes))
                 } else if let length = parsed.contentLength {
                     self.state = length > 0 ? .fixedBody(remaining: length) : .messageEnd
                 } else {
@@ -115,21 +112,12 @@ struct UpstreamResponseDecoder {
                 guard let (slice, left) = Self.readBody(&buffer, upTo: remaining) else { return nil }
                 self.state = left == 0 ? .messageEnd : .fixedBody(remaining: left)
                 return .body(slice)
-            case .chunkSize:
-                guard let size = try self.readChunkSize(&buffer) else { return nil }
-                self.state = size == 0 ? .trailers(bytesSeen: 0) : .chunkData(remaining: size)
-            case .chunkData(let remaining):
-                guard let (slice, left) = Self.readBody(&buffer, upTo: remaining) else { return nil }
-                self.state = left == 0 ? .chunkDataEnd : .chunkData(remaining: left)
-                return .body(slice)
-            case .chunkDataEnd:
-                guard buffer.readableBytes >= 2 else { return nil }
-                guard buffer.readInteger(as: UInt16.self) == 0x0D0A else { throw Failure.badChunk }
-                self.state = .chunkSize
-            case .trailers(let bytesSeen):
+            case .chunked(var body):
                 // Trailer fields are checked and dropped: the client side does not forward them.
-                guard let lineLength = try self.readTrailerLine(&buffer, bytesSeen: bytesSeen) else { return nil }
-                self.state = lineLength == 2 ? .messageEnd : .trailers(bytesSeen: bytesSeen + lineLength)
+                let slice = try body.nextData(&buffer) { Self.failure($0) }
+                self.state = body.isFinished ? .messageEnd : .chunked(body)
+                if let slice { return .body(slice) }
+                if !body.isFinished { return nil }
             case .untilClose:
                 guard buffer.readableBytes > 0 else { return nil }
                 return .body(buffer.readSlice(length: buffer.readableBytes)!)
@@ -151,6 +139,15 @@ struct UpstreamResponseDecoder {
         return .end(nil)
     }
 
+    /// What the chunked body decoder refuses, as the connection reports it.
+    private static func failure(_ malformed: ChunkedBodyDecoder.Malformed) -> Failure {
+        switch malformed {
+        case .chunk: .badChunk
+        case .tooLarge: .headTooLarge
+        case .trailerField: .badFieldLine
+        }
+    }
+
     /// Up to `remaining` body bytes as a slice of `buffer` (no copy), and how many remain after it.
     private static func readBody(_ buffer: inout ByteBuffer, upTo remaining: Int) -> (ByteBuffer, Int)? {
         guard buffer.readableBytes > 0 else { return nil }
@@ -170,62 +167,5 @@ struct UpstreamResponseDecoder {
         }
         buffer.moveReaderIndex(forwardBy: length)
         return result
-    }
-
-    /// `1*HEXDIG [chunk-ext] CRLF` (RFC 9112 §7.1); extensions are checked for stray control
-    /// bytes and ignored.
-    private func readChunkSize(_ buffer: inout ByteBuffer) throws -> Int? {
-        let parsed = try buffer.withUnsafeReadableBytes { bytes -> (Int, Int)? in
-            guard let lineEnd = try self.lineEnd(in: bytes) else { return nil }
-            var size = 0
-            var index = 0
-            while index < lineEnd, let digit = bytes[index].hexDigitValue {
-                guard index < 15 else { throw Failure.badChunk }
-                size = size << 4 | Int(digit)
-                index += 1
-            }
-            guard index > 0 else { throw Failure.badChunk }
-            while index < lineEnd, bytes[index].isHTTPWhitespace { index += 1 }
-            if index < lineEnd {
-                guard bytes[index] == UInt8(ascii: ";") else { throw Failure.badChunk }
-                for index in index..<lineEnd where !bytes[index].isHTTPFieldValueCharacter {
-                    throw Failure.badChunk
-                }
-            }
-            return (size, lineEnd + 2)
-        }
-        guard let (size, length) = parsed else { return nil }
-        buffer.moveReaderIndex(forwardBy: length)
-        return size
-    }
-
-    /// Consumes one trailer line and returns its length with the CRLF (2 for the empty line that
-    /// ends the section).
-    private func readTrailerLine(_ buffer: inout ByteBuffer, bytesSeen: Int) throws -> Int? {
-        let length = try buffer.withUnsafeReadableBytes { bytes -> Int? in
-            guard let lineEnd = try self.lineEnd(in: bytes) else {
-                if bytesSeen + bytes.count > self.maxHeadBytes { throw Failure.headTooLarge }
-                return nil
-            }
-            if lineEnd > 0 {
-                _ = try ResponseHeadParser.fieldLine(UnsafeRawBufferPointer(rebasing: bytes[..<lineEnd]))
-            }
-            return lineEnd + 2
-        }
-        guard let length else { return nil }
-        guard bytesSeen + length <= self.maxHeadBytes else { throw Failure.headTooLarge }
-        buffer.moveReaderIndex(forwardBy: length)
-        return length
-    }
-
-    /// Offset of the CR that ends the first line in `bytes`; nil if the line is not all here (at
-    /// most `maxHeadBytes` are waited for). A bare LF is refused.
-    private func lineEnd(in bytes: UnsafeRawBufferPointer) throws -> Int? {
-        guard let lineFeed = bytes.firstIndex(of: UInt8(ascii: "\n"), from: 0) else {
-            if bytes.count > self.maxHeadBytes { throw Failure.badChunk }
-            return nil
-        }
-        guard lineFeed > 0, bytes[lineFeed - 1] == UInt8(ascii: "\r") else { throw Failure.badChunk }
-        return lineFeed - 1
     }
 }

@@ -1,0 +1,146 @@
+import NIOCore
+import ZenithText
+
+/// Reads a chunked message body (RFC 9112 §7.1) from the bytes that follow its head: chunk data as
+/// slices of the read buffer (never copied), chunk extensions checked for stray control bytes and
+/// ignored, trailer fields checked as field lines (Content-Length and Transfer-Encoding refused)
+/// and dropped (neither side of the proxy passes them on). Shared by the decoders of client requests and backend responses, so both read a
+/// chunked body the same way: a chunk-size line that overflows, lacks its CRLF or holds a bare CR
+/// or LF, and chunk data not followed by CRLF, are refused.
+struct ChunkedBodyDecoder {
+    /// Why the bytes are not a chunked body.
+    enum Malformed: Error, Equatable {
+        case chunk
+        /// A chunk-size line or the trailer section is longer than the decoder's limit.
+        case tooLarge
+        case trailerField
+    }
+
+    private enum State {
+        case size
+        case data(remaining: Int)
+        case dataEnd
+        case trailers(bytesSeen: Int)
+        case ended
+    }
+
+    /// The most a chunk-size line or the trailer section may take.
+    let maxLineBytes: Int
+    private var state = State.size
+
+    init(maxLineBytes: Int) {
+        self.maxLineBytes = maxLineBytes
+    }
+
+    /// The last chunk and the trailer section were read: the body is over.
+    var isFinished: Bool {
+        if case .ended = self.state { return true }
+        return false
+    }
+
+    /// The next chunk data `buffer` holds, consuming its bytes; nil when more bytes are needed or
+    /// the body is over (`isFinished`). Malformed bytes are refused with `failure`'s error.
+    mutating func nextData<Failure: Error>(
+        _ buffer: inout ByteBuffer, refusing failure: (Malformed) -> Failure
+    ) throws(Failure) -> ByteBuffer? {
+        do {
+            return try self.nextData(&buffer)
+        } catch {
+            throw failure(error)
+        }
+    }
+
+    private mutating func nextData(_ buffer: inout ByteBuffer) throws(Malformed) -> ByteBuffer? {
+        while true {
+            switch self.state {
+            case .size:
+                guard let size = try self.readChunkSize(&buffer) else { return nil }
+                self.state = size == 0 ? .trailers(bytesSeen: 0) : .data(remaining: size)
+            case .data(let remaining):
+                guard buffer.readableBytes > 0 else { return nil }
+                let slice = buffer.readSlice(length: min(remaining, buffer.readableBytes))!
+                let left = remaining - slice.readableBytes
+                self.state = left == 0 ? .dataEnd : .data(remaining: left)
+                return slice
+            case .dataEnd:
+                guard buffer.readableBytes >= 2 else { return nil }
+                guard buffer.readInteger(as: UInt16.self) == 0x0D0A else { throw .chunk }
+                self.state = .size
+            case .trailers(let bytesSeen):
+                guard let lineLength = try self.readTrailerLine(&buffer, bytesSeen: bytesSeen) else { return nil }
+                self.state = lineLength == 2 ? .ended : .trailers(bytesSeen: bytesSeen + lineLength)
+            case .ended:
+                return nil
+            }
+        }
+    }
+
+    /// `1*HEXDIG [chunk-ext] CRLF`; at most 15 digits, so the size never overflows.
+    private func readChunkSize(_ buffer: inout ByteBuffer) throws(Malformed) -> Int? {
+        let parsed = try buffer.withUnsafeReadableBytes { bytes throws(Malformed) -> (Int, Int)? in
+            guard let lineEnd = try self.lineEnd(in: bytes) else { return nil }
+            var size = 0
+            var index = 0
+            while index < lineEnd, let digit = bytes[index].hexDigitValue {
+                guard index < 15 else { throw .chunk }
+                size = size << 4 | Int(digit)
+                index += 1
+            }
+            guard index > 0 else { throw .chunk }
+            if index < lineEnd {
+                // Whitespace only before an extension (BWS), as llhttp has it.
+                while index < lineEnd, bytes[index].isHTTPWhitespace { index += 1 }
+                guard index < lineEnd, bytes[index] == UInt8(ascii: ";") else { throw .chunk }
+                for index in index..<lineEnd where !bytes[index].isHTTPFieldValueCharacter {
+                    throw .chunk
+                }
+            }
+            return (size, lineEnd + 2)
+        }
+        guard let (size, length) = parsed else { return nil }
+        buffer.moveReaderIndex(forwardBy: length)
+        return size
+    }
+
+    /// Consumes one trailer line and returns its length with the CRLF (2 for the empty line that
+    /// ends the section).
+    private func readTrailerLine(_ buffer: inout ByteBuffer, bytesSeen: Int) throws(Malformed) -> Int? {
+        let length = try buffer.withUnsafeReadableBytes { bytes throws(Malformed) -> Int? in
+            guard let lineEnd = try self.lineEnd(in: bytes) else {
+                if bytesSeen + bytes.count > self.maxLineBytes { throw .tooLarge }
+                return nil
+            }
+            if lineEnd > 0 {
+                let line = UnsafeRawBufferPointer(rebasing: bytes[..<lineEnd])
+                let field: HTTPHeadLines.FieldLine
+                do {
+                    field = try HTTPHeadLines.fieldLine(line)
+                } catch {
+                    throw .trailerField
+                }
+                // Framing fields have no place in trailers (RFC 9110 §6.5.1), and llhttp refuses
+                // them: a message with one is refused whole.
+                let name = UnsafeRawBufferPointer(rebasing: line[field.name])
+                if name.equalsIgnoringASCIICase("content-length") || name.equalsIgnoringASCIICase("transfer-encoding") {
+                    throw .trailerField
+                }
+            }
+            return lineEnd + 2
+        }
+        guard let length else { return nil }
+        guard bytesSeen + length <= self.maxLineBytes else { throw .tooLarge }
+        buffer.moveReaderIndex(forwardBy: length)
+        return length
+    }
+
+    /// Offset of the CR that ends the first line in `bytes`; nil if the line is not all here (at
+    /// most `maxLineBytes` are waited for). A bare LF is refused.
+    private func lineEnd(in bytes: UnsafeRawBufferPointer) throws(Malformed) -> Int? {
+        guard let lineFeed = bytes.firstIndex(of: UInt8(ascii: "\n"), from: 0) else {
+            if bytes.count > self.maxLineBytes { throw .chunk }
+            return nil
+        }
+        guard lineFeed > 0, bytes[lineFeed - 1] == UInt8(ascii: "\r") else { throw .chunk }
+        return lineFeed - 1
+    }
+}
