@@ -420,3 +420,24 @@ def test_polling_session_that_never_polls_is_dropped(apache, zenith_factory):
     time.sleep(3.5)  # one ping interval, then its timeout, with no poll to carry the ping
     r = requests.get(rt.eio_url(sid=sid), timeout=5)
     assert r.status_code == 400 and "Session ID unknown" in r.text, (r.status_code, r.text)
+
+
+def test_bytes_after_an_upgrade_request_are_not_read_while_its_backend_thinks(guarded):
+    """Until the backend answers an upgrade request (101 or not), what follows it is not HTTP and
+    not yet the new protocol's: it is left in the socket, so a client that streams bytes behind
+    one costs no memory (they used to pile up for the whole response_timeout)."""
+    rt = guarded
+    s = socket.create_connection(("127.0.0.1", rt.port))
+    with s, PeakRss(rt.z) as peak:
+        before = rt.z.rss_kib()
+        s.sendall(b"GET /dashboard/slow?seconds=8 HTTP/1.1\r\nHost: h\r\nConnection: Upgrade\r\n"
+                  b"Upgrade: websocket\r\nSec-WebSocket-Version: 13\r\n"
+                  b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+        s.settimeout(2.0)
+        sent = send_until_blocked(s.sendall, b"x" * 65536, 100_000_000)
+        time.sleep(0.5)
+    grown = peak.peak_kib - before
+    print(f"bytes sent behind the upgrade request before the server stopped reading: {sent}; RSS grew {grown} KiB")
+    assert sent < 100_000_000, "Zenith read 100 MB sent behind an upgrade request"
+    assert grown < RSS_BOUND_KIB, f"RSS grew {grown} KiB"
+    assert_get_served(rt, within=3)

@@ -58,6 +58,13 @@ struct HTTP1RequestDecoder {
         return false
     }
 
+    /// Nothing more will be decoded: after an upgrade request or CONNECT, a refused framing or an
+    /// error. The bytes after those are the next protocol's (or nobody's), not requests.
+    var isStopped: Bool {
+        if case .stopped = self.state { return true }
+        return false
+    }
+
     /// Nothing more is read: called after an error.
     mutating func stop() {
         self.state = .stopped

@@ -68,6 +68,16 @@ final class HTTP1ServerCodec: ChannelDuplexHandler, RemovableChannelHandler {
         context.fireChannelInactive()
     }
 
+    /// Once the decoder has stopped, the socket is not read: bytes sent after an upgrade request,
+    /// while its backend has not answered yet, would otherwise pile up in `unread` without bound
+    /// (a client that streams them could hold any amount of memory for a response_timeout). A
+    /// handover to another protocol reads again once this handler has left the pipeline; any
+    /// other stop ends with the connection's close.
+    func read(context: ChannelHandlerContext) {
+        guard !self.decoder.isStopped else { return }
+        context.read()
+    }
+
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch self.unwrapOutboundIn(data) {
         case .head(let head):
