@@ -72,14 +72,12 @@ pinned() { if [[ $PIN == 1 ]]; then echo "taskset -c $1"; fi; }
 
 # ---------------------------------------------------------------- binaries
 source "$ROOT/bench/release-binary.sh"
+source "$ROOT/bench/subscribers.sh"
 ZENITH_LINE="$(zenith_build_line "$ZENITH_BIN") (run from a copy)"
 cp "$ZENITH_BIN" "$OUT/zenith"
 ZENITH_BIN=$OUT/zenith
 
-log "building the load generator (bench/realtime/loadgen, its own SwiftPM package)"
-(cd "$ROOT/bench/realtime/loadgen" && swift build -c release) >"$OUT/logs/loadgen-build.log" 2>&1 ||
-  { tail -30 "$OUT/logs/loadgen-build.log" >&2; die "loadgen build failed"; }
-LOADGEN=$ROOT/bench/realtime/loadgen/.build/release/loadgen
+build_loadgen
 
 # ---------------------------------------------------------------- processes
 declare -A PIDS=()   # name -> pid of every process this script started and has not stopped
@@ -245,34 +243,11 @@ start_subs() { # start_subs NAME NODE CLIENTS MAXSECONDS: one loadgen sub proces
     --out "$OUT/raw/sub-$name.json" --max-seconds "$maxs" --connect-seconds 120 >"$OUT/logs/sub-$name.log" 2>&1 &
   PIDS[sub-$name]=$!
   SUBS+=("$name")
-  for i in $(seq 1300); do
-    grep -q '^READY' "$OUT/logs/sub-$name.log" 2>/dev/null && break
-    kill -0 "${PIDS[sub-$name]}" 2>/dev/null || die "loadgen $name exited: $(tail -3 "$OUT/logs/sub-$name.log")"
-    sleep 0.1
-  done
-  grep -q '^READY' "$OUT/logs/sub-$name.log" || die "loadgen $name not connected after 130 s"
+  await_subscriber "$name"
   local ready failed
   read -r _ ready _ failed _ < <(grep '^READY' "$OUT/logs/sub-$name.log")
   (( failed == 0 )) || finding "$name: $failed of $n clients failed to connect/subscribe"
   READY=$((READY + ready))
-}
-
-stop_subs() {
-  local name i
-  for name in "${SUBS[@]}"; do touch "$OUT/run/$name.stop"; done
-  for name in "${SUBS[@]}"; do
-    for i in $(seq 300); do kill -0 "${PIDS[sub-$name]}" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "${PIDS[sub-$name]}" 2>/dev/null && { kill -KILL "${PIDS[sub-$name]}"; log "loadgen $name killed (did not stop)"; }
-    wait "${PIDS[sub-$name]}" 2>/dev/null || true
-    unset "PIDS[sub-$name]"
-    python3 - "$OUT/raw/sub-$name.json" "$name" <<'EOF' >>"$FINDINGS" || true
-import json, sys
-d = json.load(open(sys.argv[1]))
-if d.get("disconnected"):
-    print(f"- {sys.argv[2]}: {d['disconnected']} of {d['ready']} clients were disconnected by the server during the run")
-EOF
-  done
-  SUBS=()
 }
 
 # the names and pids of the running processes, for rt.py cpu

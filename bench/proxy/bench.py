@@ -17,11 +17,13 @@ import json
 import os
 import re
 import resource
-import socket
 import statistics
 import subprocess
 import sys
 from collections import defaultdict
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from processes import children, freeport  # noqa: E402
 
 TARGET_ORDER = ["backend", "nginx", "haproxy", "zenith-baseline", "zenith"]
 TARGET_LABEL = {
@@ -47,24 +49,6 @@ CASE_MIN_BODY = {"small": 100, "16k": 16384, "post64k": 2, "tls-small": 100, "h2
 SATURATED = 0.95
 LOAD_TOOL = {"h2-small": "h2load", "h2-16k": "h2load"}  # the others: wrk
 
-def freeport():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    print(s.getsockname()[1])
-    s.close()
-
-
-def _children(pid):
-    out = []
-    try:
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{tid}/children") as f:
-                out += [int(c) for c in f.read().split()]
-    except OSError:
-        pass
-    return out
-
-
 def _status(pid):
     vals = {}
     try:
@@ -88,7 +72,7 @@ def mem(pid):
             rss += st.get("VmRSS", 0)
             hwm += st.get("VmHWM", 0)
             threads += st.get("Threads", 0)
-        todo += _children(p)
+        todo += children(p)
     print(rss, hwm, threads, procs)
 
 
@@ -98,7 +82,7 @@ def _tree(pid):
         p = todo.pop()
         if os.path.exists(f"/proc/{p}"):
             out.append(p)
-        todo += _children(p)
+        todo += children(p)
     return out
 
 
@@ -132,7 +116,7 @@ def cpu(pid):
             system += int(fields[12])  # stime, field 15
         except (OSError, IndexError, ValueError):
             pass
-        todo += _children(p)
+        todo += children(p)
     print(round(user * tick_us), round(system * tick_us))
 
 

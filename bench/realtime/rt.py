@@ -12,28 +12,12 @@
 import glob
 import json
 import os
-import socket
 import statistics
 import sys
 import time
 
-
-def freeport():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    print(s.getsockname()[1])
-    s.close()
-
-
-def _children(pid):
-    out = []
-    try:
-        for tid in os.listdir(f"/proc/{pid}/task"):
-            with open(f"/proc/{pid}/task/{tid}/children") as f:
-                out += [int(c) for c in f.read().split()]
-    except OSError:
-        pass
-    return out
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from processes import children, freeport  # noqa: E402
 
 
 def rss(pid):
@@ -47,7 +31,7 @@ def rss(pid):
                         total += int(line.split()[1])
         except OSError:
             pass
-        todo += _children(p)
+        todo += children(p)
     print(total)
 
 
@@ -68,7 +52,6 @@ def cpu(*pids):
 
 
 def _read_status(paths):
-    total = 0
     for p in paths:
         try:
             with open(p) as f:

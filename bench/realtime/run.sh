@@ -80,6 +80,7 @@ MAXCLIENTS=0; for n in $MEM_LEVELS; do MAXCLIENTS=$n; done
 
 # ---------------------------------------------------------------- zenith binary (as bench/proxy)
 source "$HERE/../release-binary.sh"
+source "$HERE/../subscribers.sh"
 if [[ $ZENITH_BIN != none ]]; then
   # Others may rebuild .build-release meanwhile: run a private copy so every round uses one binary.
   ZENITH_LINE="$(zenith_build_line "$ZENITH_BIN") (run from a copy)"
@@ -88,10 +89,7 @@ if [[ $ZENITH_BIN != none ]]; then
 fi
 
 # ---------------------------------------------------------------- load generator, python-socketio
-log "building the load generator (bench/realtime/loadgen, its own SwiftPM package)"
-(cd "$HERE/loadgen" && swift build -c release) >"$OUT/logs/loadgen-build.log" 2>&1 ||
-  { tail -30 "$OUT/logs/loadgen-build.log" >&2; die "loadgen build failed"; }
-LOADGEN=$HERE/loadgen/.build/release/loadgen
+build_loadgen
 if [[ " $TARGETS " == *" pysio "* ]]; then
   if ! "$VENV/bin/python" -c 'import socketio, uvicorn, websockets' 2>/dev/null; then
     log "creating $VENV (python-socketio, uvicorn, uvloop, httptools, websockets from PyPI)"
@@ -196,34 +194,10 @@ start_subs() { # start_subs NAME CLIENTS RAMP MAXSECONDS [TRANSPORT]: one loadge
     --transport "$transport" --out "$OUT/raw/sub-$name.json" --max-seconds "$maxs" --connect-seconds 120 >"$OUT/logs/sub-$name.log" 2>&1 &
   PIDS[sub-$name]=$!
   SUBS+=("$name")
-  for i in $(seq 1300); do
-    grep -q '^READY' "$OUT/logs/sub-$name.log" && break
-    kill -0 "${PIDS[sub-$name]}" 2>/dev/null || die "loadgen $name exited: $(tail -3 "$OUT/logs/sub-$name.log")"
-    sleep 0.1
-  done
-  grep '^READY' "$OUT/logs/sub-$name.log" >&2 || die "loadgen $name not connected after 130 s"
+  await_subscriber "$name"
+  grep '^READY' "$OUT/logs/sub-$name.log" >&2
   read -r _ READY _ FAILED _ < <(grep '^READY' "$OUT/logs/sub-$name.log")
   (( FAILED == 0 )) || finding "$name: $FAILED of $n clients failed to connect/subscribe: $(sleep 0.3; python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["failures"])' "$OUT/run/$name.status" 2>/dev/null)"
-}
-
-stop_subs() { # stops every running subscriber process; each writes raw/sub-NAME.json
-  local name i
-  for name in "${SUBS[@]}"; do touch "$OUT/run/$name.stop"; done
-  for name in "${SUBS[@]}"; do
-    for i in $(seq 300); do kill -0 "${PIDS[sub-$name]}" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "${PIDS[sub-$name]}" 2>/dev/null && { kill -KILL "${PIDS[sub-$name]}"; log "loadgen $name killed (did not stop)"; }
-    wait "${PIDS[sub-$name]}" 2>/dev/null || true
-    unset "PIDS[sub-$name]"
-    python3 - "$OUT/raw/sub-$name.json" "$name" <<'EOF' >>"$FINDINGS" || true
-import json, sys
-d = json.load(open(sys.argv[1]))
-if d.get("disconnected"):
-    print(f"- {sys.argv[2]}: {d['disconnected']} of {d['ready']} clients were disconnected by the server during the run")
-if d.get("malformed_ticks"):
-    print(f"- {sys.argv[2]}: {d['malformed_ticks']} tick messages without t/s fields")
-EOF
-  done
-  SUBS=()
 }
 
 LOADS=""
