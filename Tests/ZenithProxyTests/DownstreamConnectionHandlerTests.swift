@@ -18,7 +18,10 @@ struct DownstreamConnectionHandlerTests {
     /// A downstream connection whose routes answer every path with `respond 200 ok`, and whose
     /// request bodies may be up to `bodyBytes` long; its access log goes to `logLines`.
     static func connection(bodyBytes: Int = 1024) throws -> EmbeddedHTTPConnection {
-        let configuration = try Self.configuration(bodyBytes: bodyBytes)
+        let configuration = try TestConfiguration.load(
+            config: "[listen]\nhttp = [\"127.0.0.1:8080\"]\n[limits]\nbody_bytes = \(bodyBytes)\n[log]\naccess = true\n",
+            routes: "* / respond 200 ok\n"
+        )
         return try EmbeddedHTTPConnection { connection in
             let loop = LoopContext(
                 eventLoop: connection.channel.embeddedEventLoop, configuration: configuration, loopCount: 1,
@@ -28,16 +31,6 @@ struct DownstreamConnectionHandlerTests {
             try connection.channel.pipeline.syncOperations.addHandler(HTTP1ServerCodec(headerBytes: 8192))
             try connection.channel.pipeline.syncOperations.addHandler(DownstreamConnectionHandler(loop: loop, transport: .http1))
         }
-    }
-
-    private static func configuration(bodyBytes: Int) throws -> ZenithConfiguration {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("zenith-handler-\(UUID())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        try "[listen]\nhttp = [\"127.0.0.1:8080\"]\n[limits]\nbody_bytes = \(bodyBytes)\n[log]\naccess = true\n"
-            .write(to: directory.appendingPathComponent("zenith.toml"), atomically: true, encoding: .utf8)
-        try "* / respond 200 ok\n".write(to: directory.appendingPathComponent("routes"), atomically: true, encoding: .utf8)
-        return try ConfigurationLoader.load(configPath: directory.appendingPathComponent("zenith.toml").path).configuration
     }
 
     static let get = "GET / HTTP/1.1\r\nHost: dash\r\n\r\n"

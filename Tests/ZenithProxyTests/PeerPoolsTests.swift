@@ -48,19 +48,31 @@ struct PeerPoolsTests {
         let node = try ServerBootstrap(group: eventLoop).bind(host: "127.0.0.1", port: 0).wait()
         defer { try? node.close().wait() }
         let address = HostAndPort(host: "127.0.0.1", port: node.localAddress!.port!)
-        let loop = try eventLoop.submit { try Self.loopContext(on: eventLoop) }.wait()
-        let leased = eventLoop.makePromise(of: UpstreamConnection.self)
-        let pool = try eventLoop.submit {
+        let other = HostAndPort(host: "127.0.0.1", port: 7002)
+        // Everything on the pool's loop, where pools live.
+        let keptWhileInUse: EventLoopFuture<Bool> = eventLoop.flatSubmit {
+            let loop: LoopContext
+            do {
+                loop = try Self.loopContext(on: eventLoop)
+            } catch {
+                return eventLoop.makeFailedFuture(error)
+            }
             let pool = loop.peerPool(for: address)
-            pool.leaseNew(for: .client) { leased.completeWith($0) }
-            return pool
-        }.wait()
-        let connection = try leased.futureResult.wait()
-        try eventLoop.submit {
-            #expect(!pool.isUnused)
-            _ = loop.peerPool(for: HostAndPort(host: "127.0.0.1", port: 7002))
-            #expect(loop.peerPool(for: address) === pool)
-            pool.release(connection, reusable: false)
-        }.wait()
+            let leased = eventLoop.makePromise(of: UpstreamConnection.self)
+            pool.leaseNew(for: .client) { result in
+                switch result {
+                case .success(let connection): leased.assumeIsolated().succeed(connection)
+                case .failure(let error): leased.fail(error)
+                }
+            }
+            return leased.futureResult.assumeIsolated().map { connection in
+                let inUse = !pool.isUnused
+                _ = loop.peerPool(for: other)
+                let kept = loop.peerPool(for: address) === pool
+                pool.release(connection, reusable: false)
+                return inUse && kept
+            }.nonisolated()
+        }
+        #expect(try keptWhileInUse.wait())
     }
 }

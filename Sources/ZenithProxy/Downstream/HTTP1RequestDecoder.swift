@@ -86,9 +86,7 @@ struct HTTP1RequestDecoder {
                 self.headRead(head)
                 return .head(head)
             case .fixedBody(let remaining):
-                guard buffer.readableBytes > 0 else { return nil }
-                let slice = buffer.readSlice(length: Int(min(remaining, Int64(buffer.readableBytes))))!
-                let left = remaining - Int64(slice.readableBytes)
+                guard let (slice, left) = buffer.readBodySlice(upTo: remaining) else { return nil }
                 self.state = left == 0 ? .messageEnd : .fixedBody(remaining: left)
                 return .body(slice)
             case .chunked(var body):

@@ -109,7 +109,7 @@ struct UpstreamResponseDecoder {
                 }
                 return .head(parsed.head)
             case .fixedBody(let remaining):
-                guard let (slice, left) = Self.readBody(&buffer, upTo: remaining) else { return nil }
+                guard let (slice, left) = buffer.readBodySlice(upTo: remaining) else { return nil }
                 self.state = left == 0 ? .messageEnd : .fixedBody(remaining: left)
                 return .body(slice)
             case .chunked(var body):
@@ -146,13 +146,6 @@ struct UpstreamResponseDecoder {
         case .tooLarge: .headTooLarge
         case .trailerField: .badFieldLine
         }
-    }
-
-    /// Up to `remaining` body bytes as a slice of `buffer` (no copy), and how many remain after it.
-    private static func readBody(_ buffer: inout ByteBuffer, upTo remaining: Int) -> (ByteBuffer, Int)? {
-        guard buffer.readableBytes > 0 else { return nil }
-        let slice = buffer.readSlice(length: min(remaining, buffer.readableBytes))!
-        return (slice, remaining - slice.readableBytes)
     }
 
     private func readHead(_ buffer: inout ByteBuffer, scanned: inout Int) throws -> ResponseHeadParser.Result? {
