@@ -84,6 +84,16 @@ CASES = [
     ("bad-chunk-after-good-one",
      "POST /dashboard/echo?m={m} HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nzz\r\n\r\n{smuggled}",
      {400}, "no2xx"),
+    # chunk extensions outside RFC 9112 §7.1.1's grammar, which llhttp refuses too
+    ("chunk-ext-obs-text",
+     "POST /dashboard/echo?m={m} HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\n"
+     "5;ext=\xffab\r\nhello\r\n0\r\n\r\n{smuggled}", {400}, "no2xx"),
+    ("chunk-ext-whitespace",
+     "POST /dashboard/echo?m={m} HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\n"
+     "5 ; ext = ab\r\nhello\r\n0\r\n\r\n{smuggled}", {400}, "no2xx"),
+    ("chunk-ext-unclosed-quote",
+     "POST /dashboard/echo?m={m} HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\n"
+     "5;ext=\"ab\r\nhello\r\n0\r\n\r\n{smuggled}", {400}, "no2xx"),
     ("chunked-bare-lf",
      "POST /dashboard/echo?m={m} HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\n5\nhello\n0\n\n{smuggled}",
      {400}, "no2xx"),

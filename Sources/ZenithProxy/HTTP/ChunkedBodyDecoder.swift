@@ -2,7 +2,7 @@ import NIOCore
 import ZenithText
 
 /// Reads a chunked message body (RFC 9112 §7.1) from the bytes that follow its head: chunk data as
-/// slices of the read buffer (never copied), chunk extensions checked for stray control bytes and
+/// slices of the read buffer (never copied), chunk extensions checked against their grammar and
 /// ignored, trailer fields checked as field lines (Content-Length and Transfer-Encoding refused)
 /// and dropped (neither side of the proxy passes them on). Shared by the decoders of client requests and backend responses, so both read a
 /// chunked body the same way: a chunk-size line that overflows, lacks its CRLF or holds a bare CR
@@ -86,20 +86,60 @@ struct ChunkedBodyDecoder {
                 size = size << 4 | Int(digit)
                 index += 1
             }
-            guard index > 0 else { throw .chunk }
-            if index < lineEnd {
-                // Whitespace only before an extension (BWS), as llhttp has it.
-                while index < lineEnd, bytes[index].isHTTPWhitespace { index += 1 }
-                guard index < lineEnd, bytes[index] == UInt8(ascii: ";") else { throw .chunk }
-                for index in index..<lineEnd where !bytes[index].isHTTPFieldValueCharacter {
-                    throw .chunk
-                }
+            guard index > 0, Self.isChunkExtensionList(UnsafeRawBufferPointer(rebasing: bytes[index..<lineEnd])) else {
+                throw .chunk
             }
             return (size, lineEnd + 2)
         }
         guard let (size, length) = parsed else { return nil }
         buffer.moveReaderIndex(forwardBy: length)
         return size
+    }
+
+    /// Whether `bytes` are chunk extensions (RFC 9112 §7.1.1), each `";" token ["=" (token /
+    /// quoted-string)]`, or nothing. Whitespace around the `;` and `=` (the RFC's BWS) is refused,
+    /// as llhttp refuses it: a proxy that read an extension its backend does not could disagree
+    /// with it on where a chunk starts.
+    private static func isChunkExtensionList(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        while index < bytes.count {
+            guard bytes[index] == UInt8(ascii: ";") else { return false }
+            index += 1
+            let nameStart = index
+            while index < bytes.count, bytes[index].isHTTPTokenCharacter { index += 1 }
+            guard index > nameStart else { return false }
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "=") else { continue }
+            index += 1
+            if index < bytes.count, bytes[index] == UInt8(ascii: "\"") {
+                guard let end = Self.quotedStringEnd(bytes, from: index + 1) else { return false }
+                index = end
+            } else {
+                let valueStart = index
+                while index < bytes.count, bytes[index].isHTTPTokenCharacter { index += 1 }
+                guard index > valueStart else { return false }
+            }
+        }
+        return true
+    }
+
+    /// The offset after the `"` that closes the quoted-string whose content starts at `start`;
+    /// nil if it is not closed or holds a control byte (RFC 9110 §5.6.4: qdtext and quoted-pair).
+    private static func quotedStringEnd(_ bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
+        var index = start
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "\""):
+                return index + 1
+            case UInt8(ascii: "\\"):
+                guard index + 1 < bytes.count, bytes[index + 1].isHTTPFieldValueCharacter else { return nil }
+                index += 2
+            case let byte where byte.isHTTPFieldValueCharacter:
+                index += 1
+            default:
+                return nil
+            }
+        }
+        return nil
     }
 
     /// Consumes one trailer line and returns its length with the CRLF (2 for the empty line that
