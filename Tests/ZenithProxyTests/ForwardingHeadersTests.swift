@@ -15,7 +15,7 @@ struct ForwardingHeadersTests {
         identityEncoding: Bool = false, client: DownstreamPeer? = nil, method: HTTPMethod = .GET
     ) -> HTTPHeaders {
         let maker = ForwardedRequestHead(
-            client: client ?? .init(ip: self.client.ipAddress!, scheme: "http"), clientIsTrusted: trusted,
+            client: client ?? .init(address: self.client, scheme: "http"), clientIsTrusted: trusted,
             preserveHost: preserveHost,
             server: HostAndPort(host: "127.0.0.1", port: 8080), identityEncoding: identityEncoding
         )
@@ -61,7 +61,7 @@ struct ForwardingHeadersTests {
 
     @Test("an IPv6 client is bracketed and quoted in Forwarded, bare in X-Forwarded-For")
     func ipv6Client() {
-        let sent = forward([("Host", "dash")], client: .init(ip: "2001:db8::7", scheme: "https"))
+        let sent = forward([("Host", "dash")], client: .init(address: try! SocketAddress(ipAddress: "2001:db8::7", port: 50000), scheme: "https"))
         #expect(sent["forwarded"] == ["for=\"[2001:db8::7]\";proto=https;host=\"dash\""])
         #expect(sent["x-forwarded-for"] == ["2001:db8::7"])
         #expect(sent["x-forwarded-proto"] == ["https"])

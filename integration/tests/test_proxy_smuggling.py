@@ -60,6 +60,10 @@ CASES = [
     ("te-xchunked",
      "POST /dashboard/echo?m={m} HTTP/1.1\r\n" + H + "Transfer-Encoding: xchunked\r\n\r\n0\r\n\r\n{smuggled}",
      {400}, "none"),
+    # llhttp reads `chunked<TAB>` as another coding
+    ("te-chunked-tab",
+     "POST /dashboard/echo?m={m} HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\t\r\n\r\n0\r\n\r\n{smuggled}",
+     {400}, "none"),
     ("te-twice",
      "POST /dashboard/echo?m={m} HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n"
      "0\r\n\r\n{smuggled}", {400}, "none"),

@@ -25,11 +25,11 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
     private var context: ChannelHandlerContext?
     /// The client's channel (which outlives the pipeline's handlers), for hand-overs.
     private var channel: Channel!
-    private(set) var clientAddress: SocketAddress?
-    /// The client's IP as text, made once per connection (forwarding headers, logs).
-    private(set) lazy var clientIP: String = self.clientAddress?.ipAddress ?? "unknown"
-    /// The client as the forwarding headers describe it, made once per connection.
-    private(set) lazy var peer = DownstreamPeer(ip: self.clientIP, scheme: self.transport.scheme)
+    /// The client as the forwarding headers and logs describe it: made when the connection
+    /// becomes active, or given (every stream of an HTTP/2 connection shares its connection's).
+    private var activePeer: DownstreamPeer?
+    /// This kind of connection's open-connections gauge, looked up once.
+    private var openConnections: LoopGauge?
     private var machine: DownstreamConnectionStateMachine
     /// Answers the request in progress; set while `machine` is responding.
     private var responder: RequestResponder?
@@ -45,9 +45,10 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
     /// Armed while the client is not taking what it is sent: `send_timeout`.
     private var sendDeadline: LazyDeadline?
 
-    init(loop: LoopContext, transport: DownstreamTransport) {
+    init(loop: LoopContext, transport: DownstreamTransport, peer: DownstreamPeer? = nil) {
         self.loop = loop
         self.transport = transport
+        self.activePeer = peer
         self.machine = DownstreamConnectionStateMachine(isHTTP2: transport == .http2, isWritable: true)
     }
 
@@ -75,17 +76,19 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
     }
 
     private func connectionBecameActive(context: ChannelHandlerContext) {
-        guard self.clientAddress == nil else { return }
-        self.loop.metrics.clientConnection(self.transport.metricsLabel).increment()
-        self.clientAddress = context.channel.remoteAddress
+        guard self.openConnections == nil else { return }
+        let openConnections = self.loop.metrics.clientConnection(self.transport.metricsLabel)
+        openConnections.increment()
+        self.openConnections = openConnections
+        if self.activePeer == nil {
+            self.activePeer = DownstreamPeer(address: context.channel.remoteAddress, scheme: self.transport.scheme)
+        }
         self.armIdleTimer(self.loop.configuration.limits.headerTimeout)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         self.cancelDeadlines()
-        if self.clientAddress != nil {
-            self.loop.metrics.clientConnection(self.transport.metricsLabel).decrement()
-        }
+        self.openConnections?.decrement()
         if self.machine.connectionClosed() {
             self.abortResponder()
             self.logAccess(aborted: true)
@@ -295,6 +298,12 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
     }
 
     // MARK: ResponderContext
+
+    /// Set from the start: a request is only read once the connection is active.
+    var peer: DownstreamPeer { self.activePeer! }
+    var clientAddress: SocketAddress? { self.activePeer?.address }
+    /// The client's IP as text, for log lines.
+    private var clientIP: String { self.activePeer?.ip ?? "unknown" }
 
     /// The client's socket (or HTTP/2 stream) takes more bytes now: read when the handler is added,
     /// then kept from writability events, so that a responder's check per body part costs no trip

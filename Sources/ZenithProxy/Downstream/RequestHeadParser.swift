@@ -38,7 +38,9 @@ enum RequestHeadParser {
     }
 
     /// A field line as `HTTPHeadLines` checks it; a Content-Length value must be digits with
-    /// nothing after them (llhttp refuses whitespace there, a tab at least: so is it here, all of it).
+    /// nothing after them (llhttp refuses whitespace there, a tab at least: so is it here, all of it),
+    /// and a Transfer-Encoding value must not be followed by a tab (llhttp then reads the coding
+    /// as not `chunked` and refuses the request).
     static func fieldLine(_ line: UnsafeRawBufferPointer) throws(HTTPParserError) -> HTTPHeadLines.FieldLine {
         let field: HTTPHeadLines.FieldLine
         do {
@@ -51,6 +53,11 @@ enum RequestHeadParser {
             guard field.value.upperBound == line.count, !field.value.isEmpty,
                 line[field.value].allSatisfy(\.isASCIIDigit)
             else { throw .invalidContentLength }
+        }
+        if field.name.count == 17, UnsafeRawBufferPointer(rebasing: line[field.name]).equalsIgnoringASCIICase("transfer-encoding"),
+            line[field.value.upperBound...].contains(UInt8(ascii: "\t"))
+        {
+            throw .invalidHeaderToken
         }
         return field
     }

@@ -58,8 +58,11 @@ struct DownstreamPipelines: Sendable {
         try channel.pipeline.syncOperations.handler(type: TLSWriteCoalescer.self).defersFlushes = true
         var connection = NIOHTTP2Handler.ConnectionConfiguration()
         connection.initialSettings = self.http2Settings
-        let contexts = self.contexts
-        let loop = contexts[ObjectIdentifier(channel.eventLoop)]!.value
+        let loop = self.contexts[ObjectIdentifier(channel.eventLoop)]!.value
+        // Made once for the connection, not per stream: its streams live on its event loop and
+        // share its client.
+        let streamLoop = NIOLoopBound(loop, eventLoop: channel.eventLoop)
+        let peer = DownstreamPeer(address: channel.remoteAddress, scheme: DownstreamTransport.http2.scheme)
         // Sends GOAWAY on a drain (ChannelShouldQuiesceEvent) and closes the connection once its
         // streams are done; the idle timer drains connections idle for the keep-alive timeout.
         let management = NIOHTTP2ServerConnectionManagementHandler(
@@ -93,9 +96,9 @@ struct DownstreamPipelines: Sendable {
                 firstStreamPending.value = nil
             }
             return stream.eventLoop.makeCompletedFuture {
-                let loop = contexts[ObjectIdentifier(stream.eventLoop)]!.value
-                try stream.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
-                try stream.pipeline.syncOperations.addHandler(DownstreamConnectionHandler(loop: loop, transport: .http2))
+                let handlers = stream.pipeline.syncOperations
+                try handlers.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
+                try handlers.addHandler(DownstreamConnectionHandler(loop: streamLoop.value, transport: .http2, peer: peer))
             }
         }
         try channel.pipeline.syncOperations.addHandler(management)
