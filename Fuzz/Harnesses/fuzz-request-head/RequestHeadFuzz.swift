@@ -104,7 +104,7 @@ struct FramingModel {
 func checkForwardedHead(_ head: HTTPRequestHead, fields: RequestHeadFields, flags: UInt8) {
     let server = HostAndPort(host: "backend.test", port: 8080)
     let forwarding = ForwardedRequestHead(
-        client: .init(ip: "192.0.2.1", scheme: "http"),
+        client: .init(address: try! SocketAddress(ipAddress: "192.0.2.1", port: 50000), scheme: "http"),
         clientIsTrusted: flags & 2 != 0,
         preserveHost: flags & 1 != 0,
         server: server,
