@@ -21,7 +21,7 @@ public final class ClusterNode: Sendable {
     private let subscriber: RedisSubscriber
     private let inbox: ClusterInbox
     private let peers: NIOLockedValueBox<ClusterPeers>
-    private let deliver: NIOLockedValueBox<(@Sendable (SocketIOBroadcast) -> Void)?>
+    private let deliver: BroadcastRelay
     private let heartbeat: NIOLockedValueBox<RepeatedTask?>
     /// Whether the last broadcast could not be sent, so that an outage is logged once, not per broadcast.
     private let publishing = NIOLockedValueBox(PublishHealth.ok)
@@ -57,7 +57,7 @@ public final class ClusterNode: Sendable {
         self.logger = logger
         self.inbox = inbox
         self.peers = peers
-        self.deliver = NIOLockedValueBox(nil)
+        self.deliver = BroadcastRelay()
         self.heartbeat = NIOLockedValueBox(nil)
         self.commands = RedisClient(configuration: redis, eventLoop: eventLoop, logger: logger) { state in
             metrics.redisStateChanged(state, connection: .commands, logger: logger)
@@ -92,7 +92,7 @@ public final class ClusterNode: Sendable {
     /// Subscribes, then delivers the other nodes' broadcasts with `deliver` (on the subscriber's
     /// event loop: `deliver` must not block) and says `up` every heartbeat.
     public func start(deliveringTo deliver: @escaping @Sendable (SocketIOBroadcast) -> Void) {
-        self.deliver.withLockedValue { $0 = deliver }
+        self.deliver.set(deliver)
         _ = self.subscriber.subscribe(channels: self.inbox.channels)
         _ = self.subscriber.subscribe(patterns: self.inbox.patterns)
         let up = ClusterAnnouncement(node: self.settings.node, advertise: self.settings.advertise, word: .up)
@@ -243,14 +243,14 @@ public final class ClusterNode: Sendable {
 
     private static func handle(
         _ item: ClusterInbox.Item, peers: NIOLockedValueBox<ClusterPeers>,
-        deliver: NIOLockedValueBox<(@Sendable (SocketIOBroadcast) -> Void)?>, commands: RedisClient,
+        deliver: BroadcastRelay, commands: RedisClient,
         settings: ClusterSettings, names: ClusterNames, metrics: ClusterMetrics, logger: Logger
     ) {
         switch item {
         case .deliver(let broadcast, let source):
-            guard let deliver = deliver.withLockedValue({ $0 }) else { return }
-            metrics.received(source)
-            deliver(broadcast)
+            if deliver.relay(broadcast) {
+                metrics.received(source)
+            }
         case .announcement(let announcement):
             if announcement.node == settings.node {
                 if announcement.advertise != settings.advertise {

@@ -1,5 +1,4 @@
 import Logging
-import NIOConcurrencyHelpers
 import NIOCore
 import SocketIO
 import ZenithCluster
@@ -18,7 +17,7 @@ public final class WatchRegistry: Sendable {
     let watches: [String: (settings: WatchSettings, services: WatchServices)]
     /// The watchers that live on each event loop.
     private let shards: [NIOLoopBoundBox<[WatchScopeKey: ScopeWatcher]>]
-    private let publish = NIOLockedValueBox<(@Sendable (SocketIOBroadcast) -> Void)?>(nil)
+    private let publish = BroadcastRelay()
 
     public init(
         watches: [WatchSettings], eventLoops: [EventLoop], client: UpstreamClient,
@@ -27,7 +26,7 @@ public final class WatchRegistry: Sendable {
         let permits = PollPermits(count: maxConcurrentPolls)
         let publish = self.publish
         let emit: @Sendable (SocketIOBroadcast) -> Void = { broadcast in
-            publish.withLockedValue { $0 }?(broadcast)
+            publish.relay(broadcast)
         }
         self.watches = Dictionary(uniqueKeysWithValues: watches.map { settings in
             let services = WatchServices(
@@ -43,7 +42,7 @@ public final class WatchRegistry: Sendable {
 
     /// Gives the watchers their way out to the sockets (and the other nodes).
     public func attach(publish: @escaping @Sendable (SocketIOBroadcast) -> Void) {
-        self.publish.withLockedValue { $0 = publish }
+        self.publish.set(publish)
     }
 
     /// Adds `member` to the watcher of `key`, making it if needed.
