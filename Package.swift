@@ -145,8 +145,10 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
-        // Shared by the test targets that start servers of their own; not part of any product.
+        // Test support shared by test targets (servers on free loopback ports, the runtime's side
+        // tables); not part of any product.
         .target(name: "LoopbackPorts", path: "Tests/LoopbackPorts"),
+        .target(name: "SideTableProbe", path: "Tests/SideTableProbe"),
         .testTarget(name: "ZenithTextTests", dependencies: ["ZenithText"]),
         .testTarget(name: "ZenithJSONTests", dependencies: ["ZenithJSON", .product(name: "NIOCore", package: "swift-nio")]),
         .testTarget(name: "ZenithConfigTests", dependencies: ["ZenithConfig"]),
@@ -154,6 +156,7 @@ let package = Package(
             name: "EngineIOTests",
             dependencies: [
                 "EngineIO",
+                "SideTableProbe",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOWebSocket", package: "swift-nio"),
@@ -180,7 +183,19 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
-        .testTarget(name: "SocketIOTests", dependencies: ["SocketIO", "ZenithJSON", .product(name: "NIOCore", package: "swift-nio")]),
+        .testTarget(
+            name: "SocketIOTests",
+            dependencies: [
+                "SocketIO",
+                "EngineIO",
+                "ZenithJSON",
+                "SideTableProbe",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "ZenithProxyTests",
             dependencies: [

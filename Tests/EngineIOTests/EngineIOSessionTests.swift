@@ -2,6 +2,7 @@ import NIOCore
 import NIOEmbedded
 import NIOHTTP1
 import NIOWebSocket
+import SideTableProbe
 import Testing
 
 @testable import EngineIO
@@ -207,6 +208,21 @@ final class EngineIOSessionTests {
         connection.succeed()
         #expect(try held.wait().status == .badRequest)
         #expect(self.delegate.closeReason == "poll connection closed prematurely")
+    }
+
+    @Test("a held GET's connection is watched without a side table on the session, and lets go of it when it closes")
+    func heldPollWatchHoldsNoSideTable() throws {
+        #expect(sideTableProbeWorks())
+        let connection = self.loop.makePromise(of: Void.self)
+        defer { connection.succeed() }
+        var session: EngineIOSession? = self.startSession()
+        _ = self.poll(session!, connection: connection)
+        #expect(!hasSideTable(session!))
+        session!.close()
+        self.loop.advanceTime(by: .seconds(26))  // past the ping timer, which holds its session until due
+        weak let closed = session
+        session = nil
+        #expect(closed == nil, "the watch on the still open connection holds the closed session")
     }
 
     @Test("a broadcast reaches a writable WebSocket as its shared bytes, and waits in the queue while it is not writable")

@@ -304,8 +304,16 @@ def report(out):
                 per_layout[layout] = per
                 g = lambda grp, k: med(lambda x: (x["groups"].get(grp) or {}).get(k))
                 kept = sum(1 for x in xs if x["kept_up"])
+                kept_cell = f"{kept}/{len(xs)}"
+                if kept < len(xs):
+                    # Every accepted publish delivered: the closed-loop publisher (PUB_CONNS in
+                    # flight, each waiting for its 202) capped the rate; the CPU columns say
+                    # whether the servers were saturated as well.
+                    if all(x["delivered"] >= 0.999 * x["pub"].get("sent", 0) * x["ready"] for x in xs):
+                        kept_cell += (f" (publisher-bound: {med(lambda x: x['pub'].get('achieved_rate', 0)):.0f}/s accepted, "
+                                      f"answer p99 {med(lambda x: x['pub'].get('answer_p99_us', 0)) / 1000:.0f} ms)")
                 p(f"| {rate:,} | {'3 nodes + Redis' if layout == 'cluster' else 'one node'} "
-                  f"| {rt._n(med(lambda x: x['delivered'] / x['pub']['duration']))} | {kept}/{len(xs)} "
+                  f"| {rt._n(med(lambda x: x['delivered'] / x['pub']['duration']))} | {kept_cell} "
                   f"| {rt._ms(g('local', 'p50'))} | {rt._ms(g('local', 'p99'))} "
                   f"| {rt._ms(g('remote', 'p50')) if layout == 'cluster' else '–'} | {rt._ms(g('remote', 'p99')) if layout == 'cluster' else '–'} "
                   f"| {node_cpu} | {'–' if redis_cpu is None else f'{redis_cpu:.3f}'} | {lg:.2f} | {rt._n(per)} {rt._spread([x['per_cpu_s'] for x in xs])} |")

@@ -24,7 +24,9 @@
 #   CLIENTS        WebSocket clients of the fanout phase, a multiple of 3 [999]
 #   RATES          publishes/s of the fanout phase ["10 100 500"]
 #   SMALL_RATES    publishes/s of the small phase ["100 1000"]
-#   STEP           seconds of publishing per rate [5]     PUB_CONNS  publisher connections [8]
+#   STEP           seconds of publishing per rate [5]     PUB_CONNS  publisher connections [32]:
+#                  each waits for its 202; with RECOVERY that comes after the broadcast was read
+#                  back from the stream, so 8 offered only ~250/s at 999 clients
 #   RECOVERY       [realtime] recovery of every node, e.g. 2m: in the cluster, broadcasts then go
 #                  through the Redis stream, the publishing node's own clients included [0s: off]
 #   WARMUP_RATE    1 s of publishing at this rate before the measured steps, 0 for none [50]
@@ -49,7 +51,7 @@ CLIENTS=${CLIENTS:-999}
 RATES=${RATES:-"10 100 500"}
 SMALL_RATES=${SMALL_RATES:-"100 1000"}
 STEP=${STEP:-5}
-PUB_CONNS=${PUB_CONNS:-8}
+PUB_CONNS=${PUB_CONNS:-32}
 WARMUP_RATE=${WARMUP_RATE:-50}
 POLL_SESSIONS=${POLL_SESSIONS:-"1 16"}
 POLL_SECONDS=${POLL_SECONDS:-5}

@@ -250,7 +250,7 @@ def report(out):
                   f"{recv / exp * 100 if exp else 0:.2f}% of {_n(exp / len(rs))} | {_n(md)} | {_spread(d)} | "
                   f"{_ms(_med([r['p50'] for r in rs]))} | {_ms(_med([r['p99'] for r in rs]))} | {_ms(_med([r['max'] for r in rs]))} | "
                   f"{_ms(_med([r['answer_p99'] for r in rs]))} | "
-                  f"{'–' if scpu is None else f'{scpu:.2f}'} | {'–' if per_msg is None else f'{per_msg:.1f}'} | {'–' if lcpu is None else f'{lcpu:.2f}'} | "
+                  f"{'–' if scpu is None else f'{scpu:.2f}'} | {'–' if per_msg is None else f'{per_msg:.2f}'} | {'–' if lcpu is None else f'{lcpu:.2f}'} | "
                   f"{'yes' if kept == len(rs) else ('no' if kept == 0 else f'{kept}/{len(rs)} rounds')} |")
             p("| | | | | | | | | | | | | | |")
         lines.pop()
@@ -261,8 +261,13 @@ def report(out):
         for t in SERVERS:
             behind = [rate for rate in rates if any(r["target"] == t and r["rate"] == rate and not r["kept_up"] for r in main)]
             if behind:
+                lagging = [r for r in main if r["target"] == t and r["rate"] in behind and not r["kept_up"]]
+                bound = all(r["received"] >= 0.999 * r["expected"] for r in lagging)
                 p(f"- {LABEL[t]} fell behind (publishes accepted < 95% of the rate, or messages lost) from "
-                  f"{behind[0]:,.0f} msg/s on in at least one round.")
+                  f"{behind[0]:,.0f} msg/s on in at least one round" +
+                  (": every accepted publish was delivered; the publisher (PUB_CONNS requests in flight, each "
+                   "waiting for its 202) capped the rate, and the server CPU column says whether the server "
+                   "was saturated as well." if bound else "."))
         for t in SERVERS:
             top = [r for r in main if r["target"] == t and r["rate"] == rates[-1] and r.get("server_sys") and r["server_cpu"]]
             if top:

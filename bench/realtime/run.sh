@@ -25,7 +25,9 @@
 #   MEM_TRANSPORTS ["websocket"]: "websocket polling" measures idle polling clients too (each holds
 #                  a GET open on one keep-alive connection, as a browser's polling client does)
 #   FANOUT_CLIENTS [1000]                   RATES    publish rates, msg/s ["10 100 1000 2000"]
-#   STEP           seconds of publishing per rate [5]        PUB_CONNS  publisher connections [8]
+#   STEP           seconds of publishing per rate [5]        PUB_CONNS  publisher connections [32]:
+#                  each waits for its 202, which comes after the fan-out, so PUB_CONNS caps the
+#                  offered rate at PUB_CONNS / answer time (8 offered only ~780/s at 1,000 clients)
 #   WARMUP_RATE    1 s of publishing at this rate before the measured steps, 0 for none [50]
 #   CHECK          load generator check, 0 to skip [1]       CHECK_RATE [1000]
 #   PHASES         ["mem fanout"]
@@ -53,7 +55,7 @@ FANOUT_CLIENTS=${FANOUT_CLIENTS:-1000}
 FANOUT_TRANSPORTS=${FANOUT_TRANSPORTS:-websocket}
 RATES=${RATES:-"10 100 1000 2000"}
 STEP=${STEP:-5}
-PUB_CONNS=${PUB_CONNS:-8}
+PUB_CONNS=${PUB_CONNS:-32}
 WARMUP_RATE=${WARMUP_RATE:-50}
 CHECK=${CHECK:-1}
 CHECK_RATE=${CHECK_RATE:-1000}

@@ -37,6 +37,9 @@ public final class EngineIOSession {
     /// many polls: it is watched once, not once per poll (a callback per poll on its close future
     /// would stay there, with its response, as long as the connection lives).
     private var watchedConnection: EventLoopFuture<Void>?
+    /// What the watch's callback holds instead of the session; made by the first watch and cut
+    /// when the session closes.
+    private var link: EngineIOSessionLink?
     /// The token of each armed timer (nil: not armed) in the registry's `timers`; a timer whose
     /// token is no longer here was cancelled.
     private var pingTimer: UInt32?
@@ -241,6 +244,7 @@ public final class EngineIOSession {
         self.pongTimer = nil
         self.upgradeTimer = nil
         self.registry.remove(self)
+        self.link?.cut()
         switch closing.transport {
         case .polling(let endingPoll):
             if let (poll, answer) = endingPoll { self.answer(poll, answer) }
@@ -290,9 +294,11 @@ public final class EngineIOSession {
         let connectionClosed = poll.connectionClosed
         guard self.watchedConnection !== connectionClosed else { return }
         self.watchedConnection = connectionClosed
-        connectionClosed.hop(to: self.eventLoop).assumeIsolated().whenComplete { [weak self] _ in
-            guard let self, self.machine.heldPoll?.connectionClosed === connectionClosed else { return }
-            self.perform(self.machine.heldPollConnectionClosed())
+        let link = self.link ?? EngineIOSessionLink(self)
+        self.link = link
+        connectionClosed.hop(to: self.eventLoop).assumeIsolated().whenComplete { _ in
+            guard let session = link.session, session.machine.heldPoll?.connectionClosed === connectionClosed else { return }
+            session.perform(session.machine.heldPollConnectionClosed())
         }
     }
 

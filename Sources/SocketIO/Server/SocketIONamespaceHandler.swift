@@ -38,9 +38,10 @@ extension SocketIONamespaceHandler {
     }
 }
 
-/// Answers one event's acknowledgement request, at most once.
+/// Answers one event's acknowledgement request, at most once, while its socket is connected.
+/// It holds its socket strongly (see `SocketIOSocket`).
 public final class SocketIOAcknowledgement {
-    private weak var socket: SocketIOSocket?
+    private let socket: SocketIOSocket
     private let id: Int
     private var sent = false
 
@@ -50,8 +51,8 @@ public final class SocketIOAcknowledgement {
     }
 
     public func send(_ arguments: [JSONValue]) {
-        guard !self.sent, let socket = self.socket else { return }
+        guard !self.sent, self.socket.isConnected else { return }
         self.sent = true
-        socket.send(.ack(id: self.id, arguments, namespace: socket.namespace))
+        self.socket.send(.ack(id: self.id, arguments, namespace: self.socket.namespace))
     }
 }

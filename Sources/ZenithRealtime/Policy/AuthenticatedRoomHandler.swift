@@ -78,8 +78,9 @@ public struct AuthenticatedRoomHandler: SocketIONamespaceHandler {
     }
 
     private func scheduleRevalidation(of socket: SocketIOSocket) {
-        let check = socket.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(self.revalidate)) { [weak socket] in
-            guard let socket, socket.isConnected else { return }
+        let check = socket.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(self.revalidate)) {
+            // Held strongly (see `SocketIOSocket`): `disconnected` cancels the check.
+            guard socket.isConnected else { return }
             self.revalidate(socket)
         }
         socket.userInfo[Self.revalidationKey] = check
@@ -130,9 +131,8 @@ public struct AuthenticatedRoomHandler: SocketIONamespaceHandler {
     /// its rooms, an unanswered check leaves it alone until the next one.
     private func revalidate(_ socket: SocketIOSocket) {
         let cookies = socket.handshake.head.headers["cookie"]
-        self.authenticator.verify(cookieHeaders: cookies, on: socket.eventLoop).assumeIsolated().whenSuccess {
-            [weak socket] verdict in
-            guard let socket, socket.isConnected else { return }
+        self.authenticator.verify(cookieHeaders: cookies, on: socket.eventLoop).assumeIsolated().whenSuccess { verdict in
+            guard socket.isConnected else { return }
             switch verdict {
             case .refused:
                 self.logger.info("realtime session no longer valid, disconnecting", metadata: ["socket": "\(socket.id)"])

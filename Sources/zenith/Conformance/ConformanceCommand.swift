@@ -111,11 +111,11 @@ struct ConformanceEchoNamespace: SocketIONamespaceHandler {
         case "message": socket.emit("message-back", arguments)
         case "message-with-ack": ack?.send(arguments)
         case "ack-me":
-            socket.emit("ack-request", arguments) { [weak socket] answer in
+            socket.emit("ack-request", arguments) { answer in
                 if let answer {
-                    socket?.emit("ack-received", answer)
+                    socket.emit("ack-received", answer)
                 } else {
-                    socket?.emit("ack-timed-out", [])
+                    socket.emit("ack-timed-out", [])
                 }
             }
         default: break
@@ -147,8 +147,8 @@ struct ConformanceAuthNamespace: SocketIONamespaceHandler {
 /// reference server's writes happen to land in separate reads). Zenith batches the writes of one
 /// loop turn, which real clients (browsers, python-socketio) read one message at a time.
 private func emitAuthAfterConnect(_ socket: SocketIOSocket) {
-    socket.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(2)) { [weak socket] in
-        guard let socket, socket.isConnected else { return }
+    socket.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(2)) {
+        guard socket.isConnected else { return }
         socket.emit("auth", [.object(socket.auth)])
     }
 }
