@@ -207,7 +207,7 @@ struct EngineIOSessionStateMachineTests {
     func directWriteToWritableWebSocket() {
         let webSocket = FakeWebSocket("ws")
         var machine = SessionMachine.over(webSocket)
-        #expect(machine.webSocketReadyToWrite === webSocket)
+        #expect(machine.webSocketReadyToWrite() === webSocket)
         #expect(machine.send(message: "a").testDescription == "write 4a to ws")
     }
 
@@ -216,7 +216,7 @@ struct EngineIOSessionStateMachineTests {
         let webSocket = FakeWebSocket("ws")
         var machine = SessionMachine.over(webSocket)
         webSocket.isWritable = false
-        #expect(machine.webSocketReadyToWrite == nil)
+        #expect(machine.webSocketReadyToWrite() == nil)
         #expect(machine.send(message: "a").testDescription == "none")
         webSocket.isWritable = true
         // Writable again but frames are queued: the new frame goes behind them, in order.

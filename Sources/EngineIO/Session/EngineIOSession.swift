@@ -88,7 +88,7 @@ public final class EngineIOSession {
     /// Sends the frames of a broadcast: a WebSocket that can take them now (on any loop) gets the
     /// frames' WebSocket bytes shared by every recipient, anything else the frames one by one.
     public func send(_ broadcast: EngineIOBroadcastFrames) {
-        if let webSocket = self.machine.webSocketReadyToWrite {
+        if let webSocket = self.machine.webSocketReadyToWrite() {
             webSocket.writeEncoded(broadcast.webSocketBytes)
             return
         }

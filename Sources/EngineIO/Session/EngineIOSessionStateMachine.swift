@@ -160,8 +160,10 @@ struct EngineIOSessionStateMachine<WebSocket: EngineIOSessionWebSocket, Poll> {
     }
 
     /// The WebSocket that can take a frame now, ahead of nothing queued: the fast path of
-    /// delivery, which skips the queue.
-    var webSocketReadyToWrite: WebSocket? {
+    /// delivery, which skips the queue. Mutating though it changes nothing, so that the session
+    /// calls it on its stored machine in place: as a getter, the whole machine was copied (its
+    /// references retained and released) once per recipient of every broadcast.
+    mutating func webSocketReadyToWrite() -> WebSocket? {
         guard case .open(.webSocket(let webSocket)) = self.state, self.queue.isEmpty, webSocket.isWritable else {
             return nil
         }
@@ -183,7 +185,7 @@ struct EngineIOSessionStateMachine<WebSocket: EngineIOSessionWebSocket, Poll> {
 
     /// A frame is to go to the client.
     mutating func send(_ frame: EngineIOFrame) -> Output {
-        if let webSocket = self.webSocketReadyToWrite {
+        if let webSocket = self.webSocketReadyToWrite() {
             return .write(frame, to: webSocket)
         }
         guard case .open(let transport) = self.state else { return .none }
