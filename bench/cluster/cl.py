@@ -309,7 +309,7 @@ def report(out):
                     # Every accepted publish delivered: the closed-loop publisher (PUB_CONNS in
                     # flight, each waiting for its 202) capped the rate; the CPU columns say
                     # whether the servers were saturated as well.
-                    if all(x["delivered"] >= 0.999 * x["pub"].get("sent", 0) * x["ready"] for x in xs):
+                    if all(x["delivered"] >= 0.999 * x["pub"].get("sent", 0) * x["ready"] and x["pub"].get("errors", 1) == 0 for x in xs):
                         kept_cell += (f" (publisher-bound: {med(lambda x: x['pub'].get('achieved_rate', 0)):.0f}/s accepted, "
                                       f"answer p99 {med(lambda x: x['pub'].get('answer_p99_us', 0)) / 1000:.0f} ms)")
                 p(f"| {rate:,} | {'3 nodes + Redis' if layout == 'cluster' else 'one node'} "
