@@ -25,11 +25,14 @@ from collections import defaultdict
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from processes import children, freeport  # noqa: E402
 
-TARGET_ORDER = ["backend", "nginx", "haproxy", "zenith-baseline", "zenith"]
+TARGET_ORDER = ["backend", "nginx", "haproxy", "nio-floor", "nio-floor-inline", "zenith-baseline", "zenith"]
+FLOORS = ["nio-floor", "nio-floor-inline"]
 TARGET_LABEL = {
     "backend": "backend direct (nginx)",
     "nginx": "nginx proxy",
     "haproxy": "HAProxy",
+    "nio-floor": "NIO floor",
+    "nio-floor-inline": "NIO floor, HTTP/2 inline",
     "zenith-baseline": "Zenith baseline",
     "zenith": "Zenith",
 }
@@ -258,11 +261,15 @@ def report(results_path, mem_path):
     # 1. CPU time per request of the front: what each proxy costs, whatever limits the rate.
     reference = "zenith-baseline" if "zenith-baseline" in targets else "nginx"
     compare = [reference] + (["haproxy"] if "haproxy" in fronts and reference != "haproxy" else [])
+    compare += [t for t in FLOORS if t in fronts]
+    # What the least a proxy on SwiftNIO spends costs against nginx.
+    floors = [t for t in FLOORS if t in fronts and "nginx" in fronts]
     lines.append("CPU time per request of the front's processes (user + system, median over the rounds):")
     lines.append("")
     lines.append("| case | " + " | ".join(TARGET_LABEL[t] for t in fronts) + " | "
-                 + " | ".join(f"Zenith / {TARGET_LABEL[t]}" for t in compare) + " |")
-    lines.append("|---|" + "---:|" * (len(fronts) + len(compare)))
+                 + " | ".join(f"Zenith / {TARGET_LABEL[t]}" for t in compare)
+                 + "".join(f" | {TARGET_LABEL[t]} / nginx proxy" for t in floors) + " |")
+    lines.append("|---|" + "---:|" * (len(fronts) + len(compare) + len(floors)))
     for case in cases:
         cells, totals = [], {}
         for target in fronts:
@@ -272,6 +279,8 @@ def report(results_path, mem_path):
             cells.append(f"{user + system:.1f} µs ({user:.1f} + {system:.1f})" if user is not None else "–")
         ratios = [f"{totals['zenith'] / totals[t]:.2f}" if totals.get("zenith") and totals.get(t) else "–"
                   for t in compare]
+        ratios += [f"{totals[t] / totals['nginx']:.2f}" if totals.get(t) and totals.get("nginx") else "–"
+                   for t in floors]
         lines.append(f"| {CASE_LABEL[case]} | " + " | ".join(cells + ratios) + " |")
 
     if any("front_syscalls" in r for rs in runs.values() for r in rs):

@@ -11,7 +11,10 @@
 #   CONNECTIONS   wrk -c [64]                      WRK_THREADS  wrk -t [1]
 #   H2_CLIENTS    h2load -c [32]                   H2_STREAMS   h2load -m (streams per connection) [10]
 #   WARMUP        warm-up run per target/case before round 1, 0 to skip [2s]
-#   TARGETS       ["backend nginx haproxy zenith"] (the backend direct has no TLS cases)
+#   TARGETS       ["backend nginx haproxy zenith"] (the backend direct has no TLS cases);
+#                 "nio-floor" and "nio-floor-inline" add bench/proxy/floor (built here, its own
+#                 SwiftPM package): the least a proxy on SwiftNIO spends per request (HTTP/1.1
+#                 relayed byte for byte; HTTP/2 streams through a child channel each, or inline)
 #   CASES         ["small 16k post64k tls-small h2-small h2-16k"]; "plain" or "tls" for either half
 #   ZENITH_BASELINE_BIN  another zenith binary (say, main's before a change), measured as the
 #                 target zenith-baseline in the same run: TARGETS="zenith-baseline zenith"
@@ -72,6 +75,15 @@ pinned() { # pinned CPU: prints the command prefix that pins to CPU (taskset exe
 
 # ---------------------------------------------------------------- zenith binary
 source "$HERE/../release-binary.sh"
+
+if [[ " $TARGETS " == *" nio-floor"* ]]; then
+  log "building the NIO floor (bench/proxy/floor, its own SwiftPM package)"
+  # The optimization flags of scripts/build-release, so that the floor is built as Zenith is.
+  (cd "$HERE/floor" && swift build -c release --static-swift-stdlib -Xswiftc -enforce-exclusivity=unchecked \
+    -Xswiftc -cross-module-optimization --experimental-lto-mode=full) >"$OUT/logs/floor-build.log" 2>&1 ||
+    { tail -30 "$OUT/logs/floor-build.log" >&2; die "floor build failed"; }
+  PROXYFLOOR=$HERE/floor/.build/release/proxyfloor
+fi
 
 # ---------------------------------------------------------------- process handling
 declare -A PIDS=()
@@ -172,6 +184,10 @@ for t in $TARGETS; do
       render "$HERE/conf/haproxy.cfg" "$OUT/conf/haproxy.cfg" PORT="${PORT[$t]}" \
         TLSPORT="${TLSPORT[$t]}" BACKEND="$BACKEND" PEM="$PEM" CIPHERSUITES="$CIPHERSUITES"
       start haproxy "$FRONT_CPU" haproxy -f "$OUT/conf/haproxy.cfg" -db
+      ;;
+    nio-floor | nio-floor-inline)
+      start "$t" "$FRONT_CPU" "$PROXYFLOOR" --port "${PORT[$t]}" --tls-port "${TLSPORT[$t]}" \
+        --backend "$BACKEND" --cert "$CERT" --key "$KEY" --h2 "$([[ $t == nio-floor ]] && echo streams || echo inline)"
       ;;
     zenith | zenith-baseline)
       bin=$ZENITH_BIN
