@@ -25,12 +25,13 @@ from collections import defaultdict
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from processes import children, freeport  # noqa: E402
 
-TARGET_ORDER = ["backend", "nginx", "haproxy", "nio-floor", "nio-floor-inline", "zenith-baseline", "zenith"]
-FLOORS = ["nio-floor", "nio-floor-inline"]
+TARGET_ORDER = ["backend", "nginx", "haproxy", "raw-floor", "nio-floor", "nio-floor-inline", "zenith-baseline", "zenith"]
+FLOORS = ["raw-floor", "nio-floor", "nio-floor-inline"]
 TARGET_LABEL = {
     "backend": "backend direct (nginx)",
     "nginx": "nginx proxy",
     "haproxy": "HAProxy",
+    "raw-floor": "epoll floor",
     "nio-floor": "NIO floor",
     "nio-floor-inline": "NIO floor, HTTP/2 inline",
     "zenith-baseline": "Zenith baseline",

@@ -14,7 +14,8 @@
 #   TARGETS       ["backend nginx haproxy zenith"] (the backend direct has no TLS cases);
 #                 "nio-floor" and "nio-floor-inline" add bench/proxy/floor (built here, its own
 #                 SwiftPM package): the least a proxy on SwiftNIO spends per request (HTTP/1.1
-#                 relayed byte for byte; HTTP/2 streams through a child channel each, or inline)
+#                 relayed byte for byte; HTTP/2 streams through a child channel each, or inline);
+#                 "raw-floor" the same HTTP/1.1 relay on epoll and read/write (plain cases only)
 #   CASES         ["small 16k post64k tls-small h2-small h2-16k"]; "plain" or "tls" for either half
 #   ZENITH_BASELINE_BIN  another zenith binary (say, main's before a change), measured as the
 #                 target zenith-baseline in the same run: TARGETS="zenith-baseline zenith"
@@ -61,6 +62,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 is_tls_case() { [[ $1 == tls-* || $1 == h2-* ]]; }
+has_tls() { [[ $1 != backend && $1 != raw-floor ]]; } # the backend direct and raw-floor have no TLS listener
 needed=(nginx haproxy wrk curl openssl python3)
 [[ " $CASES " != *" h2-"* ]] || needed+=(h2load)
 for tool in "${needed[@]}"; do
@@ -76,13 +78,14 @@ pinned() { # pinned CPU: prints the command prefix that pins to CPU (taskset exe
 # ---------------------------------------------------------------- zenith binary
 source "$HERE/../release-binary.sh"
 
-if [[ " $TARGETS " == *" nio-floor"* ]]; then
+if [[ " $TARGETS " == *" nio-floor"* || " $TARGETS " == *" raw-floor "* ]]; then
   log "building the NIO floor (bench/proxy/floor, its own SwiftPM package)"
   # The optimization flags of scripts/build-release, so that the floor is built as Zenith is.
   (cd "$HERE/floor" && swift build -c release --static-swift-stdlib -Xswiftc -enforce-exclusivity=unchecked \
     -Xswiftc -cross-module-optimization --experimental-lto-mode=full) >"$OUT/logs/floor-build.log" 2>&1 ||
     { tail -30 "$OUT/logs/floor-build.log" >&2; die "floor build failed"; }
   PROXYFLOOR=$HERE/floor/.build/release/proxyfloor
+  RAWFLOOR=$HERE/floor/.build/release/rawfloor
 fi
 
 # ---------------------------------------------------------------- process handling
@@ -189,6 +192,9 @@ for t in $TARGETS; do
       start "$t" "$FRONT_CPU" "$PROXYFLOOR" --port "${PORT[$t]}" --tls-port "${TLSPORT[$t]}" \
         --backend "$BACKEND" --cert "$CERT" --key "$KEY" --h2 "$([[ $t == nio-floor ]] && echo streams || echo inline)"
       ;;
+    raw-floor)
+      start "$t" "$FRONT_CPU" "$RAWFLOOR" --port "${PORT[$t]}" --backend "$BACKEND"
+      ;;
     zenith | zenith-baseline)
       bin=$ZENITH_BIN
       if [[ $t == zenith-baseline ]]; then
@@ -206,7 +212,7 @@ for t in $TARGETS; do
     *) die "unknown target $t" ;;
   esac
   wait_ready "$t" "http://127.0.0.1:${PORT[$t]}/small"
-  wait_ready "$t" "https://127.0.0.1:${TLSPORT[$t]}/small"
+  ! has_tls "$t" || wait_ready "$t" "https://127.0.0.1:${TLSPORT[$t]}/small"
 done
 
 # ---------------------------------------------------------------- cases
@@ -226,7 +232,7 @@ case_url() { # case_url TARGET CASE
   read -r scheme path _ < <(case_env "$2")
   if [[ $scheme == https ]]; then echo "https://127.0.0.1:${TLSPORT[$1]}$path"; else echo "http://127.0.0.1:${PORT[$1]}$path"; fi
 }
-runs_case() { [[ $1 != backend ]] || ! is_tls_case "$2"; } # the backend direct has no TLS listener
+runs_case() { has_tls "$1" || ! is_tls_case "$2"; }
 for c in $CASES; do case_env "$c" >/dev/null; done
 
 # ---------------------------------------------------------------- sanity check and TLS parameters
@@ -251,7 +257,7 @@ done
 TLS_LINES=""
 if [[ " $CASES " == *" tls-"* || " $CASES " == *" h2-"* ]]; then
   for t in $TARGETS; do
-    [[ $t == backend ]] && continue
+    has_tls "$t" || continue
     TLS_LINES+="  - $t: $(OPENSSL_CONF=$CLIENT_OPENSSL_CONF openssl s_client -connect "127.0.0.1:${TLSPORT[$t]}" -alpn h2,http/1.1 </dev/null 2>/dev/null |
       sed -n -e 's/^New, \(.*\), Cipher is \(.*\)/\1 \2/p' -e 's/^Server Temp Key: \(.*\)/key exchange \1/p' \
         -e 's/^Peer signature type: \(.*\)/signature \1/p' -e 's/^ALPN protocol: \(.*\)/ALPN \1/p' | paste -sd, | sed 's/,/, /g')"$'\n'
