@@ -79,8 +79,9 @@ pinned() { # pinned CPU: prints the command prefix that pins to CPU (taskset exe
 source "$HERE/../release-binary.sh"
 
 if [[ " $TARGETS " == *" nio-floor"* || " $TARGETS " == *" raw-floor "* ]]; then
-  log "building the NIO floor (bench/proxy/floor, its own SwiftPM package)"
-  # The optimization flags of scripts/build-release, so that the floor is built as Zenith is.
+  log "building the floors (bench/proxy/floor, its own SwiftPM package)"
+  # The optimization flags of scripts/build-release (keep the two alike), so that the floors are
+  # built as Zenith is.
   (cd "$HERE/floor" && swift build -c release --static-swift-stdlib -Xswiftc -enforce-exclusivity=unchecked \
     -Xswiftc -cross-module-optimization --experimental-lto-mode=full) >"$OUT/logs/floor-build.log" 2>&1 ||
     { tail -30 "$OUT/logs/floor-build.log" >&2; die "floor build failed"; }

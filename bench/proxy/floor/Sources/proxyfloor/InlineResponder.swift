@@ -3,8 +3,8 @@ import NIOHTTP2
 
 /// HTTP/2 without a channel per stream: NIOHTTP2's handler alone on the connection (no
 /// multiplexer), and this handler after it, which reads each request's HEADERS frame, forwards
-/// its path to a backend connection and writes the response's frames with the stream's ID. What
-/// serving streams on the connection's own pipeline could cost at least.
+/// its path to a backend connection and writes the response's `FloorResponse` frames with the
+/// stream's ID. What serving streams on the connection's own pipeline could cost at least.
 final class InlineResponder: ChannelInboundHandler, ResponseSink {
     typealias InboundIn = HTTP2Frame
     typealias OutboundOut = HTTP2Frame
@@ -19,24 +19,20 @@ final class InlineResponder: ChannelInboundHandler, ResponseSink {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let frame = self.unwrapInboundIn(data)
-        guard case .headers(let request) = frame.payload, let path = request.headers.first(name: ":path") else { return }
-        let stream = frame.streamID
-        self.pool.lease { connection in connection.get(path, stream: stream, sink: self) }
+        guard let path = FloorResponse.requestPath(frame.payload) else { return }
+        self.pool.get(path, stream: frame.streamID, sink: self)
     }
 
     func responseHead(stream: HTTP2StreamID, status: Int, contentLength: Int) {
-        let headers = HTTP2Frame(streamID: stream, payload: .headers(.init(headers: responseHeaders(status, contentLength))))
-        self.context?.write(self.wrapOutboundOut(headers), promise: nil)
+        self.context?.write(self.wrapOutboundOut(HTTP2Frame(streamID: stream, payload: FloorResponse.head(status, contentLength))), promise: nil)
     }
 
     func responseBody(stream: HTTP2StreamID, _ buffer: ByteBuffer) {
-        self.context?.write(self.wrapOutboundOut(HTTP2Frame(streamID: stream, payload: .data(.init(data: .byteBuffer(buffer))))), promise: nil)
+        self.context?.write(self.wrapOutboundOut(HTTP2Frame(streamID: stream, payload: FloorResponse.body(buffer))), promise: nil)
     }
 
     func responseEnd(stream: HTTP2StreamID) {
-        guard let context = self.context else { return }
-        let end = HTTP2Frame(streamID: stream, payload: .data(.init(data: .byteBuffer(ByteBuffer()), endStream: true)))
-        context.writeAndFlush(self.wrapOutboundOut(end), promise: nil)
+        self.context?.writeAndFlush(self.wrapOutboundOut(HTTP2Frame(streamID: stream, payload: FloorResponse.end)), promise: nil)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {

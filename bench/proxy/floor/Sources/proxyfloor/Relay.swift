@@ -84,8 +84,12 @@ struct Relay {
             .connect(host: self.backendHost, port: self.backendPort)
             .whenComplete { result in
                 switch result {
-                case .success: RelaySide.pair(clientSide, backendSide)
-                case .failure: client.close(promise: nil)
+                case .success(let backend):
+                    // A client that left while its backend connection was opened takes it along.
+                    guard client.isActive else { return backend.close(promise: nil) }
+                    RelaySide.pair(clientSide, backendSide)
+                case .failure:
+                    client.close(promise: nil)
                 }
             }
         return client.eventLoop.makeSucceededVoidFuture()

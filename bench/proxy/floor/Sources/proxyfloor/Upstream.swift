@@ -24,6 +24,9 @@ final class BackendConnection: ChannelInboundHandler {
     private var head: ByteBuffer?
     /// Body bytes still to come; nil while the head is read.
     private var bodyLeft: Int?
+    /// A backend head longer than this closes the connection.
+    private static let maximumHeadBytes = 16384
+    private static let contentLengthLine: [UInt8] = Array("\ncontent-length:".utf8)
 
     init(pool: BackendPool) { self.pool = pool }
 
@@ -47,7 +50,10 @@ final class BackendConnection: ChannelInboundHandler {
         var buffer = self.unwrapInboundIn(data)
         if self.bodyLeft == nil {
             if self.head == nil { self.head = buffer } else { self.head!.writeBuffer(&buffer) }
-            guard let (status, length, headBytes) = Self.parseHead(self.head!) else { return }
+            guard let (status, length, headBytes) = Self.parseHead(self.head!) else {
+                if self.head!.readableBytes > Self.maximumHeadBytes { context.close(promise: nil) }
+                return
+            }
             buffer = self.head!
             buffer.moveReaderIndex(forwardBy: headBytes)
             self.head = nil
@@ -91,7 +97,7 @@ final class BackendConnection: ChannelInboundHandler {
             guard end > 0 else { return nil }
             let status = Int(bytes[9] - 48) * 100 + Int(bytes[10] - 48) * 10 + Int(bytes[11] - 48)
             // "content-length:" at the start of a line, any case.
-            let name: [UInt8] = Array("\ncontent-length:".utf8)
+            let name = Self.contentLengthLine
             var length = 0
             var j = 0
             search: while j + name.count < end {
@@ -110,7 +116,8 @@ final class BackendConnection: ChannelInboundHandler {
     }
 }
 
-/// The event loop's idle backend connections; a request takes one or opens a new one.
+/// The event loop's idle backend connections; a request takes one or opens a new one. Only a
+/// new connection costs a callback, as in Zenith's `UpstreamPool`.
 final class BackendPool {
     private let host: String
     private let port: Int
@@ -123,18 +130,23 @@ final class BackendPool {
         self.eventLoop = eventLoop
     }
 
-    /// Calls `body` with an idle connection, or with a new one once it is connected.
-    func lease(_ body: @escaping (BackendConnection) -> Void) {
-        if let connection = self.idle.popLast() {
-            body(connection)
-            return
-        }
+    /// Calls `body` with a new connection once it is connected.
+    private func connect(_ body: @escaping (BackendConnection) -> Void) {
         let connection = BackendConnection(pool: self)
         ClientBootstrap(group: self.eventLoop)
             .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in channel.pipeline.addHandler(connection) }
             .connect(host: self.host, port: self.port)
             .whenSuccess { _ in body(connection) }
+    }
+
+    /// Sends a GET for `path` over an idle connection, or a new one.
+    func get(_ path: String, stream: HTTP2StreamID, sink: ResponseSink) {
+        if let connection = self.idle.popLast() {
+            connection.get(path, stream: stream, sink: sink)
+        } else {
+            self.connect { connection in connection.get(path, stream: stream, sink: sink) }
+        }
     }
 
     func release(_ connection: BackendConnection) { self.idle.append(connection) }

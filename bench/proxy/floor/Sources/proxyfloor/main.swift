@@ -21,9 +21,21 @@ func option(_ name: String) -> String {
     return args[i + 1]
 }
 
+/// An option that must be a port number.
+func port(_ name: String) -> Int {
+    guard let port = Int(option(name)), (0...65535).contains(port) else {
+        FileHandle.standardError.write("proxyfloor: --\(name) must be a port number\n".data(using: .utf8)!)
+        exit(2)
+    }
+    return port
+}
+
 let backend = option("backend").split(separator: ":")
+guard backend.count == 2, let backendPort = Int(backend[1]) else {
+    FileHandle.standardError.write("proxyfloor: --backend must be HOST:PORT\n".data(using: .utf8)!)
+    exit(2)
+}
 let backendHost = String(backend[0])
-let backendPort = Int(backend[1])!
 let inline = option("h2") == "inline"
 
 var tls = TLSConfiguration.makeServerConfiguration(
@@ -71,7 +83,7 @@ func server(_ initializer: @escaping (Channel) -> EventLoopFuture<Void>) -> Serv
 }
 
 let plain = try server { channel in relay.attach(to: channel) }
-    .bind(host: "127.0.0.1", port: Int(option("port"))!).wait()
+    .bind(host: "127.0.0.1", port: port("port")).wait()
 let secure = try server { channel in
     channel.eventLoop.makeCompletedFuture {
         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
@@ -82,6 +94,6 @@ let secure = try server { channel in
             http1ChannelConfigurator: { channel in relay.attach(to: channel) }
         )
     }
-}.bind(host: "127.0.0.1", port: Int(option("tls-port"))!).wait()
+}.bind(host: "127.0.0.1", port: port("tls-port")).wait()
 print("LISTENING \(plain.localAddress!.port!) \(secure.localAddress!.port!)")
 try plain.closeFuture.wait()

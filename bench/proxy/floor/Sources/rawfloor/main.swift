@@ -17,6 +17,15 @@ func option(_ name: String) -> String {
     return args[i + 1]
 }
 
+/// An option that must be a port number.
+func port(_ text: Substring, _ name: String) -> Int {
+    guard let port = Int(text), (0...65535).contains(port) else {
+        fputs("rawfloor: --\(name) needs a port number\n", stderr)
+        exit(2)
+    }
+    return port
+}
+
 func check(_ result: Int32, _ what: String) -> Int32 {
     if result < 0 {
         perror("rawfloor: \(what)")
@@ -53,7 +62,11 @@ final class Side {
 }
 
 let backend = option("backend").split(separator: ":")
-let backendAddress = address(String(backend[0]), Int(backend[1])!)
+guard backend.count == 2 else {
+    fputs("rawfloor: --backend must be HOST:PORT\n", stderr)
+    exit(2)
+}
+let backendAddress = address(String(backend[0]), port(backend[1], "backend"))
 let epoll = check(epoll_create1(0), "epoll_create1")
 /// The pairs' sides by socket descriptor.
 var sides = [Side?](repeating: nil, count: 1 << 16)
@@ -94,7 +107,7 @@ func flushPending(_ side: Side) -> Bool {
 let listener = check(socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0), "socket")
 var one: Int32 = 1
 setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-_ = withSockaddr(address("127.0.0.1", Int(option("port"))!)) { check(bind(listener, $0, $1), "bind") }
+_ = withSockaddr(address("127.0.0.1", port(Substring(option("port")), "port"))) { check(bind(listener, $0, $1), "bind") }
 _ = check(listen(listener, 1024), "listen")
 watch(listener, UInt32(EPOLLIN.rawValue), EPOLL_CTL_ADD)
 print("LISTENING \(option("port"))")
