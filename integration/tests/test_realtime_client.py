@@ -72,6 +72,18 @@ def test_client_emit_with_ack_subscribe_and_unsubscribe(rt, transport):
         assert rt.publish_ok({"rooms": ["acked"], "event": "e", "data": 2}) == 0
 
 
+@pytest.mark.parametrize("transport", ["polling", "websocket"])
+def test_subscribe_without_an_ack_joins_the_room(rt, transport):
+    """`emit("subscribe", room)` with no callback joins as the acknowledged form does."""
+    with connected(rt, transports=[transport]) as (sio, log):
+        sio.emit("subscribe", "unacked")
+        deadline = time.monotonic() + 5
+        while rt.publish_ok({"rooms": ["unacked"], "event": "e", "data": 1}) == 0:
+            assert time.monotonic() < deadline, "the socket never joined the room"
+            time.sleep(0.1)
+        assert log.wait_event("e", timeout=5), log.items
+
+
 def test_subscribe_beyond_max_rooms_per_socket_is_refused(zenith_factory):
     rt = start_realtime(zenith_factory, {"max_rooms_per_socket": 4})
     with connected(rt, transports=["websocket"]) as (sio, log):

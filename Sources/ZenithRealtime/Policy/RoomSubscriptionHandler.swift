@@ -22,7 +22,9 @@ public struct RoomSubscriptionHandler: SocketIONamespaceHandler {
                 ack?.send([Self.failure("bad room")])
                 return
             }
-            ack?.send([socket.join(room) ? Self.success : Self.failure("too many rooms")])
+            // Joined first: as an argument of `ack?.send`, the join would be skipped without an ack.
+            let joined = socket.join(room)
+            ack?.send([joined ? Self.success : Self.failure("too many rooms")])
         case "unsubscribe":
             guard case .string(let room)? = arguments.first, room != socket.id else {
                 ack?.send([Self.failure("bad room")])
