@@ -3,9 +3,11 @@ import NIOCore
 import NIOHTTP1
 import ZenithConfig
 
-/// The last handler of a client's HTTP/1.1 pipeline: routes each request head, hands the request to
-/// a `RequestResponder`, and writes that responder's response with keep-alive, body limits, read
-/// backpressure and the access log taken care of here, once, for every kind of route.
+/// The last handler of a client's HTTP/1.1 pipeline, or one stream of an HTTP/2 connection
+/// (driven by `HTTP2StreamsHandler`, and never in a pipeline): routes each request head, hands the
+/// request to a `RequestResponder`, and writes that responder's response with keep-alive, body
+/// limits, read backpressure and the access log taken care of here, once, for every kind of route.
+/// It writes through a `DownstreamOutput`, so both kinds of connection share this code.
 ///
 /// Its `PipelinedRequestQueue` holds pipelined requests back until the response before them has
 /// ended, so only one request is ever in flight. Nothing more is read while the client does not
@@ -20,9 +22,10 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
 
     let loop: LoopContext
     let transport: DownstreamTransport
-    /// Set while the handler is in the pipeline: dropped in `handlerRemoved`, since the context
-    /// holds this handler and a kept context would keep both alive after the connection is gone.
-    private var context: ChannelHandlerContext?
+    /// Set while the handler is in the pipeline (or its HTTP/2 stream is open): dropped in
+    /// `handlerRemoved` (or when the stream closes), since the output holds what holds this
+    /// handler, and a kept output would keep both alive after the connection is gone.
+    private var output: DownstreamOutput?
     /// The client's channel (which outlives the pipeline's handlers), for hand-overs.
     private var channel: Channel!
     /// The client as the forwarding headers and logs describe it: made when the connection
@@ -55,11 +58,17 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
     // MARK: Channel events
 
     func handlerAdded(context: ChannelHandlerContext) {
-        self.context = context
-        self.channel = context.channel
-        self.machine.writabilityChanged(context.channel.isWritable)
-        if context.channel.isActive {
-            self.connectionBecameActive(context: context)
+        self.attach(ChannelDownstreamOutput(context: context), isWritable: context.channel.isWritable)
+    }
+
+    /// Starts writing to `output`: when the handler joins its pipeline, or when its HTTP/2 stream
+    /// opens.
+    func attach(_ output: DownstreamOutput, isWritable: Bool) {
+        self.output = output
+        self.channel = output.channel
+        self.machine.writabilityChanged(isWritable)
+        if output.isActive {
+            self.connectionBecameActive()
         }
     }
 
@@ -67,37 +76,54 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
     /// deadline's callback holds this handler.
     func handlerRemoved(context: ChannelHandlerContext) {
         self.cancelDeadlines()
-        self.context = nil
+        self.output = nil
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        self.connectionBecameActive(context: context)
+        self.connectionBecameActive()
         context.fireChannelActive()
     }
 
-    private func connectionBecameActive(context: ChannelHandlerContext) {
+    private func connectionBecameActive() {
         guard self.openConnections == nil else { return }
         let openConnections = self.loop.metrics.clientConnection(self.transport.metricsLabel)
         openConnections.increment()
         self.openConnections = openConnections
         if self.activePeer == nil {
-            self.activePeer = DownstreamPeer(address: context.channel.remoteAddress, scheme: self.transport.scheme)
+            self.activePeer = DownstreamPeer(address: self.channel.remoteAddress, scheme: self.transport.scheme)
         }
         self.armIdleTimer(self.loop.configuration.limits.headerTimeout)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        self.connectionEnded()
+        context.fireChannelInactive()
+    }
+
+    /// The connection (or HTTP/2 stream) closed, by either side: the request in progress, if any,
+    /// is aborted and logged as such.
+    func connectionEnded() {
         self.cancelDeadlines()
         self.openConnections?.decrement()
+        self.openConnections = nil
         if self.machine.connectionClosed() {
             self.abortResponder()
             self.logAccess(aborted: true)
         }
-        context.fireChannelInactive()
+    }
+
+    /// The HTTP/2 stream closed: both sides ended it, or either reset it.
+    func streamClosed() {
+        self.connectionEnded()
+        self.output = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = self.unwrapInboundIn(data)
+        self.partReceived(self.unwrapInboundIn(data))
+    }
+
+    /// A part of a request arrived.
+    func partReceived(_ part: HTTPServerRequestPart) {
         switch self.machine.partArrived(part) {
         case .deliver:
             self.handle(part)
@@ -106,7 +132,7 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
         case .overflow:
             // One read can hold hundreds of tiny pipelined requests; more than this waiting at
             // once is not a browser, and would otherwise all be held in memory.
-            context.close(promise: nil)
+            self.output?.close()
         }
     }
 
@@ -127,15 +153,20 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        self.responder?.clientReadComplete()
+        self.readComplete()
         context.fireChannelReadComplete()
+    }
+
+    /// A batch of reads ended.
+    func readComplete() {
+        self.responder?.clientReadComplete()
     }
 
     /// Hands the requests that waited behind the response just ended to this handler, up to the
     /// next one that must wait, and reads again once none waits.
     private func releasePipelinedRequests() {
         self.machine.releaseStarted()
-        guard let channel = self.channel, channel.isActive else { return }
+        guard self.output?.isActive == true else { return }
         while let part = self.machine.nextReleasedPart() {
             self.handle(part)
         }
@@ -144,7 +175,12 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        let isWritable = context.channel.isWritable
+        self.writabilityChanged(context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// The client started or stopped taking bytes.
+    func writabilityChanged(_ isWritable: Bool) {
         self.machine.writabilityChanged(isWritable)
         if isWritable {
             self.sendDeadline?.disarm()
@@ -153,7 +189,6 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
         } else {
             self.armSendDeadline()
         }
-        context.fireChannelWritabilityChanged()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -188,9 +223,17 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
         }
     }
 
+    /// The HTTP/2 stream's request was read as far as its output let it: read more unless reads
+    /// are held (the output then reads when they are released).
+    func readRequested() {
+        if self.machine.readRequested() {
+            self.output?.read()
+        }
+    }
+
     private func readIfPending() {
         if self.machine.takePendingRead() {
-            self.context?.read()
+            self.output?.read()
         }
     }
 
@@ -267,10 +310,10 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
         }
         self.idleDeadline?.cancel()
         self.bodyDeadline?.cancel()
-        guard let context = self.context else { return }
-        guard action == .writeErrorPage, context.channel.isActive else {
+        guard let output = self.output else { return }
+        guard action == .writeErrorPage, output.isActive else {
             self.logAccess(aborted: true)
-            context.close(promise: nil)
+            output.close()
             return
         }
         let page = ErrorPage(status: status, prefersJSON: self.summary?.prefersJSON ?? false)
@@ -281,19 +324,22 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
         self.summary?.status = status.code
         self.summary?.responseBodyBytes = page.body.readableBytes
         self.logAccess(aborted: false)
-        context.write(self.wrapOutboundOut(.head(head)), promise: nil)
+        output.write(.head(head), promise: nil)
         if self.summary?.method != .HEAD {
-            context.write(self.wrapOutboundOut(.body(.byteBuffer(page.body))), promise: nil)
+            output.write(.body(.byteBuffer(page.body)), promise: nil)
         }
-        self.closeAfterWriting(.end(nil), context: context)
+        self.closeAfterWriting(.end(nil), output: output)
     }
 
     /// Writes `part`, the last one, and closes once it is sent; a client that takes none of it
     /// for `send_timeout` is cut off then.
-    private func closeAfterWriting(_ part: HTTPServerResponsePart, context: ChannelHandlerContext) {
+    private func closeAfterWriting(_ part: HTTPServerResponsePart, output: DownstreamOutput) {
         self.armSendDeadline()
-        context.writeAndFlush(self.wrapOutboundOut(part)).assumeIsolated().whenComplete { _ in
-            context.close(promise: nil)
+        let written = self.loop.eventLoop.makePromise(of: Void.self)
+        output.write(part, promise: written)
+        output.flush()
+        written.futureResult.assumeIsolated().whenComplete { _ in
+            output.close()
         }
     }
 
@@ -313,17 +359,19 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
     var requestComplete: Bool { self.machine.requestComplete }
     var allocator: ByteBufferAllocator { self.channel.allocator }
     var eventLoop: EventLoop { self.loop.eventLoop }
-    var closeFuture: EventLoopFuture<Void> { self.channel.closeFuture }
+    /// When the client's connection, or its HTTP/2 stream, closes.
+    var closeFuture: EventLoopFuture<Void> { self.output?.closeFuture ?? self.channel.closeFuture }
 
     func sendHead(_ head: HTTPResponseHead) {
         if head.status == .continue {
-            self.context?.writeAndFlush(self.wrapOutboundOut(.head(head)), promise: nil)
+            self.output?.write(.head(head), promise: nil)
+            self.output?.flush()
             return
         }
         self.summary?.status = head.status.code
         if head.status == .switchingProtocols {
             self.machine.switchingProtocolsWritten()
-            self.context?.write(self.wrapOutboundOut(.head(head)), promise: nil)
+            self.output?.write(.head(head), promise: nil)
             return
         }
         let connectionField = self.machine.responseHeadWritten(
@@ -341,12 +389,12 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
         case .close: head.headers.replaceOrAdd(name: "connection", value: "close")
         case .keepAlive: head.headers.replaceOrAdd(name: "connection", value: "keep-alive")
         }
-        self.context?.write(self.wrapOutboundOut(.head(head)), promise: nil)
+        self.output?.write(.head(head), promise: nil)
     }
 
     func sendBody(_ data: IOData, promise: EventLoopPromise<Void>?) {
         self.summary?.responseBodyBytes += data.readableBytes
-        guard let context = self.context else {
+        guard let output = self.output else {
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
@@ -356,11 +404,11 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
             self.armSendDeadline()
             self.machine.writtenWhileBlocked(data.readableBytes)
         }
-        context.write(self.wrapOutboundOut(.body(data)), promise: promise)
+        output.write(.body(data), promise: promise)
     }
 
     func flush() {
-        self.context?.flush()
+        self.output?.flush()
     }
 
     func recordUpstreamTime(_ time: TimeAmount) {
@@ -380,15 +428,16 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
         self.logAccess(aborted: false)
         self.summary = nil
         self.readIfPending()
-        guard let context = self.context else { return }
+        guard let output = self.output else { return }
         guard keepOpen else {
-            self.closeAfterWriting(.end(trailers), context: context)
+            self.closeAfterWriting(.end(trailers), output: output)
             return
         }
-        context.writeAndFlush(self.wrapOutboundOut(.end(trailers)), promise: nil)
+        output.write(.end(trailers), promise: nil)
+        output.flush()
         self.armIdleTimer(self.loop.configuration.limits.keepaliveTimeout)
         if releasePipelined {
-            context.eventLoop.assumeIsolated().execute { self.releasePipelinedRequests() }
+            self.loop.eventLoop.assumeIsolated().execute { self.releasePipelinedRequests() }
         }
     }
 
@@ -404,6 +453,8 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
     }
 
     func handOver(to install: (Channel) throws -> Void) throws {
+        // An HTTP/2 stream cannot switch protocols (NIOHTTP2 refuses Upgrade fields).
+        guard self.transport != .http2 else { throw ChannelError.operationUnsupported }
         let channel: Channel = self.channel
         do {
             try self.removeHTTPHandlers()
@@ -421,9 +472,8 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
         self.machine.handedOver()
         self.responder = nil
         self.cancelDeadlines()
-        guard let pipeline = self.context?.pipeline.syncOperations else { throw ChannelError.ioOnClosedChannel }
-        _ = pipeline.removeHandler(self)
-        _ = pipeline.removeHandler(try pipeline.handler(type: HTTP1ServerCodec.self))
+        guard let output = self.output else { throw ChannelError.ioOnClosedChannel }
+        try output.removeHTTPHandlers()
     }
 
     // MARK: Timers and logging
@@ -433,11 +483,11 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
     /// deadlines), and closes once its response has ended, or is cut by `send_timeout` while its
     /// client takes nothing of it.
     private func armIdleTimer(_ duration: Duration) {
-        guard self.transport != .http2, self.context != nil else { return }
+        guard self.transport != .http2, self.output != nil else { return }
         if self.idleDeadline == nil {
             self.idleDeadline = LazyDeadline(eventLoop: self.loop.eventLoop) {
                 if self.machine.idleDeadlinePassed() {
-                    self.context?.close(promise: nil)
+                    self.output?.close()
                 }
             }
         }
@@ -452,7 +502,7 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
 
     /// From now on the client has `body_timeout` to send `minimumProgressBytes` more of its body.
     private func armBodyDeadline() {
-        guard self.context != nil else { return }
+        guard self.output != nil else { return }
         self.machine.bodyDeadlineArmed()
         if self.bodyDeadline == nil {
             self.bodyDeadline = LazyDeadline(eventLoop: self.loop.eventLoop) { self.bodyDeadlinePassed() }
@@ -477,27 +527,20 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
 
     /// The client stopped taking bytes: from now on it has `send_timeout` to take some.
     private func armSendDeadline() {
-        guard let context = self.context, self.sendDeadline?.isArmed != true else { return }
-        self.machine.sendDeadlineArmed(unsent: self.unsentBytes(context))
+        guard let output = self.output, self.sendDeadline?.isArmed != true else { return }
+        self.machine.sendDeadlineArmed(unsent: output.unsentBytes)
         if self.sendDeadline == nil {
             self.sendDeadline = LazyDeadline(eventLoop: self.loop.eventLoop) { self.sendDeadlinePassed() }
         }
         self.sendDeadline?.arm(TimeAmount(self.loop.configuration.limits.sendTimeout))
     }
 
-    /// Bytes written to the client's socket channel and not yet taken by the kernel; nil for an
-    /// HTTP/2 stream, whose channel does not count them (and traps when asked).
-    private func unsentBytes(_ context: ChannelHandlerContext) -> Int? {
-        guard self.transport != .http2 else { return nil }
-        return try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)
-    }
-
     /// `send_timeout` passed with the client still not taking bytes: unless the socket took some
     /// meanwhile (a slow reader, not a stalled one), the connection is cut, and with it the
     /// backend connection of the exchange in progress (closed, not pooled).
     private func sendDeadlinePassed() {
-        guard let context = self.context, context.channel.isActive else { return }
-        let unsent = self.unsentBytes(context)
+        guard let output = self.output, output.isActive else { return }
+        let unsent = output.unsentBytes
         switch self.machine.sendDeadlinePassed(unsent: unsent) {
         case .none:
             return
@@ -520,7 +563,7 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
             self.abortResponder()
             self.logAccess(aborted: true)
         }
-        context.close(promise: nil)
+        output.close()
     }
 
     private func logAccess(aborted: Bool) {

@@ -3,7 +3,7 @@ import NIOHTTP1
 
 /// Turns the bytes a client sends on an HTTP/1.x connection into request parts, as NIOHTTP1's
 /// `HTTPRequestDecoder` did (the same parts, the same `HTTPParserError`s, so that
-/// `DownstreamConnectionHandler` serves HTTP/1.1 and, behind NIOHTTP2's codec, HTTP/2 alike): the
+/// `DownstreamConnectionHandler` serves HTTP/1.1 and, from `HTTP2StreamsHandler`, HTTP/2 alike): the
 /// head, body parts that are slices of the read buffer (never copied), and the end. A value that
 /// returns parts (`next`), driven by `HTTP1ServerCodec`; written by hand for speed and memory
 /// (see docs/benchmarks.md).

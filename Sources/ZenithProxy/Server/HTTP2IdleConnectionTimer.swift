@@ -6,7 +6,8 @@ import NIOHTTP2
 /// does, without its cost per stream. That one cancels its timer on every new stream, and each
 /// cancel searches the event loop's whole timer heap (2.3% of Zenith's CPU time on small HTTP/2
 /// GETs); here a stream opening or closing moves a count, and a `LazyDeadline` only stores a time.
-/// Confined to the connection's event loop; told of streams by its `StreamDelegate`.
+/// Confined to the connection's event loop; told of streams by its `StreamDelegate`, which
+/// `HTTP2StreamsHandler` calls.
 final class HTTP2IdleConnectionTimer {
     private let idleTime: TimeAmount
     private let deadline: LazyDeadline
