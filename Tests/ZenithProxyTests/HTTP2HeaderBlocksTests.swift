@@ -20,6 +20,14 @@ struct HTTP2HeaderBlocksTests {
         #expect(head.headers.map { "\($0.name): \($0.value)" } == ["host: dash:8443", "accept: text/html"])
     }
 
+    @Test("cookies sent as several fields become one Cookie field, joined by '; ' (RFC 9113 §8.2.3)")
+    func cookiesJoined() throws {
+        let head = try Self.request("GET", [("cookie", "sessionid=abc"), ("accept", "*/*"), ("cookie", "csrftoken=x")])
+        #expect(head.headers[canonicalForm: "cookie"] == ["sessionid=abc; csrftoken=x"])
+        #expect(head.headers["accept"] == ["*/*"])
+        #expect(try Self.request("GET", [("cookie", "a=1")]).headers["cookie"] == ["a=1"])
+    }
+
     @Test("a Host field sent along is kept instead of :authority")
     func hostKept() throws {
         let head = try Self.request("GET", [("host", "other")])

@@ -141,11 +141,12 @@ def apache(request):
 
 @pytest.fixture
 def browsers(request):
-    """`browsers()` starts a headless Chromium with its own cookies; each is quit after the test."""
+    """`browsers(*args)` starts a headless Chromium with its own cookies (and these command line
+    arguments); each is quit after the test."""
     from horizon_env import new_browser
 
-    def start():
-        driver = new_browser(CHROMIUM, CHROMEDRIVER)
+    def start(*args: str):
+        driver = new_browser(CHROMIUM, CHROMEDRIVER, *args)
         request.addfinalizer(driver.quit)
         return driver
 

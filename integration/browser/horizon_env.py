@@ -65,15 +65,15 @@ def start_horizon_zenith(apache: ApacheDashboard, port: int | None = None, watch
 # the browser
 
 
-def new_browser(chromium: str, chromedriver: str) -> webdriver.Chrome:
-    """A headless Chromium with a profile (and so cookies) of its own."""
+def new_browser(chromium: str, chromedriver: str, *extra_args: str) -> webdriver.Chrome:
+    """A headless Chromium with a profile (and so cookies) of its own, and `extra_args`."""
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
     for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
                 "--window-size=1100,900", "--no-first-run", "--disable-extensions",
                 # 20 tabs of one page: background tabs must keep their timers and sockets going
                 "--disable-background-timer-throttling", "--disable-renderer-backgrounding",
-                "--disable-backgrounding-occluded-windows"):
+                "--disable-backgrounding-occluded-windows", *extra_args):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=options)

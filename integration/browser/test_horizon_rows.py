@@ -17,8 +17,11 @@ import time
 import pytest
 
 from horizon_env import (ROUTES, ROUTES_REALTIME_DOWN, footer, glue_stats, log_in, open_instances, row_updates,
-                         rows, servers_polls, start_horizon_zenith, wait_live, wait_until)
+                         rows, servers_polls, start_horizon_zenith, wait_live, wait_until, zenith_config)
+from harness.certificates import make_certificate
 from harness.horizon import add_server, make_server, remove_server, set_server, set_servers
+from harness.processes import free_port, wait_for_port
+from harness.zenith import start_zenith
 
 NOTICE = "return (document.getElementById('zenith-new-items') || {}).textContent || null"
 
@@ -39,6 +42,22 @@ def servers(apache):
 @pytest.fixture
 def zenith(apache):
     z = start_horizon_zenith(apache)
+    yield z
+    z.stop()
+
+
+@pytest.fixture
+def tls_zenith(apache, tmp_path):
+    """`zenith` with an https listener too (a fresh self-signed certificate), as in production."""
+    cert, key = make_certificate(tmp_path)
+    port, https_port = free_port(), free_port()
+    config = zenith_config(apache, port)
+    config["listen"]["https"] = [f"127.0.0.1:{https_port}"]
+    config["tls"] = {"certificate": str(cert), "key": str(key)}
+    config["realtime"]["allowed_origins"].append(f"https://127.0.0.1:{https_port}")
+    z = start_zenith(config, ROUTES, port=port)
+    wait_for_port(https_port, 10, z.proc, "zenith https")  # bound just after the http listener
+    z.https_url = f"https://127.0.0.1:{https_port}"
     yield z
     z.stop()
 
@@ -190,3 +209,22 @@ def test_socket_comes_back_and_watches_again_after_a_restart(browsers, zenith, a
         wait_until(page, lambda: rows(page)[web["id"]]["status"] == "Active", 1.5, "the change over the new socket")
     finally:
         z.stop()
+
+
+def test_live_rows_over_tls_and_http2(browsers, tls_zenith, apache, servers):
+    """As browsers meet Zenith in production: the login form, the instances page, its scripts
+    and the glue come over HTTP/2 (ALPN on Zenith's TLS listener), the glue's socket goes live,
+    and a status change reaches the row within a second."""
+    page = browsers("--ignore-certificate-errors")
+    log_in(page, tls_zenith.https_url, "alice")
+    open_instances(page, tls_zenith.https_url)
+    protocols = page.execute_script(
+        "return performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))"
+        ".map(e => [e.name, e.nextHopProtocol])")
+    assert protocols and all(protocol == "h2" for _, protocol in protocols), protocols
+    assert any("/socket.io/" in name for name, _ in protocols), protocols
+    wait_live(page)
+    web = servers["web"]
+    set_server(apache, "proj-a", web["id"], status="ACTIVE", task_state=None, power_state=1)
+    wait_until(page, lambda: rows(page)[web["id"]]["cls"] == "ajax-update status_up", 1.0,
+               "the row's new class", poll=0.02)

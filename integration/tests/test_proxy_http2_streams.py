@@ -101,6 +101,16 @@ def receive_feeding_only(h2c: H2Connection, fed: int, done, timeout: float, ever
             next_grant += every
 
 
+def test_cookies_split_into_fields_reach_the_backend_as_one(h2_zenith):
+    """Browsers send each cookie as a field of its own (RFC 9113 §8.2.3): the dashboard gets one
+    Cookie field, joined by "; " (as two, WSGI joins them by ", ", and Django loses the session)."""
+    with H2Connection(h2_zenith.https_port) as h2c:
+        stream = h2c.request("GET", "/dashboard/echo", [("cookie", "sessionid=abc"), ("cookie", "csrftoken=x")])
+        h2c.wait_for(stream)
+        assert h2c.status.get(stream) == 200
+        assert json.loads(h2c.bodies[stream])["headers"]["Cookie"] == "sessionid=abc; csrftoken=x"
+
+
 def test_a_request_body_far_larger_than_the_window_reaches_the_backend_intact(h2_zenith):
     """A 3 MiB POST, sent only as Zenith's windows allow, reaches the backend byte for byte."""
     body = os.urandom(3 * MiB)

@@ -13,7 +13,8 @@ extension HTTPRequestHead {
     /// `:authority` becomes Host (unless Host came too), and a request that may have a body
     /// without saying how long (no content-length) is framed as chunked, or as empty when its
     /// HEADERS ended the stream, so that `RequestHeadFields` reads the same framing from it as
-    /// from an HTTP/1.1 head. NIOHTTP2 has already validated the block (RFC 9113 §8.2 and §8.3:
+    /// from an HTTP/1.1 head; the Cookie fields a browser splits its cookies into are one again.
+    /// NIOHTTP2 has already validated the block (RFC 9113 §8.2 and §8.3:
     /// pseudo-fields once each and first, their values without spaces or control bytes, no
     /// connection-specific field, lowercase names).
     init(http2Block block: HPACKHeaders, endStream: Bool) throws {
@@ -44,7 +45,20 @@ extension HTTPRequestHead {
         if !hasContentLength && httpMethod.mayHaveBody {
             fields.append(endStream ? ("content-length", "0") : ("transfer-encoding", "chunked"))
         }
-        fields.appendRegularFields(of: block)
+        // A browser may split its Cookie into one field per cookie (RFC 9113 §8.2.3): for HTTP/1.1
+        // they are one field again, joined by "; ". Sent as several, they reach Django joined by
+        // ", " (as any repeated field), and its session cookie is lost.
+        var cookie: String?
+        for (name, value, _) in block where !name.hasPrefix(":") {
+            if name == "cookie" {
+                cookie = cookie.map { "\($0); \(value)" } ?? value
+            } else {
+                fields.append((name, value))
+            }
+        }
+        if let cookie {
+            fields.append(("cookie", cookie))
+        }
         self.init(version: HTTPVersion(major: 2, minor: 0), method: httpMethod, uri: path, headers: HTTPHeaders(fields))
     }
 }
@@ -65,7 +79,9 @@ extension HTTPHeaders {
     init(http2Trailers block: HPACKHeaders) {
         var fields: [(String, String)] = []
         fields.reserveCapacity(block.count)
-        fields.appendRegularFields(of: block)
+        for (name, value, _) in block where !name.hasPrefix(":") {
+            fields.append((name, value))
+        }
         self.init(fields)
     }
 }
@@ -90,15 +106,6 @@ extension HPACKHeaders {
                 }
                 self.add(name: lowercased, value: value)
             }
-        }
-    }
-}
-
-extension Array where Element == (String, String) {
-    /// Appends the block's fields that are not pseudo-fields.
-    fileprivate mutating func appendRegularFields(of block: HPACKHeaders) {
-        for (name, value, _) in block where !name.hasPrefix(":") {
-            self.append((name, value))
         }
     }
 }
