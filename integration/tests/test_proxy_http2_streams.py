@@ -22,6 +22,7 @@ import requests
 
 from harness.dashboard import marker
 from harness.h2_client import H2Connection
+from harness.memory import PeakRss
 from harness.payloads import pattern, sha256
 from harness.processes import free_port
 from harness.realtime import SEP, TOKEN, decode_payload, realtime_started
@@ -119,6 +120,19 @@ def test_a_request_body_far_larger_than_the_window_reaches_the_backend_intact(h2
         h2c.send_bodies({stream: body})
         assert_uploaded(h2c, stream, body)
         assert h2c.conn.remote_settings.initial_window_size == ZENITH_WINDOW
+
+
+def test_an_upload_to_a_slow_backend_is_held_back_not_buffered(h2_zenith):
+    """The backend reads 256 KiB per 10 ms: Zenith gives the client window only as the backend
+    takes the body, so 60 MiB pass through in little memory (as on HTTP/1.1, test_proxy_big)."""
+    body = os.urandom(60 * MiB)
+    before = h2_zenith.rss_kib()
+    with H2Connection(h2_zenith.https_port, timeout=60) as h2c, PeakRss(h2_zenith) as peak:
+        stream = upload(h2c, "/dashboard/upload?delay=0.01", len(body))
+        h2c.send_bodies({stream: body}, timeout=60)
+        assert_uploaded(h2c, stream, body)
+    grown = peak.peak_kib - before
+    assert grown < 32 * 1024, f"zenith grew by {grown} KiB buffering an upload to a slow backend"
 
 
 def test_concurrent_uploads_on_one_connection_each_reach_the_backend_intact(h2_zenith):
