@@ -1,11 +1,14 @@
 """The static action: types, validators (ETag / Last-Modified → 304), ranges, and no way out of the dir."""
 import email.utils
 import os
+import subprocess
 
 import pytest
 
 from conftest import PNG_1x1, SECRET_TEXT
+from harness.certificates import make_certificate
 from harness.payloads import pattern, sha256
+from harness.processes import free_port, wait_for_port
 from harness.raw_http import Conn, build_request, http_request
 
 
@@ -158,3 +161,31 @@ def test_static_large_file_streams(zenith, static_root):
     (static_root / "static" / "large.bin").write_bytes(data)
     r = http_request(zenith.port, "GET", "/static/large.bin", timeout=30)
     assert r.status == 200 and sha256(r.body) == sha256(data)
+
+
+@pytest.mark.parametrize("protocol", ["--http1.1", "--http2"])
+def test_files_over_tls(zenith_factory, static_root, tmp_path, protocol):
+    """Over TLS a file cannot go as it is (sendfile): it is read into buffers and encrypted,
+    whole or as a range, over HTTP/1.1 and HTTP/2 (a file region reaching the TLS handler used
+    to crash the process)."""
+    cert, key = make_certificate(tmp_path)
+    port, https_port = free_port(), free_port()
+    z = zenith_factory({"listen": {"http": [f"127.0.0.1:{port}"], "https": [f"127.0.0.1:{https_port}"]},
+                        "tls": {"certificate": str(cert), "key": str(key)}},
+                       f"*  /static/  static  {static_root / 'static'}\n", port=port)
+    wait_for_port(https_port, 10, z.proc, "zenith https")
+    big = tmp_path / "big.out"
+
+    def curl(*args: str) -> str:
+        return subprocess.run(["curl", "-sS", "-k", protocol, "--max-time", "10", "-w", "%{http_version} %{http_code}",
+                               *args], capture_output=True, text=True, check=True).stdout
+
+    version = "2" if protocol == "--http2" else "1.1"
+    assert curl("-o", str(big), f"https://127.0.0.1:{https_port}/static/big.bin") == f"{version} 200"
+    assert sha256(big.read_bytes()) == pattern.digest(100 * 1024)
+    assert curl("-o", str(big), "-H", "Range: bytes=1000-1999", f"https://127.0.0.1:{https_port}/static/big.bin") \
+        == f"{version} 206"
+    assert big.read_bytes() == b"".join(pattern.generate(100 * 1024))[1000:2000]
+    assert curl("-o", "/dev/null", "-I", f"https://127.0.0.1:{https_port}/static/style.css") == f"{version} 200"
+    assert z.alive()
+

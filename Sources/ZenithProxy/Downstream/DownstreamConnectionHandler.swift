@@ -358,6 +358,7 @@ final class DownstreamConnectionHandler: ChannelDuplexHandler, RemovableChannelH
     /// The request's end has been received.
     var requestComplete: Bool { self.machine.requestComplete }
     var allocator: ByteBufferAllocator { self.channel.allocator }
+    var sendsFileRegions: Bool { self.transport == .http1 }
     var eventLoop: EventLoop { self.loop.eventLoop }
     /// When the client's connection, or its HTTP/2 stream, closes.
     var closeFuture: EventLoopFuture<Void> { self.output?.closeFuture ?? self.channel.closeFuture }

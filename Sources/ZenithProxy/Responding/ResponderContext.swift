@@ -24,6 +24,9 @@ protocol ResponderContext: AnyObject {
     var isWritable: Bool { get }
     /// Completes when the client's connection closes.
     var closeFuture: EventLoopFuture<Void> { get }
+    /// A file region can be written as it is (sendfile): a plain HTTP/1.1 connection. TLS must
+    /// encrypt the bytes, and HTTP/2 frame them, so those take buffers.
+    var sendsFileRegions: Bool { get }
 
     /// Writes the response head (the connection adds `Connection: close` when it will not be kept).
     func sendHead(_ head: HTTPResponseHead)

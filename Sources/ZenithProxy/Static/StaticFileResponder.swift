@@ -9,7 +9,9 @@ import ZenithConfig
 /// Serves a file of a `static` route: GET and HEAD, ETag and Last-Modified with their conditional
 /// requests, single byte ranges, Content-Type by extension, Cache-Control from `max_age`.
 /// Regular files only: no directory listings, no symlinks followed, no path leaving the directory.
-/// The body is sent as a file region (sendfile), so it never passes through user memory.
+/// On a plain HTTP/1.1 connection the body is sent as a file region (sendfile), so it never
+/// passes through user memory; over TLS (HTTP/1.1 or HTTP/2) it is read in chunks, each read when
+/// the client has taken the one before.
 final class StaticFileResponder: RequestResponder {
     private let client: any ResponderContext
     private let directory: String
@@ -135,12 +137,38 @@ final class StaticFileResponder: RequestResponder {
         self.client.sendHead(HTTPResponseHead(version: .http1_1, status: status, headers: headers))
         if self.head.method == .HEAD || body.readableBytes == 0 {
             try? handle.close()
-        } else {
+        } else if self.client.sendsFileRegions {
             let promise = self.client.eventLoop.makePromise(of: Void.self)
             promise.futureResult.whenComplete { _ in try? handle.close() }
             self.client.sendBody(.fileRegion(body), promise: promise)
+        } else {
+            self.sendChunks(of: body, handle: handle)
+            return
         }
         self.client.finishResponse()
+    }
+
+    /// Sends the region's bytes read into buffers, for a connection whose bytes are encrypted:
+    /// one chunk at a time, the next read once the last has been written, then ends the response.
+    private func sendChunks(of region: FileRegion, handle: NIOFileHandle) {
+        let eventLoop = self.client.eventLoop
+        let responder = NIOLoopBound(self, eventLoop: eventLoop)
+        self.client.loop.fileIO.readChunked(fileRegion: region, allocator: self.client.allocator, eventLoop: eventLoop) {
+            chunk in
+            let responder = responder.value
+            guard !responder.aborted else { return eventLoop.makeFailedFuture(ChannelError.ioOnClosedChannel) }
+            let written = eventLoop.makePromise(of: Void.self)
+            responder.client.sendBody(.byteBuffer(chunk), promise: written)
+            responder.client.flush()
+            return written.futureResult
+        }.assumeIsolated().whenComplete { result in
+            try? handle.close()
+            guard !self.aborted else { return }
+            switch result {
+            case .success: self.client.finishResponse()
+            case .failure: self.client.failRequest(status: .internalServerError)
+            }
+        }
     }
 
     private func notModified(etag: String, lastModified: String) -> Bool {
