@@ -18,6 +18,8 @@ final class HTTP2ServerStream {
     var responseEnded = false
     /// The stream was given request parts since the connection's last read completed.
     var readInBatch = false
+    /// The last final head or body part written, not yet given to NIOHTTP2 (and its promise).
+    private var held: (payload: HTTP2Frame.FramePayload, promise: EventLoopPromise<Void>?)?
     private(set) var isClosed = false
     /// Made when a responder asks when the stream closes (a realtime long poll does).
     private var closePromise: EventLoopPromise<Void>?
@@ -27,6 +29,19 @@ final class HTTP2ServerStream {
         self.handler = handler
         self.flow = HTTP2StreamFlowControl(initialWindow: initialWindow)
         self.reportedWritable = isWritable
+    }
+
+    /// Holds a frame until the next part or a flush.
+    func hold(_ payload: HTTP2Frame.FramePayload, promise: EventLoopPromise<Void>?) {
+        precondition(self.held == nil, "a frame is already held")
+        self.held = (payload, promise)
+    }
+
+    /// The held frame, given up.
+    @discardableResult
+    func takeHeld() -> (payload: HTTP2Frame.FramePayload, promise: EventLoopPromise<Void>?)? {
+        defer { self.held = nil }
+        return self.held
     }
 
     /// Completes when the stream closes.
@@ -46,10 +61,37 @@ final class HTTP2ServerStream {
     func closed() {
         guard !self.isClosed else { return }
         self.isClosed = true
+        self.takeHeld()?.promise?.fail(ChannelError.ioOnClosedChannel)
         let handler = self.handler
         self.handler = nil
         handler?.streamClosed()
         self.closePromise?.succeed()
         self.closePromise = nil
+    }
+}
+
+extension HTTP2Frame.FramePayload {
+    /// The same HEADERS or DATA frame, ending its stream.
+    var endingStream: HTTP2Frame.FramePayload {
+        switch self {
+        case .headers(var headers):
+            headers.endStream = true
+            return .headers(headers)
+        case .data(var data):
+            data.endStream = true
+            return .data(data)
+        default:
+            preconditionFailure("only HEADERS and DATA end a stream")
+        }
+    }
+}
+
+extension EventLoopPromise where Value: Sendable {
+    /// A promise for a write that also completes `other`, if there is one.
+    func cascading(_ other: EventLoopPromise<Value>?) -> EventLoopPromise<Value> {
+        if let other {
+            self.futureResult.cascade(to: other)
+        }
+        return self
     }
 }

@@ -19,7 +19,7 @@ struct HTTP2StreamOutput: DownstreamOutput {
     }
 
     func flush() {
-        self.connection.flush()
+        self.connection.flush(self.stream)
     }
 
     func read() {

@@ -176,6 +176,8 @@ final class HTTP2StreamsHandler: ChannelDuplexHandler, NIOHTTP2FrameDelegate {
         context.fireChannelReadComplete()
     }
 
+    /// NIOHTTP2's stream and window events are this handler's: the handlers after it get the
+    /// others (a drain's `ChannelShouldQuiesceEvent`).
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let event = event as? NIOHTTP2WindowUpdatedEvent {
             if event.streamID == .rootStream, let window = event.inboundWindowSize,
@@ -186,6 +188,7 @@ final class HTTP2StreamsHandler: ChannelDuplexHandler, NIOHTTP2FrameDelegate {
                     promise: nil
                 )
             }
+            return
         } else if let event = event as? NIOHTTP2StreamCreatedEvent {
             self.openStreamIDs.insert(event.streamID)
             self.streamDelegate.streamCreated(event.streamID, channel: context.channel)
@@ -234,6 +237,9 @@ final class HTTP2StreamsHandler: ChannelDuplexHandler, NIOHTTP2FrameDelegate {
 
     // MARK: Stream output
 
+    /// Writes a response part as a frame. The last final head or body part is held until the
+    /// next part or a flush (`HTTP2ServerStream.held`), so that the response's end rides on it as
+    /// END_STREAM rather than in an empty DATA frame of its own.
     func write(_ part: HTTPServerResponsePart, on stream: HTTP2ServerStream, promise: EventLoopPromise<Void>?) {
         guard let context = self.context, !stream.isClosed, !stream.responseEnded else {
             promise?.fail(ChannelError.ioOnClosedChannel)
@@ -241,26 +247,56 @@ final class HTTP2StreamsHandler: ChannelDuplexHandler, NIOHTTP2FrameDelegate {
         }
         switch part {
         case .head(let head):
-            let block = HPACKHeaders(http2Response: head)
-            context.write(self.wrapOutboundOut(HTTP2Frame(streamID: stream.id, payload: .headers(.init(headers: block)))), promise: promise)
+            self.writeHeld(of: stream, context: context)
+            let headers = HTTP2Frame.FramePayload.headers(.init(headers: HPACKHeaders(http2Response: head)))
+            if head.status.code < 200 {
+                // An informational head cannot carry the end.
+                context.write(self.wrapOutboundOut(HTTP2Frame(streamID: stream.id, payload: headers)), promise: promise)
+            } else {
+                stream.hold(headers, promise: promise)
+            }
         case .body(let body):
-            stream.flow.wrote(body.readableBytes)
-            context.write(self.wrapOutboundOut(HTTP2Frame(streamID: stream.id, payload: .data(.init(data: body)))), promise: promise)
-            self.updateWritability(of: stream)
+            self.writeHeld(of: stream, context: context)
+            stream.hold(.data(.init(data: body)), promise: promise)
         case .end(let trailers):
             stream.responseEnded = true
-            let payload: HTTP2Frame.FramePayload
             if let trailers {
-                payload = .headers(.init(headers: HPACKHeaders(httpHeaders: trailers), endStream: true))
+                self.writeHeld(of: stream, context: context)
+                let payload = HTTP2Frame.FramePayload.headers(.init(headers: HPACKHeaders(httpHeaders: trailers), endStream: true))
+                context.write(self.wrapOutboundOut(HTTP2Frame(streamID: stream.id, payload: payload)), promise: promise)
+            } else if let (held, heldPromise) = stream.takeHeld() {
+                self.write(held.endingStream, on: stream, promise: heldPromise.map { $0.cascading(promise) } ?? promise, context: context)
             } else {
-                payload = .data(.init(data: .byteBuffer(self.emptyBody), endStream: true))
+                self.write(.data(.init(data: .byteBuffer(self.emptyBody), endStream: true)), on: stream, promise: promise, context: context)
             }
-            context.write(self.wrapOutboundOut(HTTP2Frame(streamID: stream.id, payload: payload)), promise: promise)
         }
     }
 
-    func flush() {
-        self.context?.flush()
+    /// Writes what the stream holds, then flushes the connection.
+    func flush(_ stream: HTTP2ServerStream) {
+        guard let context = self.context else { return }
+        self.writeHeld(of: stream, context: context)
+        context.flush()
+    }
+
+    private func writeHeld(of stream: HTTP2ServerStream, context: ChannelHandlerContext) {
+        if let (held, promise) = stream.takeHeld() {
+            self.write(held, on: stream, promise: promise, context: context)
+        }
+    }
+
+    /// Hands a frame of the stream to NIOHTTP2, counting its DATA against the stream's writability.
+    private func write(
+        _ payload: HTTP2Frame.FramePayload, on stream: HTTP2ServerStream, promise: EventLoopPromise<Void>?,
+        context: ChannelHandlerContext
+    ) {
+        guard case .data(let data) = payload else {
+            context.write(self.wrapOutboundOut(HTTP2Frame(streamID: stream.id, payload: payload)), promise: promise)
+            return
+        }
+        stream.flow.wrote(data.data.readableBytes)
+        context.write(self.wrapOutboundOut(HTTP2Frame(streamID: stream.id, payload: payload)), promise: promise)
+        self.updateWritability(of: stream)
     }
 
     /// The stream's reader takes more of its request: the client gets back the window it used.
@@ -278,6 +314,7 @@ final class HTTP2StreamsHandler: ChannelDuplexHandler, NIOHTTP2FrameDelegate {
     /// its request is not wanted, RFC 9113 §8.1), CANCEL otherwise.
     func reset(_ stream: HTTP2ServerStream) {
         guard let context = self.context, !stream.isClosed else { return }
+        stream.takeHeld()?.promise?.fail(ChannelError.ioOnClosedChannel)
         let code: HTTP2ErrorCode = stream.responseEnded ? .noError : .cancel
         context.writeAndFlush(self.wrapOutboundOut(HTTP2Frame(streamID: stream.id, payload: .rstStream(code))), promise: nil)
         // NIOHTTP2 reports the close as it sends the reset; should it not have (the stream was
