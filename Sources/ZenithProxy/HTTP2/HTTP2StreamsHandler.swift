@@ -16,8 +16,8 @@ import NIOHTTP2
 ///   what it was written for want of window (NIOHTTP2 reports what it sends, as the handler's
 ///   frame delegate), and a client gets window back for its request body as the body is taken;
 ///   the connection's window is kept up (`HTTP2ConnectionWindow`);
-/// - stream opening and closing reported to the idle timer and the GOAWAY handler; a stream
-///   error resets one stream and does not end the connection.
+/// - stream opening and closing reported to the idle timer and the GOAWAY handler; an error of
+///   one stream (a request NIOHTTP2 refused) resets that stream and does not end the connection.
 ///
 /// A connection must open its first stream within `[limits] header_timeout`, as an HTTP/1.1
 /// client must send its first head: one that sends a HEADERS frame and never ends its header
@@ -38,12 +38,17 @@ final class HTTP2StreamsHandler: ChannelDuplexHandler, NIOHTTP2FrameDelegate {
     private let streamDelegate: HTTP2IdleConnectionTimer.StreamDelegate
     /// The streams NIOHTTP2 reported open and not yet closed.
     private var openStreamIDs: Set<HTTP2StreamID> = []
-    private var connectionWindow: HTTP2ConnectionWindow
+    private let connectionWindow: HTTP2ConnectionWindow
     private var context: ChannelHandlerContext?
     private var streams: [HTTP2StreamID: HTTP2ServerStream] = [:]
     /// Streams given request parts since the last read completed, told when it does.
     private var streamsRead: [HTTP2ServerStream] = []
     private var firstStreamDeadline: Scheduled<Void>?
+    /// Set while this handler writes a RST_STREAM of its own.
+    private var writingOwnReset = false
+    /// A stream NIOHTTP2 just reset itself, refusing its request: the error it passes on next is
+    /// that stream's, not the connection's. Cleared when the read that caused it completes.
+    private var streamRefusedByNIOHTTP2: HTTP2StreamID?
     /// The body of a DATA frame that only ends a stream.
     private let emptyBody = ByteBuffer()
 
@@ -138,7 +143,7 @@ final class HTTP2StreamsHandler: ChannelDuplexHandler, NIOHTTP2FrameDelegate {
             self.loop.logger.info(
                 "rejected HTTP/2 request", metadata: ["client": "\(self.peer.ip)", "error": "\(error)"]
             )
-            context.writeAndFlush(self.wrapOutboundOut(HTTP2Frame(streamID: id, payload: .rstStream(.protocolError))), promise: nil)
+            self.writeReset(id, code: .protocolError, context: context)
             return
         }
         let handler = DownstreamConnectionHandler(loop: self.loop, transport: .http2, peer: self.peer)
@@ -165,6 +170,7 @@ final class HTTP2StreamsHandler: ChannelDuplexHandler, NIOHTTP2FrameDelegate {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        self.streamRefusedByNIOHTTP2 = nil
         if !self.streamsRead.isEmpty {
             let streams = self.streamsRead
             self.streamsRead.removeAll(keepingCapacity: true)
@@ -210,10 +216,19 @@ final class HTTP2StreamsHandler: ChannelDuplexHandler, NIOHTTP2FrameDelegate {
         context.fireChannelWritabilityChanged()
     }
 
-    /// A stream error (a malformed header block, DATA beyond its content-length...) reset that
-    /// stream, whose close comes as a `StreamClosedEvent`: the connection goes on. Anything else
-    /// ends the connection (the handler after this one closes it).
+    /// An error of one stream ends that stream only (RFC 9113 §5.4.2): a request NIOHTTP2
+    /// refused (a malformed header block, DATA that disagrees with content-length), which it
+    /// reset before passing the error on, or a frame it would not send on a stream that closed
+    /// meanwhile (a `StreamError`). Anything else ends the connection (the handler after this
+    /// one closes it, after NIOHTTP2's GOAWAY).
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        if let stream = self.streamRefusedByNIOHTTP2 {
+            self.streamRefusedByNIOHTTP2 = nil
+            self.loop.logger.info(
+                "refused HTTP/2 request", metadata: ["client": "\(self.peer.ip)", "stream": "\(stream)", "error": "\(error)"]
+            )
+            return
+        }
         if let streamError = error as? NIOHTTP2Errors.StreamError {
             self.loop.logger.info(
                 "reset HTTP/2 stream",
@@ -226,12 +241,25 @@ final class HTTP2StreamsHandler: ChannelDuplexHandler, NIOHTTP2FrameDelegate {
 
     // MARK: Frame delegate
 
-    /// NIOHTTP2 sent a frame: DATA it held for want of window may make its stream writable.
+    /// NIOHTTP2 sent a frame: DATA it held for want of window may make its stream writable; a
+    /// RST_STREAM this handler did not write is NIOHTTP2 refusing that stream's request (its
+    /// error follows), and a GOAWAY ends any such reading.
     func wroteFrame(_ frame: HTTP2Frame) {
-        guard case .data(let data) = frame.payload, let stream = self.streams[frame.streamID] else { return }
-        stream.flow.sent(data.data.readableBytes)
-        if !stream.reportedWritable {
-            self.updateWritability(of: stream)
+        switch frame.payload {
+        case .data(let data):
+            guard let stream = self.streams[frame.streamID] else { return }
+            stream.flow.sent(data.data.readableBytes)
+            if !stream.reportedWritable {
+                self.updateWritability(of: stream)
+            }
+        case .rstStream:
+            if !self.writingOwnReset {
+                self.streamRefusedByNIOHTTP2 = frame.streamID
+            }
+        case .goAway:
+            self.streamRefusedByNIOHTTP2 = nil
+        default:
+            break
         }
     }
 
@@ -315,13 +343,18 @@ final class HTTP2StreamsHandler: ChannelDuplexHandler, NIOHTTP2FrameDelegate {
     func reset(_ stream: HTTP2ServerStream) {
         guard let context = self.context, !stream.isClosed else { return }
         stream.takeHeld()?.promise?.fail(ChannelError.ioOnClosedChannel)
-        let code: HTTP2ErrorCode = stream.responseEnded ? .noError : .cancel
-        context.writeAndFlush(self.wrapOutboundOut(HTTP2Frame(streamID: stream.id, payload: .rstStream(code))), promise: nil)
+        self.writeReset(stream.id, code: stream.responseEnded ? .noError : .cancel, context: context)
         // NIOHTTP2 reports the close as it sends the reset; should it not have (the stream was
         // already closing), it is closed here all the same.
         if let stream = self.streams.removeValue(forKey: stream.id) {
             stream.closed()
         }
+    }
+
+    private func writeReset(_ id: HTTP2StreamID, code: HTTP2ErrorCode, context: ChannelHandlerContext) {
+        self.writingOwnReset = true
+        context.writeAndFlush(self.wrapOutboundOut(HTTP2Frame(streamID: id, payload: .rstStream(code))), promise: nil)
+        self.writingOwnReset = false
     }
 
     private func updateWritability(of stream: HTTP2ServerStream) {
