@@ -26,6 +26,9 @@ struct HTTP2HeaderBlocksTests {
         #expect(head.headers[canonicalForm: "cookie"] == ["sessionid=abc; csrftoken=x"])
         #expect(head.headers["accept"] == ["*/*"])
         #expect(try Self.request("GET", [("cookie", "a=1")]).headers["cookie"] == ["a=1"])
+        let crumbs = (0..<2000).map { ("cookie", "c\($0)=1") }
+        let joined = try Self.request("GET", crumbs).headers[canonicalForm: "cookie"]
+        #expect(joined == [(0..<2000).map { "c\($0)=1" }.joined(separator: "; ")[...]])
     }
 
     @Test("a Host field sent along is kept instead of :authority")

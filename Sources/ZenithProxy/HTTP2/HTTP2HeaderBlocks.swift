@@ -1,5 +1,6 @@
 import NIOHPACK
 import NIOHTTP1
+import ZenithText
 
 /// Why a request's header block cannot become a request head (the stream is reset with
 /// PROTOCOL_ERROR, as NIOHTTP2's HTTP/2-to-HTTP/1 codec did).
@@ -51,7 +52,13 @@ extension HTTPRequestHead {
         var cookie: String?
         for (name, value, _) in block where !name.hasPrefix(":") {
             if name == "cookie" {
-                cookie = cookie.map { "\($0); \(value)" } ?? value
+                // Appended in place: a block of many tiny crumbs costs linear time, not quadratic.
+                if cookie == nil {
+                    cookie = value
+                } else {
+                    cookie!.append("; ")
+                    cookie!.append(value)
+                }
             } else {
                 fields.append((name, value))
             }
@@ -101,7 +108,7 @@ extension HPACKHeaders {
             case "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade":
                 continue
             default:
-                if !namedByConnection.isEmpty && namedByConnection.contains(where: { $0.lowercased() == lowercased }) {
+                if !namedByConnection.isEmpty && namedByConnection.contains(where: { $0.equalsIgnoringASCIICase(lowercased) }) {
                     continue
                 }
                 self.add(name: lowercased, value: value)
