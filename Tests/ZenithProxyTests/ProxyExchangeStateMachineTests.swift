@@ -9,10 +9,10 @@ struct ProxyExchangeStateMachineTests {
     typealias Machine = ProxyExchangeStateMachine
     static let part = ByteBuffer(string: "abc")
 
-    /// A machine whose request is on a connection (`reused` from the pool's idle ones, or new).
-    static func attached(method: HTTPMethod = .GET, isUpgrade: Bool = false, reused: Bool = true) -> Machine {
+    /// A machine whose request is on a connection.
+    static func attached(method: HTTPMethod = .GET, isUpgrade: Bool = false) -> Machine {
         var machine = Machine(method: method, isUpgrade: isUpgrade)
-        expect(machine.leaseEnded(.leased(reused: reused)), .attach(.init(pendingBody: [], sendEnd: false)))
+        expect(machine.leaseEnded(.leased), .attach(.init(pendingBody: [], sendEnd: false)))
         return machine
     }
 
@@ -23,7 +23,7 @@ struct ProxyExchangeStateMachineTests {
         expect(machine.requestBodyPart(ByteBuffer(string: "de")), .hold)
         expect(machine.requestEnd(), .hold)
         expect(
-            machine.leaseEnded(.leased(reused: false)),
+            machine.leaseEnded(.leased),
             .attach(.init(pendingBody: [Self.part, ByteBuffer(string: "de")], sendEnd: true))
         )
         expect(machine.requestBodyPart(Self.part), .send)
@@ -70,26 +70,23 @@ struct ProxyExchangeStateMachineTests {
         expect(unasked.responseEnd(), .ignore)
     }
 
-    @Test("a reused connection closed before any answer is retried once for a GET, with its end sent again")
+    @Test("a connection closed before any answer is retried once for a GET, with its end sent again")
     func retryOnce() {
         var machine = Self.attached()
         _ = machine.requestEnd()
         expect(machine.upstreamClosed(error: nil), .retry)
-        expect(machine.leaseEnded(.leased(reused: true)), .attach(.init(pendingBody: [], sendEnd: true)))
-        expect(machine.upstreamClosed(error: nil), .fail(.badGateway))
+        expect(machine.leaseEnded(.leased), .attach(.init(pendingBody: [], sendEnd: true)))
+        expect(machine.upstreamClosed(error: nil), .failUnanswered(.badGateway, attempts: 2))
     }
 
-    @Test("no retry for a new connection, a POST, a body already sent, a malformed answer, or after the head")
+    @Test("no retry for a POST, a body already sent, a malformed answer, or after the head")
     func noRetry() {
-        var new = Self.attached(reused: false)
-        expect(new.upstreamClosed(error: nil), .fail(.badGateway))
-
         var post = Self.attached(method: .POST)
-        expect(post.upstreamClosed(error: nil), .fail(.badGateway))
+        expect(post.upstreamClosed(error: nil), .failUnanswered(.badGateway, attempts: 1))
 
         var put = Self.attached(method: .PUT)
         _ = put.requestBodyPart(Self.part)
-        expect(put.upstreamClosed(error: nil), .fail(.badGateway))
+        expect(put.upstreamClosed(error: nil), .failUnanswered(.badGateway, attempts: 1))
 
         var malformed = Self.attached()
         expect(malformed.upstreamClosed(error: UpstreamResponseDecoder.Failure.badStatusLine), .fail(.badGateway))
@@ -110,7 +107,7 @@ struct ProxyExchangeStateMachineTests {
         var waiting = Machine(method: .POST, isUpgrade: false)
         _ = waiting.requestBodyPart(Self.part)
         expect(waiting.finish(), false)
-        expect(waiting.leaseEnded(.leased(reused: false)), .giveBack)
+        expect(waiting.leaseEnded(.leased), .giveBack)
     }
 
     @Test("a busy pool is a 503, a failed connect a 502")
@@ -133,9 +130,7 @@ struct ProxyExchangeStateMachineTests {
     @Test("Zenith's own requests follow the same retry rule")
     func sharedRetryRule() {
         var rule = UpstreamRetryRule()
-        rule.attached(reused: true)
         expect(rule.closedBeforeAnswer(method: .GET, bodyBytesSent: false, error: nil), true)
-        rule.attached(reused: true)
         expect(rule.closedBeforeAnswer(method: .GET, bodyBytesSent: false, error: nil), false)
     }
 }

@@ -3,7 +3,8 @@
 A canned backend answers each path with fixed bytes. Malformed answers become a 502 (or, once the
 head went out, a cut connection), the connection they came on is dropped rather than reused, and
 Zenith logs why. Odd but valid answers (chunk extensions and trailers, a body that runs until the
-close, interim 1xx answers, HTTP/1.0) reach the client intact.
+close, interim 1xx answers, HTTP/1.0) reach the client intact. A connection closed without an
+answer gets an idempotent request sent once more, on a new connection, whether or not it was new.
 """
 import os
 import socket
@@ -58,7 +59,9 @@ def assert_logged_bad_response(z):
 
 
 class CannedBackend:
-    """Answers `GET /<name>` with the canned bytes for <name>; closes after BAD and until-close ones."""
+    """Answers `GET /<name>` with the canned bytes for <name>; closes after BAD and until-close ones.
+    `unanswered…` names close the connection without a byte of an answer, `unanswered-once…` names
+    only the first time they come (as a busy Apache closes connections it has no worker for)."""
 
     def __init__(self):
         self.sock = socket.socket()
@@ -92,7 +95,11 @@ class CannedBackend:
                 head, _, buf = buf.partition(b"\r\n\r\n")
                 path = head.split(b" ")[1].decode()
                 name = path.strip("/").split("/")[-1]
+                seen_before = any(n == name for _, n in self.requests)
                 self.requests.append((number, name))
+                if name.startswith("unanswered-once") and not seen_before or \
+                        name.startswith("unanswered") and not name.startswith("unanswered-once"):
+                    return
                 if name in BAD or name in BAD_BODY:
                     conn.sendall(BAD.get(name) or BAD_BODY[name])
                     # Keep the socket open a moment: Zenith must drop it, not wait for the close.
@@ -189,4 +196,39 @@ def test_broken_body_after_a_good_head_cuts_the_client_connection(canned, name):
             if r.status == 502:  # or the broken body was found before the head left
                 raise ConnectionError("answered 502")
     assert_logged_bad_response(z)
+    assert http_request(z.port, "GET", "/canned/after").status == 200
+
+
+def unanswered_warnings(z) -> list[str]:
+    text = z.wait_stderr("upstream closed before answering")
+    return [line for line in text.splitlines() if "upstream closed before answering" in line]
+
+
+def test_a_get_closed_unanswered_on_a_new_connection_is_sent_again(canned):
+    """The first request of a fresh Zenith goes on a new connection, which the backend closes
+    unanswered: the GET is sent once more on another, and the client never sees the failure."""
+    z, backend = canned
+    r = http_request(z.port, "GET", "/canned/unanswered-once-get")
+    assert (r.status, r.body) == (200, b"ok")
+    tries = [c for c, n in backend.requests if n == "unanswered-once-get"]
+    assert tries[0] == 1 and len(tries) == 2 and tries[1] != tries[0], backend.requests
+    assert "upstream closed before answering" not in z.stderr_text()
+
+
+def test_a_post_closed_unanswered_is_not_sent_again_and_the_502_is_logged(canned):
+    z, backend = canned
+    r = http_request(z.port, "POST", "/canned/unanswered-once-post", [("Content-Length", "3")], b"abc")
+    assert r.status == 502
+    assert [n for _, n in backend.requests].count("unanswered-once-post") == 1
+    [line] = unanswered_warnings(z)
+    assert "attempts=1" in line and "upstream=canned" in line and "uri=/canned/unanswered-once-post" in line, line
+
+
+def test_a_get_closed_unanswered_twice_is_a_logged_502(canned):
+    """Sent twice at most: a request that makes the backend drop its connection every time."""
+    z, backend = canned
+    assert http_request(z.port, "GET", "/canned/unanswered-always").status == 502
+    assert [n for _, n in backend.requests].count("unanswered-always") == 2
+    [line] = unanswered_warnings(z)
+    assert "attempts=2" in line and "error=connection closed" in line, line
     assert http_request(z.port, "GET", "/canned/after").status == 200

@@ -7,10 +7,11 @@ import ZenithConfig
 /// on both directions), and nothing is buffered beyond what one read brings in.
 ///
 /// Both channels live on the same event loop, so no lock is needed. What happens next is decided
-/// by a `ProxyExchangeStateMachine`; this class performs it. A request that meets a reused
-/// connection the backend had closed is retried once on a new one when that is safe
-/// (`UpstreamRetryRule`). After a 101 answer to an Upgrade the two sockets become a byte tunnel.
-/// On an `inject=` route, HTML pages get the route's script tag on their way through.
+/// by a `ProxyExchangeStateMachine`; this class performs it. A request whose connection the
+/// backend closed before answering is retried once on a new one when that is safe
+/// (`UpstreamRetryRule`); when it still gets no answer, the 502 is logged with why. After a 101
+/// answer to an Upgrade the two sockets become a byte tunnel. On an `inject=` route, HTML pages
+/// get the route's script tag on their way through.
 final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
     private let client: any ResponderContext
     private let pool: UpstreamPool
@@ -46,7 +47,7 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
 
     func start() {
         if let connection = self.pool.leaseIdle(for: .client) {
-            self.leaseEnded(.leased(reused: true), connection: connection)
+            self.leaseEnded(.leased, connection: connection, reused: true)
         } else {
             self.connectNew()
         }
@@ -56,20 +57,23 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
         self.pool.leaseNew(for: .client) { result in
             switch result {
             case .success(let connection):
-                self.leaseEnded(.leased(reused: false), connection: connection)
+                self.leaseEnded(.leased, connection: connection, reused: false)
             case .failure(UpstreamPool.Failure.busy):
-                self.leaseEnded(.busy, connection: nil)
+                self.leaseEnded(.busy)
             case .failure:
-                self.leaseEnded(.failed, connection: nil)
+                self.leaseEnded(.failed)
             }
         }
     }
 
-    private func leaseEnded(_ result: ProxyExchangeStateMachine.LeaseResult, connection: UpstreamConnection?) {
+    /// `reused`: the connection came from the pool's idle ones.
+    private func leaseEnded(
+        _ result: ProxyExchangeStateMachine.LeaseResult, connection: UpstreamConnection? = nil, reused: Bool = false
+    ) {
         switch self.machine.leaseEnded(result) {
         case .attach(let attachment):
             if let connection {
-                self.attach(connection, sending: attachment, reused: result == .leased(reused: true))
+                self.attach(connection, sending: attachment, reused: reused)
             }
         case .giveBack:
             // The client went away meanwhile: the unused connection goes back as it came.
@@ -234,12 +238,28 @@ final class ProxyExchange: RequestResponder, UpstreamConnectionDelegate {
         case .retry:
             self.connection = nil
             self.connectNew()
+        case .failUnanswered(let status, let attempts):
+            self.logUnanswered(attempts: attempts, error: error)
+            self.closeConnection()
+            self.client.failRequest(status: self.failureStatus ?? status)
         case .fail(let status):
             self.closeConnection()
             self.client.failRequest(status: self.failureStatus ?? status)
         case .ignore:
             break
         }
+    }
+
+    private func logUnanswered(attempts: Int, error: Error?) {
+        let server = self.connection.map { self.pool.configuration.servers[$0.serverIndex].description } ?? "-"
+        self.client.loop.logger.warning(
+            "upstream closed before answering",
+            metadata: [
+                "upstream": "\(self.pool.configuration.name)", "server": "\(server)",
+                "uri": "\(self.requestHead.uri.requestPath)", "attempts": "\(attempts)",
+                "error": "\(error.map { "\($0)" } ?? "connection closed")",
+            ]
+        )
     }
 
     // MARK: Ending

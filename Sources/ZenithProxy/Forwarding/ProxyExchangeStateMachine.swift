@@ -68,13 +68,17 @@ struct ProxyExchangeStateMachine {
     enum UpstreamClosedAction: Equatable {
         /// Lease a new connection and send the request again (`UpstreamRetryRule`).
         case retry
+        /// The backend closed without a byte of an answer on each of the request's `attempts`
+        /// (1, or 2 when it was retried): to be logged, and answered with the status.
+        case failUnanswered(HTTPResponseStatus, attempts: Int)
+        /// A malformed answer (logged where it was read), or a close in the middle of one.
         case fail(HTTPResponseStatus)
         case ignore
     }
 
     /// How leasing a connection ended.
     enum LeaseResult: Equatable {
-        case leased(reused: Bool)
+        case leased
         /// Every connection the pool may open is in use.
         case busy
         case failed
@@ -112,8 +116,7 @@ struct ProxyExchangeStateMachine {
             return .ignore
         }
         switch result {
-        case .leased(let reused):
-            self.retryRule.attached(reused: reused)
+        case .leased:
             var attached = Attached()
             attached.bodyBytesSent = !pendingBody.isEmpty
             attached.requestForwarded = pendingEnd
@@ -200,7 +203,10 @@ struct ProxyExchangeStateMachine {
             return .retry
         }
         self.state = .finished
-        return .fail(.badGateway)
+        if attached.responseHeadReceived || error is UpstreamResponseDecoder.Failure {
+            return .fail(.badGateway)
+        }
+        return .failUnanswered(.badGateway, attempts: self.retryRule.retried ? 2 : 1)
     }
 
     /// The backend took longer than the response timeout to start its answer: true when that ends

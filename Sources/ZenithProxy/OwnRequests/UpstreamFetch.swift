@@ -3,8 +3,8 @@ import NIOHTTP1
 
 /// One request of `UpstreamClient`: leases a pooled connection, sends the head, collects the
 /// response up to a byte limit, and gives the connection back. Like a proxied request, it is
-/// retried once on a new connection when a reused one turns out to have been closed by the
-/// backend before answering (`UpstreamRetryRule`).
+/// retried once on a new connection when the backend closed its connection before answering
+/// (`UpstreamRetryRule`).
 final class UpstreamFetch: UpstreamConnectionDelegate {
     private let pool: UpstreamPool
     private let request: UpstreamClient.Request
@@ -31,7 +31,7 @@ final class UpstreamFetch: UpstreamConnectionDelegate {
     /// Kept alive by the lease callback, then by its connection (`delegate`) until it ends.
     func start() {
         if let connection = self.pool.leaseIdle(for: .zenith) {
-            self.attach(connection, reused: true)
+            self.attach(connection)
         } else {
             self.leaseNew()
         }
@@ -40,19 +40,18 @@ final class UpstreamFetch: UpstreamConnectionDelegate {
     private func leaseNew() {
         self.pool.leaseNew(for: .zenith) { result in
             switch result {
-            case .success(let connection): self.attach(connection, reused: false)
+            case .success(let connection): self.attach(connection)
             case .failure: self.finish(.failure(UpstreamClient.Failure.unavailable))
             }
         }
     }
 
-    private func attach(_ connection: UpstreamConnection, reused: Bool) {
+    private func attach(_ connection: UpstreamConnection) {
         guard !self.finished else {
             self.pool.release(connection, reusable: true)
             return
         }
         self.connection = connection
-        self.retryRule.attached(reused: reused)
         connection.delegate = self
         var headers = self.request.headers
         if !headers.contains(name: "host") {
