@@ -24,7 +24,8 @@ import pytest
 
 from horizon_env import console, glue_stats, wait_live, wait_until
 from real_horizon_env import log_in, row_classes
-from harness.processes import free_port
+from harness.certificates import make_certificate
+from harness.processes import free_port, wait_for_port
 from harness.rabbitmq import transport_url_file
 from harness.real_horizon import (ALT_VM_1, DEMO_VM_1, DEMO_VM_2, INSTANCES_PAGE, ROUTES, RealHorizon, available,
                                   row_updates, servers_polls, zenith_config)
@@ -49,12 +50,21 @@ def horizon(broker):
 
 
 @pytest.fixture(scope="module")
-def zenith(horizon, broker):
+def zenith(horizon, broker, tmp_path_factory):
+    """Zenith in front of Horizon, on plain HTTP and on an https listener (a fresh self-signed
+    certificate; HTTP/2 by ALPN), as in production."""
     url_file = transport_url_file(broker.url)
-    port = free_port()
-    z = start_zenith(zenith_config(horizon, port, url_file), ROUTES, port=port)
+    cert, key = make_certificate(tmp_path_factory.mktemp("tls"))
+    port, https_port = free_port(), free_port()
+    config = zenith_config(horizon, port, url_file)
+    config["listen"]["https"] = [f"127.0.0.1:{https_port}"]
+    config["tls"] = {"certificate": str(cert), "key": str(key)}
+    config["realtime"]["allowed_origins"].append(f"https://127.0.0.1:{https_port}")
+    z = start_zenith(config, ROUTES, port=port)
+    z.https_url = f"https://127.0.0.1:{https_port}"
     try:
         assert "AMQP consuming" in z.wait_stderr("AMQP consuming", timeout=20), z.stderr_text()[-2000:]
+        wait_for_port(https_port, 10, z.proc, "zenith https")
         yield z
     finally:
         z.stop()
@@ -133,4 +143,32 @@ def test_real_horizon_row_changes_within_a_second_on_novas_notification_and_is_p
     assert len(servers_polls(after)) == 3, ("one servers poll per notification", after)
     updates = row_updates(after)
     assert len(updates) == 3 and DEMO_VM_2 in updates[0] and all(DEMO_VM_1 in u for u in updates[1:]), after
+    assert not [e for e in console(page) if "SEVERE" in e and "zenith" in e.lower()], console(page)
+
+
+def test_real_horizon_over_tls_and_http2(browsers, horizon, zenith):
+    """As browsers meet it in production: Horizon's login form, the instances page, its scripts and
+    the glue over HTTP/2 on Zenith's TLS listener, the glue's socket live, and a change Nova
+    notifies reaching the row. The login needs Horizon told that Zenith terminates TLS
+    (`SECURE_PROXY_SSL_HEADER`, as docs/horizon.md says and the harness sets): without it, Django
+    refuses the login's Origin ("Origin checking failed")."""
+    page = browsers("--ignore-certificate-errors")
+    page.set_page_load_timeout(60)
+    log_in(page, zenith.https_url, "demo")
+    page.get(zenith.https_url + INSTANCES_PAGE)
+    wait_until(page, lambda: page.execute_script("return !!document.querySelector('table#instances')"), 30,
+               "Horizon's instances table")
+    protocols = page.execute_script(
+        "return performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource'))"
+        ".map(e => [e.name, e.nextHopProtocol])")
+    assert protocols and all(protocol == "h2" for _, protocol in protocols), protocols
+    assert any("zenith-horizon.js" in name for name, _ in protocols), protocols
+    wait_live(page, timeout=15)
+    assert DEMO_VM_1 in row_classes(page)
+    page.execute_script(OBSERVE_SWAPS, DEMO_VM_1)
+    now = next(server["status"] for server in horizon.state()["servers"] if server["id"] == DEMO_VM_1)
+    status = "SHUTOFF" if now == "ACTIVE" else "ACTIVE"
+    horizon.change_server(DEMO_VM_1, status=status, task_state=None)
+    wait_until(page, lambda: page.execute_script("return window.__swaps.length") > 0, 3.0,
+               f"demo-vm-1's row swapped ({status}) over h2", poll=0.02)
     assert not [e for e in console(page) if "SEVERE" in e and "zenith" in e.lower()], console(page)

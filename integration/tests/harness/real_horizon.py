@@ -39,6 +39,12 @@ ALT_VM_1 = "33333333-3333-4333-8333-333333333333"   # alt, ACTIVE
 PASSWORD = "secret"
 
 
+# What docs/horizon.md has operators add to Horizon's settings.
+HORIZON_SETTINGS_BEHIND_ZENITH = """\
+# Zenith terminates TLS and says so in X-Forwarded-Proto (docs/horizon.md)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+"""
+
 GLUE = "/socket.io/zenith-horizon.js"
 ROUTES = f"""\
 # host  path-prefix    action    target    options
@@ -127,13 +133,34 @@ class RealHorizon:
         fcntl.flock(self._lock, fcntl.LOCK_EX)
         track(self)
         began = time.monotonic()
-        done = subprocess.run([str(SHARED / "start.sh")], env=self._env(), capture_output=True, text=True,
-                              timeout=timeout, stdin=subprocess.DEVNULL)
+        configured_before = self._configure_as_docs_say()
+        self._run("start.sh", timeout)
+        if not configured_before:
+            # A fresh install: the venv start.sh just made gets the snippet, and Horizon a restart.
+            self._configure_as_docs_say()
+            self._run("stop.sh", timeout)
+            self._run("start.sh", timeout)
         self.started_in = time.monotonic() - began
+        return self
+
+    def _run(self, script: str, timeout: float) -> None:
+        done = subprocess.run([str(SHARED / script)], env=self._env(), capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
         if done.returncode != 0:
             self.stop()
-            raise RuntimeError(f"start.sh: {done.returncode}\n{done.stdout}{done.stderr}")
-        return self
+            raise RuntimeError(f"{script}: {done.returncode}\n{done.stdout}{done.stderr}")
+
+    def _configure_as_docs_say(self) -> bool:
+        """Horizon's settings as docs/horizon.md tells operators to set them behind Zenith (a
+        snippet in `local_settings.d`, which Horizon reads after `local_settings.py`): HTTPS as
+        Zenith's X-Forwarded-Proto says, without which Django's CSRF check refuses a login
+        through Zenith's TLS listener. False when the venv is not installed yet."""
+        local = sorted(self.home.glob("venv/lib/python3*/site-packages/openstack_dashboard/local"))
+        if not local:
+            return False
+        (local[0] / "local_settings.d").mkdir(exist_ok=True)
+        (local[0] / "local_settings.d" / "_90_zenith.py").write_text(HORIZON_SETTINGS_BEHIND_ZENITH)
+        return True
 
     def stop(self) -> None:
         if self._lock is None:
