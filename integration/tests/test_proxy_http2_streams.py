@@ -26,7 +26,7 @@ from harness.memory import PeakRss
 from harness.payloads import pattern, sha256
 from harness.processes import free_port
 from harness.realtime import SEP, TOKEN, decode_payload, realtime_started
-from test_tls import start_tls_zenith
+from test_tls import ROUTES, start_tls_zenith
 
 ZENITH_WINDOW = 256 * 1024  # the SETTINGS_INITIAL_WINDOW_SIZE Zenith advertises
 MAX_STREAMS = 128           # its SETTINGS_MAX_CONCURRENT_STREAMS
@@ -218,6 +218,22 @@ def test_a_stream_cancelled_mid_answer_leaves_the_others_served(apache, h2_zenit
         assert h2c.goaway is None and cancelled not in h2c.ended
     assert_other_clients_served(h2_zenith)
     assert apache.wait_log_with(m, timeout=10), "the backend is still held by the cancelled download"
+
+
+def test_a_reload_keeps_an_http2_connection_and_its_stream_in_flight(h2_zenith):
+    """SIGHUP with new routes while an HTTP/2 connection has a stream in flight (a certificate
+    renewal does the same): the stream finishes with 200, the connection gets no GOAWAY, and its
+    next stream is routed by the new rules."""
+    with H2Connection(h2_zenith.https_port) as h2c:
+        slow = h2c.request("GET", "/dashboard/slow?seconds=2")
+        assert_served(h2c)
+        (h2_zenith.workdir / "routes").write_text("*  /reloaded  respond 200 yes\n" + ROUTES)
+        os.kill(h2_zenith.pid, signal.SIGHUP)
+        h2_zenith.wait_stderr("reloaded")
+        assert answer(h2c, slow, timeout=10) == {"slept": 2.0}
+        assert text_of(h2c, h2c.request("GET", "/reloaded")) == "yes\n"
+        assert_served(h2c)
+        assert h2c.goaway is None and not h2c.closed
 
 
 def test_sigterm_drains_an_http2_connection_and_finishes_its_stream(apache, zenith_factory, tmp_path):
