@@ -80,10 +80,9 @@ source "$HERE/../release-binary.sh"
 
 if [[ " $TARGETS " == *" nio-floor"* || " $TARGETS " == *" raw-floor "* ]]; then
   log "building the floors (bench/proxy/floor, its own SwiftPM package)"
-  # The optimization flags of scripts/build-release (keep the two alike), so that the floors are
-  # built as Zenith is.
-  (cd "$HERE/floor" && swift build -c release --static-swift-stdlib -Xswiftc -enforce-exclusivity=unchecked \
-    -Xswiftc -cross-module-optimization --experimental-lto-mode=full) >"$OUT/logs/floor-build.log" 2>&1 ||
+  # Built as Zenith is (scripts/release-build-flags).
+  source "$HERE/../../scripts/release-build-flags"
+  (cd "$HERE/floor" && swift build "${RELEASE_BUILD_FLAGS[@]}") >"$OUT/logs/floor-build.log" 2>&1 ||
     { tail -30 "$OUT/logs/floor-build.log" >&2; die "floor build failed"; }
   PROXYFLOOR=$HERE/floor/.build/release/proxyfloor
   RAWFLOOR=$HERE/floor/.build/release/rawfloor
