@@ -95,11 +95,11 @@ class CannedBackend:
                 head, _, buf = buf.partition(b"\r\n\r\n")
                 path = head.split(b" ")[1].decode()
                 name = path.strip("/").split("/")[-1]
-                seen_before = any(n == name for _, n in self.requests)
+                closes_unanswered = name.startswith("unanswered") and not (
+                    name.startswith("unanswered-once") and any(n == name for _, n in self.requests))
                 self.requests.append((number, name))
-                if name.startswith("unanswered-once") and not seen_before or \
-                        name.startswith("unanswered") and not name.startswith("unanswered-once"):
-                    return
+                if closes_unanswered:
+                    return  # without a byte of an answer
                 if name in BAD or name in BAD_BODY:
                     conn.sendall(BAD.get(name) or BAD_BODY[name])
                     # Keep the socket open a moment: Zenith must drop it, not wait for the close.
