@@ -98,6 +98,10 @@ CASES = [
     ("chunk-ext-unclosed-quote",
      "POST /dashboard/echo?m={m} HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\n"
      "5;ext=\"ab\r\nhello\r\n0\r\n\r\n{smuggled}", {400}, "no2xx"),
+    # Longer than header_bytes (65536) in one write: refused as when it comes in pieces.
+    ("chunk-ext-over-header-bytes",
+     "POST /dashboard/echo?m={m} HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\n"
+     "5;ext=" + "a" * 70_000 + "\r\nhello\r\n0\r\n\r\n{smuggled}", {400}, "no2xx"),
     ("chunked-bare-lf",
      "POST /dashboard/echo?m={m} HTTP/1.1\r\n" + H + "Transfer-Encoding: chunked\r\n\r\n5\nhello\n0\n\n{smuggled}",
      {400}, "no2xx"),

@@ -21,6 +21,10 @@ import NIOHTTP1
 ///   deliver one more head than NIOHTTP1 when `RequestHeadFields` refuses that head's framing
 ///   (the connection answers it 400 and reads no further; llhttp refuses some of those itself),
 ///   or a CONNECT request (answered 405, the connection closed);
+/// - Zenith's codec may deliver one more chunked request, last and whole, that NIOHTTP1 refused
+///   as too large: NIOHTTP1 counts the trailer fields into the head's budget, Zenith bounds the
+///   trailer section on its own (`header_bytes` too), and drops it, so the two never disagree on
+///   where a message ends;
 /// - Zenith's codec never refuses as too large (431) an input no larger than the limit.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
@@ -44,9 +48,11 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     if let first = extra.first {
         // Only a head whose framing is refused, last, with nothing read after it; or CONNECT,
         // which is answered 405 and closes (llhttp refuses some authority forms itself).
+        let trailersOverNIOHTTP1Budget =
+            extra.count == 1 && first.ended && first.isChunked && nio.error == .headerOverflow && agreed == nio.requests.count
         require(
             (extra.count == 1 && first.body.isEmpty && !first.ended && first.framingRefused)
-                || first.method == .CONNECT,
+                || first.method == .CONNECT || trailersOverNIOHTTP1Budget,
             "Zenith delivered \(first), NIOHTTP1 \(agreed < nio.requests.count ? "\(nio.requests[agreed])" : "nothing") for \(text)")
     }
     // `ZENITH_FUZZ_EXACT=1` also fails on the differences allowed above (to list where Zenith's
@@ -89,6 +95,11 @@ struct DecodedRequest: Equatable, CustomStringConvertible {
         self.fields = head.headers.map { "\($0.name): \($0.value)" }
         self.keepAlive = head.isKeepAlive
         self.framingRefused = RequestHeadFields.read(head).framingProblem != nil
+    }
+
+    /// Its body is chunked (Transfer-Encoding ends in `chunked`, the one framing Zenith accepts it with).
+    var isChunked: Bool {
+        self.fields.contains { $0.lowercased().hasPrefix("transfer-encoding:") && $0.lowercased().hasSuffix("chunked") }
     }
 
     var description: String {

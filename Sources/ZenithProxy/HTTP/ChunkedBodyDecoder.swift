@@ -11,7 +11,8 @@ struct ChunkedBodyDecoder {
     /// Why the bytes are not a chunked body.
     enum Malformed: Error, Equatable {
         case chunk
-        /// A chunk-size line or the trailer section is longer than the decoder's limit.
+        /// The trailer section is longer than the decoder's limit (a chunk-size line that is, is
+        /// a `chunk`).
         case tooLarge
         case trailerField
     }
@@ -24,7 +25,7 @@ struct ChunkedBodyDecoder {
         case ended
     }
 
-    /// The most a chunk-size line or the trailer section may take.
+    /// The most a chunk-size line or the trailer section may take, CRLFs included.
     let maxLineBytes: Int
     private var state = State.size
 
@@ -78,7 +79,7 @@ struct ChunkedBodyDecoder {
     /// `1*HEXDIG [chunk-ext] CRLF`; at most 15 digits, so the size never overflows.
     private func readChunkSize(_ buffer: inout ByteBuffer) throws(Malformed) -> Int? {
         let parsed = try buffer.withUnsafeReadableBytes { bytes throws(Malformed) -> (Int, Int)? in
-            guard let lineEnd = try self.lineEnd(in: bytes) else { return nil }
+            guard let lineEnd = try Self.lineEnd(in: bytes, limit: self.maxLineBytes, tooLong: .chunk) else { return nil }
             var size = 0
             var index = 0
             while index < lineEnd, let digit = bytes[index].hexDigitValue {
@@ -146,10 +147,8 @@ struct ChunkedBodyDecoder {
     /// ends the section).
     private func readTrailerLine(_ buffer: inout ByteBuffer, bytesSeen: Int) throws(Malformed) -> Int? {
         let length = try buffer.withUnsafeReadableBytes { bytes throws(Malformed) -> Int? in
-            guard let lineEnd = try self.lineEnd(in: bytes) else {
-                if bytesSeen + bytes.count > self.maxLineBytes { throw .tooLarge }
-                return nil
-            }
+            guard let lineEnd = try Self.lineEnd(in: bytes, limit: self.maxLineBytes - bytesSeen, tooLong: .tooLarge)
+            else { return nil }
             if lineEnd > 0 {
                 let line = UnsafeRawBufferPointer(rebasing: bytes[..<lineEnd])
                 let field: HTTPHeadLines.FieldLine
@@ -168,18 +167,23 @@ struct ChunkedBodyDecoder {
             return lineEnd + 2
         }
         guard let length else { return nil }
-        guard bytesSeen + length <= self.maxLineBytes else { throw .tooLarge }
         buffer.moveReaderIndex(forwardBy: length)
         return length
     }
 
-    /// Offset of the CR that ends the first line in `bytes`; nil if the line is not all here (at
-    /// most `maxLineBytes` are waited for). A bare LF is refused.
-    private func lineEnd(in bytes: UnsafeRawBufferPointer) throws(Malformed) -> Int? {
+    /// Offset of the CR that ends the first line in `bytes`; nil if the line is not all here. A
+    /// line longer than `limit` bytes with its CRLF is refused with `tooLong` as soon as that is
+    /// certain, whether its end has come or not, so that where reads split the bytes never
+    /// changes the answer; a bare LF is refused.
+    private static func lineEnd(
+        in bytes: UnsafeRawBufferPointer, limit: Int, tooLong: Malformed
+    ) throws(Malformed) -> Int? {
         guard let lineFeed = bytes.firstIndex(of: UInt8(ascii: "\n"), from: 0) else {
-            if bytes.count > self.maxLineBytes { throw .chunk }
+            // The line's LF is still to come: it is at least one byte longer than this.
+            if bytes.count + 1 > limit { throw tooLong }
             return nil
         }
+        guard lineFeed + 1 <= limit else { throw tooLong }
         guard lineFeed > 0, bytes[lineFeed - 1] == UInt8(ascii: "\r") else { throw .chunk }
         return lineFeed - 1
     }
