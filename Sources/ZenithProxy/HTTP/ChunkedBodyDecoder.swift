@@ -11,8 +11,8 @@ struct ChunkedBodyDecoder {
     /// Why the bytes are not a chunked body.
     enum Malformed: Error, Equatable {
         case chunk
-        /// The trailer section is longer than the decoder's limit (a chunk-size line that is, is
-        /// a `chunk`).
+        /// The trailer section is longer than the decoder's limit (a chunk-size line over it is
+        /// refused as a `chunk`).
         case tooLarge
         case trailerField
     }
@@ -28,6 +28,9 @@ struct ChunkedBodyDecoder {
     /// The most a chunk-size line or the trailer section may take, CRLFs included.
     let maxLineBytes: Int
     private var state = State.size
+    /// How much of the line being read was already searched for its LF: a line that comes in
+    /// many small reads is searched once, not once per read.
+    private var lineScanned = 0
 
     init(maxLineBytes: Int) {
         self.maxLineBytes = maxLineBytes
@@ -77,9 +80,9 @@ struct ChunkedBodyDecoder {
     }
 
     /// `1*HEXDIG [chunk-ext] CRLF`; at most 15 digits, so the size never overflows.
-    private func readChunkSize(_ buffer: inout ByteBuffer) throws(Malformed) -> Int? {
+    private mutating func readChunkSize(_ buffer: inout ByteBuffer) throws(Malformed) -> Int? {
         let parsed = try buffer.withUnsafeReadableBytes { bytes throws(Malformed) -> (Int, Int)? in
-            guard let lineEnd = try Self.lineEnd(in: bytes, limit: self.maxLineBytes, tooLong: .chunk) else { return nil }
+            guard let lineEnd = try self.lineEnd(in: bytes, limit: self.maxLineBytes, tooLong: .chunk) else { return nil }
             var size = 0
             var index = 0
             while index < lineEnd, let digit = bytes[index].hexDigitValue {
@@ -145,9 +148,9 @@ struct ChunkedBodyDecoder {
 
     /// Consumes one trailer line and returns its length with the CRLF (2 for the empty line that
     /// ends the section).
-    private func readTrailerLine(_ buffer: inout ByteBuffer, bytesSeen: Int) throws(Malformed) -> Int? {
+    private mutating func readTrailerLine(_ buffer: inout ByteBuffer, bytesSeen: Int) throws(Malformed) -> Int? {
         let length = try buffer.withUnsafeReadableBytes { bytes throws(Malformed) -> Int? in
-            guard let lineEnd = try Self.lineEnd(in: bytes, limit: self.maxLineBytes - bytesSeen, tooLong: .tooLarge)
+            guard let lineEnd = try self.lineEnd(in: bytes, limit: self.maxLineBytes - bytesSeen, tooLong: .tooLarge)
             else { return nil }
             if lineEnd > 0 {
                 let line = UnsafeRawBufferPointer(rebasing: bytes[..<lineEnd])
@@ -175,14 +178,16 @@ struct ChunkedBodyDecoder {
     /// line longer than `limit` bytes with its CRLF is refused with `tooLong` as soon as that is
     /// certain, whether its end has come or not, so that where reads split the bytes never
     /// changes the answer; a bare LF is refused.
-    private static func lineEnd(
+    private mutating func lineEnd(
         in bytes: UnsafeRawBufferPointer, limit: Int, tooLong: Malformed
     ) throws(Malformed) -> Int? {
-        guard let lineFeed = bytes.firstIndex(of: UInt8(ascii: "\n"), from: 0) else {
+        guard let lineFeed = bytes.firstIndex(of: UInt8(ascii: "\n"), from: self.lineScanned) else {
             // The line's LF is still to come: it is at least one byte longer than this.
             if bytes.count + 1 > limit { throw tooLong }
+            self.lineScanned = bytes.count
             return nil
         }
+        self.lineScanned = 0
         guard lineFeed + 1 <= limit else { throw tooLong }
         guard lineFeed > 0, bytes[lineFeed - 1] == UInt8(ascii: "\r") else { throw .chunk }
         return lineFeed - 1
